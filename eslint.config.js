@@ -1,0 +1,38 @@
+// Lint rules for grapevine. The sans-IO rule (DESIGN.md §2) is enforced here: protocol cores may not
+// reach for clocks, timers or Math.random.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const sansIo = {
+  'no-restricted-globals': ['error',
+    { name: 'setTimeout', message: 'Protocol cores ask for timers through their Io (DESIGN.md §2).' },
+    { name: 'setInterval', message: 'Protocol cores ask for timers through their Io (DESIGN.md §2).' },
+    { name: 'setImmediate', message: 'Protocol cores run synchronously (DESIGN.md §2).' },
+    { name: 'performance', message: 'Protocol cores read time only from `now` (DESIGN.md §2).' }
+  ],
+  'no-restricted-properties': ['error',
+    { object: 'Date', property: 'now', message: 'Protocol cores read time only from `now` (DESIGN.md §2).' },
+    { object: 'Math', property: 'random', message: 'Protocol cores use the seeded Rng they are given (DESIGN.md §2).' }
+  ]
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src/wire/*.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off'
+    }
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/membership/**/*.ts', 'src/broadcast/**/*.ts', 'src/state/**/*.ts', 'src/pubsub/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: sansIo
+  },
+  {
+    files: ['**/*.mjs', 'bench/**/*.js', 'scripts/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }
+  }
+)

@@ -1,0 +1,417 @@
+/**
+ * A deterministic discrete-event simulator that runs the real protocol cores (DESIGN.md §2).
+ *
+ * Virtual time in milliseconds; one event heap ordered by (time, sequence); one master seed from which
+ * every node and the network draw independent streams, so one seed gives one result. Every message goes
+ * through its protocol's codec (encode → bytes → size check → decode), so byte counts are true and codec
+ * bugs show up here. The network model has per-link latency, random loss, partitions, crashes and
+ * restarts; connections (`Io.connect`) come up and go down with notices to both ends.
+ */
+import { PeerError } from '../core/errors.js'
+import type { AnyProtocol, Env, Io, NodeId } from '../core/protocol.js'
+import { Rng } from '../core/rng.js'
+import { EventHeap } from './heap.js'
+import { UniformLinkLatency, type LatencyModel } from './network.js'
+
+export interface SimOptions {
+  seed: number
+  /** Default: each link fixed, uniform in 10–50 ms. */
+  latency?: LatencyModel
+  /** Probability that any one message is lost. */
+  loss?: number
+  /** Encode and decode every message (default true). Off only for raw speed; byte counts are then 0. */
+  codec?: boolean
+  /** How a crash looks to connected peers: 'reset' (they are told after one link delay) or 'silent'. */
+  crashNotice?: 'reset' | 'silent'
+  /** How long a connection attempt to an unreachable peer takes to fail. */
+  connectTimeoutMs?: number
+}
+
+/** What a node's factory gets to build its protocols. */
+export interface NodeContext {
+  readonly id: NodeId
+  readonly index: number
+  /** Counts restarts that lost state; 0 for the first life. */
+  readonly incarnation: number
+  readonly now: number
+  readonly sim: Simulator
+  /** The node's own random stream. */
+  readonly rng: Rng
+  /** An environment for the protocol named `name`, with its own random stream and an Io routed here. */
+  env<M, T, E>(name: string): Env<M, T, E>
+}
+
+export type NodeFactory = (ctx: NodeContext) => AnyProtocol[]
+
+export class SimNode {
+  alive = true
+  /** Bumped by every crash and restart; timers and notices of an earlier epoch are dropped. */
+  epoch = 0
+  incarnation = 0
+  /** Partition group: messages flow only within a group. */
+  group = 0
+  protocols = new Map<string, AnyProtocol>()
+  /** Open connections (from `Io.connect`). */
+  readonly links = new Set<NodeId>()
+
+  constructor (readonly id: NodeId, readonly index: number, readonly factory: NodeFactory) {}
+}
+
+export interface Traffic {
+  sent: number
+  bytes: number
+  delivered: number
+  lost: number
+  partitioned: number
+  toDead: number
+  oversize: number
+  malformed: number
+}
+
+export type SimListener = (node: SimNode, protocol: string, event: unknown, now: number) => void
+
+const DELIVER = 0
+const TIMER = 1
+const ACTION = 2
+const UP = 3
+const DOWN = 4
+const CONNECT = 5
+
+interface Ev {
+  time: number
+  seq: number
+  k: number
+  node: SimNode
+  /** DELIVER: sender; UP/DOWN/CONNECT: the peer. */
+  peer?: SimNode
+  epoch: number
+  proto?: AnyProtocol | string
+  payload?: unknown
+  fn?: () => void
+}
+
+export class Simulator {
+  now = 0
+  readonly rng: Rng
+  loss: number
+  readonly latency: LatencyModel
+  readonly useCodec: boolean
+  readonly crashNotice: 'reset' | 'silent'
+  readonly connectTimeoutMs: number
+  /** Events processed so far. */
+  events = 0
+  readonly traffic = new Map<string, Traffic>()
+
+  private readonly heap = new EventHeap<Ev>()
+  private seq = 0
+  private readonly byId = new Map<NodeId, SimNode>()
+  readonly nodes: SimNode[] = []
+  private readonly netRng: Rng
+  private readonly listeners: SimListener[] = []
+  private stopped = false
+
+  constructor (opts: SimOptions) {
+    this.rng = new Rng(opts.seed)
+    this.netRng = this.rng.fork('network')
+    this.latency = opts.latency ?? new UniformLinkLatency(10, 50, 0, opts.seed)
+    this.loss = opts.loss ?? 0
+    this.useCodec = opts.codec ?? true
+    this.crashNotice = opts.crashNotice ?? 'reset'
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 1000
+  }
+
+  // ---- building ----
+
+  /** Adds a node and starts its protocols now. */
+  addNode (id: NodeId, factory: NodeFactory): SimNode {
+    if (this.byId.has(id)) throw new Error(`node ${id} already exists`)
+    const node = new SimNode(id, this.nodes.length, factory)
+    this.byId.set(id, node)
+    this.nodes.push(node)
+    this.build(node)
+    return node
+  }
+
+  node (id: NodeId): SimNode | undefined {
+    return this.byId.get(id)
+  }
+
+  /** The protocol `name` of node `id` (throws if absent: a scenario bug). */
+  protocol<P extends AnyProtocol> (id: NodeId, name: string): P {
+    const p = this.byId.get(id)?.protocols.get(name)
+    if (p === undefined) throw new Error(`node ${id} has no protocol ${name}`)
+    return p as P
+  }
+
+  onEvent (listener: SimListener): void {
+    this.listeners.push(listener)
+  }
+
+  // ---- running ----
+
+  /** Runs a scenario action at virtual time `at`. */
+  at (at: number, fn: () => void): void {
+    this.push({ time: Math.max(at, this.now), seq: 0, k: ACTION, node: this.nodes[0]!, epoch: 0, fn })
+  }
+
+  /** Processes events up to and including time `until` (or until `stop()`); returns the events processed. */
+  run (until = Infinity): number {
+    const start = this.events
+    this.stopped = false
+    while (!this.stopped) {
+      const e = this.heap.peek()
+      if (e === undefined || e.time > until) break
+      this.heap.pop()
+      this.now = e.time
+      this.events++
+      this.dispatch(e)
+    }
+    if (!this.stopped && until !== Infinity && this.now < until) this.now = until
+    return this.events - start
+  }
+
+  /** Ends the current `run` after the event being processed. */
+  stop (): void {
+    this.stopped = true
+  }
+
+  get pending (): number {
+    return this.heap.size
+  }
+
+  // ---- faults ----
+
+  crash (id: NodeId): void {
+    const node = this.mustGet(id)
+    if (!node.alive) return
+    node.alive = false
+    node.epoch++
+    for (const peerId of node.links) {
+      const peer = this.byId.get(peerId)!
+      peer.links.delete(id)
+      if (this.crashNotice === 'reset') this.notify(peer, node, DOWN, this.delay(node, peer))
+    }
+    node.links.clear()
+  }
+
+  /**
+   * Brings a crashed node back. `keepState`: its protocols resume with the state they had (a node with a
+   * data directory); otherwise the factory builds them anew with the next incarnation.
+   */
+  restart (id: NodeId, opts: { keepState: boolean }): void {
+    const node = this.mustGet(id)
+    if (node.alive) return
+    node.alive = true
+    node.epoch++
+    if (opts.keepState) {
+      for (const p of node.protocols.values()) p.start(this.now)
+    } else {
+      node.incarnation++
+      this.build(node)
+    }
+  }
+
+  /** Splits the network: messages and connections flow only within a group; unlisted nodes form one more. */
+  partition (groups: NodeId[][]): void {
+    for (const n of this.nodes) n.group = 0
+    groups.forEach((g, i) => { for (const id of g) this.mustGet(id).group = i + 1 })
+  }
+
+  heal (): void {
+    for (const n of this.nodes) n.group = 0
+  }
+
+  /** Delivers raw bytes to `to`'s protocol `proto` as if `from` had sent them (bad-input tests). */
+  inject (from: NodeId, to: NodeId, proto: string, bytes: Uint8Array): void {
+    const src = this.mustGet(from)
+    const dst = this.mustGet(to)
+    this.countSend(proto, bytes.length)
+    this.push({ time: this.now + this.delay(src, dst), seq: 0, k: DELIVER, node: dst, peer: src, epoch: 0, proto, payload: bytes })
+  }
+
+  trafficOf (proto: string): Traffic {
+    let t = this.traffic.get(proto)
+    if (t === undefined) {
+      t = { sent: 0, bytes: 0, delivered: 0, lost: 0, partitioned: 0, toDead: 0, oversize: 0, malformed: 0 }
+      this.traffic.set(proto, t)
+    }
+    return t
+  }
+
+  // ---- internals ----
+
+  private build (node: SimNode): void {
+    const nodeRng = this.rng.fork(`node:${node.id}#${node.incarnation}`)
+    const sim = this
+    const ctx: NodeContext = {
+      id: node.id,
+      index: node.index,
+      incarnation: node.incarnation,
+      now: this.now,
+      sim,
+      rng: nodeRng,
+      env: <M, T, E>(name: string): Env<M, T, E> => ({ id: node.id, rng: nodeRng.fork(name), io: sim.io<M, T, E>(node, name) })
+    }
+    node.protocols = new Map()
+    for (const p of node.factory(ctx)) node.protocols.set(p.name, p)
+    for (const p of node.protocols.values()) p.start(this.now)
+  }
+
+  private io<M, T, E> (node: SimNode, name: string): Io<M, T, E> {
+    return {
+      send: (to, msg) => this.send(node, to, name, msg),
+      setTimer: (at, timer) => {
+        if (!node.alive) return
+        this.push({ time: Math.max(at, this.now), seq: 0, k: TIMER, node, epoch: node.epoch, proto: name, payload: timer })
+      },
+      connect: (peer) => this.connect(node, peer),
+      disconnect: (peer) => this.disconnect(node, peer),
+      emit: (event) => {
+        for (const l of this.listeners) l(node, name, event, this.now)
+      }
+    }
+  }
+
+  private send (from: SimNode, to: NodeId, proto: string, msg: unknown): void {
+    if (!from.alive) return
+    const dst = this.byId.get(to)
+    let payload = msg
+    let size = 0
+    if (this.useCodec) {
+      const bytes = from.protocols.get(proto)!.codec.encode(msg)
+      payload = bytes
+      size = bytes.length
+    }
+    const t = this.countSend(proto, size)
+    if (dst === undefined) {
+      t.toDead++
+      return
+    }
+    if (this.loss > 0 && this.netRng.float() < this.loss) {
+      t.lost++
+      return
+    }
+    this.push({ time: this.now + this.delay(from, dst), seq: 0, k: DELIVER, node: dst, peer: from, epoch: 0, proto, payload })
+  }
+
+  private connect (node: SimNode, peerId: NodeId): void {
+    if (!node.alive) return
+    const peer = this.byId.get(peerId)
+    if (peer === undefined || peer === node) {
+      this.push({ time: this.now + this.connectTimeoutMs, seq: 0, k: DOWN, node, epoch: node.epoch, payload: peerId })
+      return
+    }
+    if (node.links.has(peerId)) return
+    this.push({ time: this.now + this.delay(node, peer), seq: 0, k: CONNECT, node: peer, peer: node, epoch: node.epoch })
+  }
+
+  private disconnect (node: SimNode, peerId: NodeId): void {
+    if (!node.links.delete(peerId)) return
+    const peer = this.byId.get(peerId)!
+    peer.links.delete(node.id)
+    this.notify(peer, node, DOWN, this.delay(node, peer))
+  }
+
+  private notify (node: SimNode, peer: SimNode, k: number, after: number): void {
+    this.push({ time: this.now + after, seq: 0, k, node, epoch: node.epoch, payload: peer.id })
+  }
+
+  private dispatch (e: Ev): void {
+    switch (e.k) {
+      case DELIVER: return this.deliver(e)
+      case TIMER: {
+        if (e.epoch !== e.node.epoch || !e.node.alive) return
+        const p = e.node.protocols.get(e.proto as string)
+        p?.onTimer(this.now, e.payload)
+        return
+      }
+      case ACTION: return e.fn!()
+      case UP:
+      case DOWN: {
+        const node = e.node
+        if (e.epoch !== node.epoch || !node.alive) return
+        const peer = e.payload as NodeId
+        for (const p of node.protocols.values()) {
+          if (e.k === UP) p.onPeerUp(this.now, peer)
+          else p.onPeerDown(this.now, peer)
+        }
+        return
+      }
+      case CONNECT: {
+        // The request reached the peer: both ends are up if it is alive and reachable.
+        const initiator = e.peer!
+        const target = e.node
+        if (e.epoch !== initiator.epoch || !initiator.alive) return
+        const back = this.delay(target, initiator)
+        if (!target.alive || target.group !== initiator.group) {
+          this.push({ time: this.now + Math.max(back, this.connectTimeoutMs - back), seq: 0, k: DOWN, node: initiator, epoch: initiator.epoch, payload: target.id })
+          return
+        }
+        initiator.links.add(target.id)
+        target.links.add(initiator.id)
+        this.notify(target, initiator, UP, 0)
+        this.notify(initiator, target, UP, back)
+      }
+    }
+  }
+
+  private deliver (e: Ev): void {
+    const to = e.node
+    const from = e.peer!
+    const name = e.proto as string
+    const t = this.trafficOf(name)
+    if (!to.alive) {
+      t.toDead++
+      return
+    }
+    if (to.group !== from.group) {
+      t.partitioned++
+      return
+    }
+    const p = to.protocols.get(name)
+    if (p === undefined) {
+      t.malformed++
+      return
+    }
+    let msg = e.payload
+    if (msg instanceof Uint8Array) {
+      if (msg.length > p.maxFrameBytes) {
+        t.oversize++
+        p.onMalformed(this.now, from.id, new PeerError('ERR_FRAME_TOO_LARGE', `frame of ${msg.length} bytes exceeds ${p.maxFrameBytes}`))
+        return
+      }
+      try {
+        msg = p.codec.decode(msg)
+      } catch (err) {
+        t.malformed++
+        const pe = err instanceof PeerError ? err : new PeerError('ERR_DECODE', String(err), { cause: err })
+        p.onMalformed(this.now, from.id, pe)
+        return
+      }
+    }
+    t.delivered++
+    p.onMessage(this.now, from.id, msg)
+  }
+
+  private countSend (proto: string, size: number): Traffic {
+    const t = this.trafficOf(proto)
+    t.sent++
+    t.bytes += size
+    return t
+  }
+
+  private delay (a: SimNode, b: SimNode): number {
+    return this.latency.delay(a.index, b.index, this.netRng.float())
+  }
+
+  private push (e: Ev): void {
+    e.seq = this.seq++
+    this.heap.push(e)
+  }
+
+  private mustGet (id: NodeId): SimNode {
+    const n = this.byId.get(id)
+    if (n === undefined) throw new Error(`no node ${id}`)
+    return n
+  }
+}
