@@ -33,6 +33,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', 'bench/**/*.js', 'scripts/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } }
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', performance: 'readonly' } }
   }
 )

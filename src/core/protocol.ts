@@ -54,7 +54,7 @@ export interface Env<M, T, E = never> {
 }
 
 /** The inputs a driver feeds into a core. */
-export interface Protocol<M, T, E = never> {
+export interface Protocol<M, T> {
   /** Channel name; on the network, the protocol id is `/grapevine/<name>/1.0.0`. */
   readonly name: string
   readonly codec: Codec<M>
@@ -70,4 +70,4 @@ export interface Protocol<M, T, E = never> {
 
 /** Any protocol, for drivers that host several side by side. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyProtocol = Protocol<any, any, any>
+export type AnyProtocol = Protocol<any, any>

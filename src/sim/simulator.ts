@@ -242,15 +242,14 @@ export class Simulator {
 
   private build (node: SimNode): void {
     const nodeRng = this.rng.fork(`node:${node.id}#${node.incarnation}`)
-    const sim = this
     const ctx: NodeContext = {
       id: node.id,
       index: node.index,
       incarnation: node.incarnation,
       now: this.now,
-      sim,
+      sim: this,
       rng: nodeRng,
-      env: <M, T, E>(name: string): Env<M, T, E> => ({ id: node.id, rng: nodeRng.fork(name), io: sim.io<M, T, E>(node, name) })
+      env: <M, T, E>(name: string): Env<M, T, E> => ({ id: node.id, rng: nodeRng.fork(name), io: this.io<M, T, E>(node, name) })
     }
     node.protocols = new Map()
     for (const p of node.factory(ctx)) node.protocols.set(p.name, p)

@@ -109,7 +109,7 @@ export interface AntiEntropyStats {
 /** A recently learned version of an origin, for push (delta). */
 interface Recent { origin: NodeId, version: number, at: number }
 
-export class AntiEntropy implements Protocol<StateMessage, StateTimer, StateEvent> {
+export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
   readonly name = 'state'
   readonly codec: StateCodec
   readonly maxFrameBytes: number

@@ -142,9 +142,14 @@ export function utf8Length (s: string): number {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     if (c < 0x80) continue
-    if (c < 0x800) bytes += 1
-    else if (c >= 0xd800 && c <= 0xdbff) i++, bytes += 2 // surrogate pair: 4 bytes for 2 UTF-16 units
-    else bytes += 2
+    if (c < 0x800) {
+      bytes += 1
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 2 // a surrogate pair: 4 bytes for 2 UTF-16 units
+      i++
+    } else {
+      bytes += 2
+    }
   }
   return bytes
 }

@@ -1,0 +1,38 @@
+/**
+ * Small helpers for the CLI's option parsing (node:util parseArgs underneath): typed numbers with ranges
+ * and choices, and errors that say which option was wrong and what it accepts.
+ */
+import { UsageError } from '../core/errors.js'
+
+export function num (raw: string | undefined, name: string, dflt: number, opts: { min?: number, max?: number, int?: boolean } = {}): number {
+  if (raw === undefined) return dflt
+  const v = Number(raw)
+  const { min = -Infinity, max = Infinity, int = false } = opts
+  if (!Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) {
+    const range = `${min === -Infinity ? '' : `≥ ${min}`}${min !== -Infinity && max !== Infinity ? ' and ' : ''}${max === Infinity ? '' : `≤ ${max}`}`
+    throw new UsageError('ERR_ARG', `--${name} takes ${int ? 'a whole number' : 'a number'}${range === '' ? '' : ' ' + range} (got '${raw}')`)
+  }
+  return v
+}
+
+export function choice<T extends string> (raw: string | undefined, name: string, dflt: T, allowed: readonly T[]): T {
+  if (raw === undefined) return dflt
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError('ERR_ARG', `--${name} takes one of ${allowed.join(', ')} (got '${raw}')`)
+  }
+  return raw as T
+}
+
+/** A comma-separated list of choices; `all` means every allowed value. */
+export function choices<T extends string> (raw: string | undefined, name: string, dflt: T, allowed: readonly T[]): T[] {
+  if (raw === undefined) return [dflt]
+  if (raw === 'all') return [...allowed]
+  return raw.split(',').map(s => choice(s.trim(), name, dflt, allowed))
+}
+
+export function median (xs: readonly number[]): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}

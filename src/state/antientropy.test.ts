@@ -1,0 +1,172 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { UniformPeerSampling } from '../core/sampling.js'
+import { runStateScenario, stateSignature } from '../sim/scenarios/state.js'
+import { Simulator } from '../sim/simulator.js'
+import { StateMessage as Wire } from '../wire/state.js'
+import { AntiEntropy, type AntiEntropyConfig, type StateEvent } from './antientropy.js'
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+test('one update on 1,000 nodes: rounds within the rumor-spreading bounds (median of 5 seeds)', () => {
+  const n = 1000
+  const seeds = [1, 2, 3, 4, 5]
+  const rounds = (style: 'push' | 'pull' | 'pushpull'): number[] => seeds.map(seed => {
+    const r = runStateScenario({ nodes: n, style, seed })
+    assert.ok(r.converged && r.identical, `${style} seed ${seed} converged`)
+    return r.rounds
+  })
+  const push = median(rounds('push'))
+  const pushpull = median(rounds('pushpull'))
+  const pull = median(rounds('pull'))
+  assert.ok(push <= Math.log2(n) + Math.log(n) + 2, `push took ${push} rounds`)
+  assert.ok(pushpull <= Math.log(n) / Math.log(3) + 2 * Math.log(Math.log(n)) + 2, `push-pull took ${pushpull} rounds`)
+  assert.ok(pushpull < push && pushpull < pull, 'push-pull is the fastest')
+})
+
+test("pull's uninformed fraction squares round by round in the tail", () => {
+  const r = runStateScenario({ nodes: 4000, style: 'pull', seed: 3 })
+  assert.ok(r.converged)
+  const f = r.uninformedByRound
+  const i = f.findIndex(x => x < 0.5)
+  assert.ok(i > 0 && i + 2 < f.length)
+  for (let j = i; j < i + 2; j++) {
+    assert.ok(f[j + 1]! <= 1.5 * f[j]! * f[j]! + 0.002, `round ${j}: ${f[j]} → ${f[j + 1]} is not quadratic`)
+  }
+})
+
+test('delta content sends at most 10% of the bytes of full content when 1% of keys change', () => {
+  const common = { nodes: 100, keys: 2000, changed: 0.01, updates: 0, seed: 4 }
+  const delta = runStateScenario({ ...common, content: 'delta' })
+  const full = runStateScenario({ ...common, content: 'full' })
+  for (const r of [delta, full]) assert.ok(r.converged && r.identical, `${r.content} converged`)
+  assert.ok(delta.bytesPerNodePerRound <= 0.1 * full.bytesPerNodePerRound,
+    `delta ${delta.bytesPerNodePerRound.toFixed(0)} B vs full ${full.bytesPerNodePerRound.toFixed(0)} B per node per round`)
+})
+
+test('20% loss and a partition healed after 30 s: every node ends with every version', () => {
+  for (const style of ['pushpull', 'pull'] as const) {
+    for (const content of ['delta', 'full'] as const) {
+      const r = runStateScenario({ nodes: 200, keys: 400, changed: 0.1, updates: 20, loss: 0.2, partitionMs: 30_000, style, content, seed: 5 })
+      assert.ok(r.converged, `${style}/${content} converged`)
+      assert.ok(r.identical, `${style}/${content} identical`)
+      assert.ok(r.rounds >= 30, 'not before the heal')
+      assert.ok(r.traffic.lost > 0 && r.traffic.partitioned > 0)
+    }
+  }
+  const push = runStateScenario({ nodes: 200, updates: 20, loss: 0.2, style: 'push', seed: 5 })
+  assert.ok(push.converged && push.identical, 'push under loss')
+})
+
+test('same seed, same result; another seed, another result', () => {
+  const opts = { nodes: 300, keys: 300, changed: 0.2, updates: 5, loss: 0.1, seed: 8 }
+  const a = runStateScenario(opts)
+  assert.deepEqual(runStateScenario(opts), a)
+  assert.notDeepEqual(runStateScenario({ ...opts, seed: 9 }), a)
+})
+
+/** A small cluster built by hand, for the tests that poke at single nodes. */
+function cluster (n: number, config: Partial<AntiEntropyConfig>, seed = 1): { sim: Simulator, ids: string[], core: (id: string) => AntiEntropy, events: StateEvent[] } {
+  const sim = new Simulator({ seed })
+  const ids = Array.from({ length: n }, (_, i) => `n${i}`)
+  const events: StateEvent[] = []
+  sim.onEvent((_node, _p, ev) => events.push(ev as StateEvent))
+  for (const id of ids) {
+    sim.addNode(id, ctx => [new AntiEntropy(ctx.env('state'), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), { ...config, generation: ctx.incarnation })])
+  }
+  return { sim, ids, core: (id) => sim.protocol<AntiEntropy>(id, 'state'), events }
+}
+
+test('deletes are tombstones, collected after the grace period; a node away longer does not resurrect', () => {
+  const { sim, ids, core } = cluster(20, { tombstoneGraceMs: 10_000 })
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+  core('n0').set(0, 'gone', bytes('a'))
+  core('n0').set(0, 'kept', bytes('b'))
+  sim.run(15_000)
+  assert.ok(ids.every(id => core(id).get('gone', 'n0') !== undefined))
+
+  sim.crash('n5') // away, with its state
+  sim.run(16_000)
+  assert.ok(core('n0').delete(sim.now, 'gone'))
+  sim.run(22_000)
+  assert.ok(ids.filter(id => id !== 'n5').every(id => core(id).entry('gone', 'n0')?.deleted === true), 'tombstone spread')
+  sim.run(60_000)
+  for (const id of ids.filter(id => id !== 'n5')) {
+    assert.equal(core(id).entry('gone', 'n0'), undefined, `${id} collected the tombstone`)
+    assert.ok(core(id).stats.tombstonesCollected >= 1)
+  }
+  assert.equal(core('n5').get('gone', 'n0')?.[0], 97, 'the away node still has the old value')
+
+  sim.restart('n5', { keepState: true })
+  sim.run(90_000)
+  assert.equal(core('n5').get('gone', 'n0'), undefined, 'reset, not resurrected')
+  assert.ok(core('n5').stats.resets >= 1)
+  for (const id of ids) {
+    assert.equal(core(id).get('gone', 'n0'), undefined, `${id} has no resurrected key`)
+    assert.equal(core(id).get('kept', 'n0')?.[0], 98)
+  }
+  const sig = stateSignature(core('n0'))
+  assert.ok(ids.every(id => stateSignature(core(id)) === sig))
+})
+
+test('malformed and oversized state messages are dropped and counted; the receiver keeps its state', () => {
+  const { sim, core, events } = cluster(3, { maxFrameBytes: 4096, mtu: 2048, maxStrikes: 5 })
+  core('n1').set(0, 'k', new Uint8Array([1]))
+  sim.run(10_000)
+  const before = stateSignature(core('n0'))
+  const t0 = sim.trafficOf('state')
+  const malformed0 = t0.malformed
+  const good = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ origin: 'n9', generation: 0, fromVersion: 0, toVersion: 2, gcVersion: 0, entries: [{ key: 'a', value: new Uint8Array([1]), version: 1, deleted: false }] }] })
+  const nonsense = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ origin: 'n9', generation: 0, fromVersion: 5, toVersion: 2, gcVersion: 0, entries: [] }] })
+  sim.inject('n2', 'n0', 'state', new Uint8Array([1, 2, 3, 4, 5]))
+  sim.inject('n2', 'n0', 'state', good.subarray(0, good.length - 2))
+  sim.inject('n2', 'n0', 'state', nonsense)
+  sim.inject('n2', 'n0', 'state', new Uint8Array(5000))
+  sim.run(sim.now + 200)
+  assert.equal(core('n0').stats.malformed, 4)
+  assert.equal(sim.trafficOf('state').malformed - malformed0, 3)
+  assert.equal(sim.trafficOf('state').oversize, 1)
+  assert.equal(stateSignature(core('n0')), before, 'state unchanged')
+  assert.ok(!events.some(e => e.type === 'misbehaviour'))
+  sim.inject('n2', 'n0', 'state', nonsense)
+  sim.run(sim.now + 200)
+  assert.ok(events.some(e => e.type === 'misbehaviour' && e.peer === 'n2'), 'the fifth strike disconnects the peer')
+  sim.run(sim.now + 20_000)
+  assert.equal(stateSignature(core('n0')), stateSignature(core('n2')), 'honest exchanges go on')
+})
+
+test('delta messages stay within the MTU and a large backlog flows over several rounds', () => {
+  const { sim, ids, core } = cluster(30, { mtu: 8192 })
+  let largest = 0
+  for (const id of ids) {
+    const c = core(id).codec
+    const encode = c.encode.bind(c)
+    c.encode = (m) => {
+      const b = encode(m)
+      largest = Math.max(largest, b.length)
+      return b
+    }
+  }
+  for (let i = 0; i < 2000; i++) core('n0').set(0, `key${i}`, new Uint8Array(100).fill(i & 255))
+  let rounds = 0
+  const done = (): boolean => ids.every(id => core(id).store.digestOf('n0')?.version === 2000)
+  while (!done() && rounds < 200) sim.run(++rounds * 1000)
+  assert.ok(done())
+  assert.ok(largest <= 8192, `largest message ${largest} bytes`)
+  assert.ok(rounds > 10, `2000 × 100 B through 8 KiB messages took ${rounds} rounds`)
+  const sig = stateSignature(core('n0'))
+  assert.ok(ids.every(id => stateSignature(core(id)) === sig))
+})
+
+test('API misuse gets errors that say what to do', () => {
+  const { core } = cluster(2, {})
+  assert.throws(() => core('n0').set(0, '', new Uint8Array()), /non-empty/)
+  assert.throws(() => core('n0').set(0, 'k'.repeat(1000), new Uint8Array()), /maxKeyBytes/)
+  assert.throws(() => core('n0').set(0, 'k', new Uint8Array(300 * 1024)), /maxValueBytes/)
+  assert.equal(core('n0').delete(0, 'absent'), undefined)
+  assert.throws(() => cluster(1, { periodMs: 0 }), /periodMs must be a positive number/)
+  assert.throws(() => cluster(1, { style: 'gossip' as never }), /'push', 'pull' or 'pushpull'/)
+})

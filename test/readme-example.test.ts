@@ -1,0 +1,29 @@
+// The README's API example, run as written (imports from the package entry point).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { AntiEntropy, Simulator, UniformPeerSampling } from '../src/index.js'
+
+test('README example: a value written by one node is read at another', () => {
+  const sim = new Simulator({ seed: 7, loss: 0.05 })
+  const ids = Array.from({ length: 100 }, (_, i) => `n${i}`)
+  for (const id of ids) {
+    sim.addNode(id, ctx => [
+      new AntiEntropy(ctx.env('state'), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), {
+        style: 'pushpull',
+        content: 'delta',
+        periodMs: 1000
+      })
+    ])
+  }
+  const changes: unknown[] = []
+  sim.onEvent((_node, _protocol, event) => changes.push(event))
+
+  const n3 = sim.protocol<AntiEntropy>('n3', 'state')
+  n3.set(sim.now, 'color', new TextEncoder().encode('green'))
+  sim.run(15_000)
+  assert.equal(new TextDecoder().decode(sim.protocol<AntiEntropy>('n42', 'state').get('color', 'n3')), 'green')
+  assert.equal(changes.length, 100, 'one change event per node')
+  n3.delete(sim.now, 'color')
+  sim.run(30_000)
+  assert.ok(ids.every(id => sim.protocol<AntiEntropy>(id, 'state').get('color', 'n3') === undefined))
+})
