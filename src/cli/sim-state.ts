@@ -25,6 +25,8 @@ Anti-entropy convergence of a replicated map in the simulator.
   --period-ms T        anti-entropy period (default 1000)
   --mtu B              largest delta message (default 65536)
   --max-rounds R       give up after R rounds (default 200)
+  --codec on|off       encode and decode every message (default on); off is faster and still counts
+                       exact bytes
   --seed S             first seed (default 1)
   --seeds K            run K seeds (S, S+1, …) and report medians (default 1)
   --json FILE          write the results as JSON
@@ -52,6 +54,7 @@ export function simState (argv: string[], out: (line: string) => void = console.
       seed: { type: 'string' },
       seeds: { type: 'string' },
       json: { type: 'string' },
+      codec: { type: 'string' },
       quiet: { type: 'boolean' }
     },
     strict: true
@@ -72,7 +75,8 @@ export function simState (argv: string[], out: (line: string) => void = console.
     partitionMs: num(values['partition-ms'], 'partition-ms', 0, { min: 0 }),
     periodMs: num(values['period-ms'], 'period-ms', 1000, { min: 1 }),
     mtu: num(values.mtu, 'mtu', 65536, { min: 512, int: true }),
-    maxRounds: num(values['max-rounds'], 'max-rounds', 200, { min: 1, int: true })
+    maxRounds: num(values['max-rounds'], 'max-rounds', 200, { min: 1, int: true }),
+    codec: choice(values.codec, 'codec', 'on', ['on', 'off']) === 'on'
   }
   if (base.updates === 0 && (base.keys === 0 || base.changed === 0)) {
     out('Nothing to spread: give --updates K, or --keys M with --changed F.')

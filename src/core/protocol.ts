@@ -30,6 +30,8 @@ export type NodeId = string
 export interface Codec<M> {
   encode (msg: M): Uint8Array
   decode (bytes: Uint8Array): M
+  /** The exact encoded length of `msg`, without encoding it (lets a simulator skip the codec yet count bytes). */
+  size? (msg: M): number
 }
 
 /** The outputs of a core: the only way it acts on the world. */

@@ -61,6 +61,15 @@ test('20% loss and a partition healed after 30 s: every node ends with every ver
   assert.ok(push.converged && push.identical, 'push under loss')
 })
 
+test('turning the codec off changes nothing but speed: same rounds, same byte counts', () => {
+  const opts = { nodes: 100, keys: 500, changed: 0.05, updates: 3, seed: 6 }
+  for (const content of ['delta', 'full'] as const) {
+    const on = runStateScenario({ ...opts, content })
+    const off = runStateScenario({ ...opts, content, codec: false })
+    assert.deepEqual({ ...off, events: on.events }, on)
+  }
+})
+
 test('same seed, same result; another seed, another result', () => {
   const opts = { nodes: 300, keys: 300, changed: 0.2, updates: 5, loss: 0.1, seed: 8 }
   const a = runStateScenario(opts)

@@ -196,7 +196,7 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
     if (timer.kind === 'round') {
       const { periodMs, jitter } = this.config
       this.env.io.setTimer(now + periodMs * (1 + jitter * (2 * this.env.rng.float() - 1)), timer)
-      this.round(now)
+      this.activeRoleStart(now)
     } else {
       this.env.io.setTimer(now + this.gcInterval(), timer)
       this.collectTombstones(now)
@@ -204,49 +204,8 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
   }
 
   onMessage (now: number, from: NodeId, msg: StateMessage): void {
-    switch (msg.kind) {
-      case 'push':
-        this.applyDeltas(now, msg.deltas)
-        break
-      case 'pull': {
-        // Passive role: answer with what the peer lacks.
-        this.stats.exchangesAnswered++
-        const deltas = msg.digest === undefined
-          ? this.store.fullState(this.config.maxFrameBytes - messageOverhead(msg.exchange))
-          : this.store.deltasFor(msg.digest, this.config.mtu - messageOverhead(msg.exchange))
-        this.env.io.send(from, { kind: 'pullReply', exchange: msg.exchange, deltas })
-        break
-      }
-      case 'syn': {
-        // Passive role of push-pull.
-        this.stats.exchangesAnswered++
-        if (msg.digest === undefined) {
-          const deltas = this.store.fullState(this.config.maxFrameBytes - messageOverhead(msg.exchange))
-          this.applyDeltas(now, msg.deltas)
-          this.env.io.send(from, { kind: 'ack', exchange: msg.exchange, deltas })
-        } else {
-          const budget = this.config.mtu - messageOverhead(msg.exchange, msg.digest.start, msg.digest.end)
-          const digest = this.store.digestRange(msg.digest.start, msg.digest.end, Math.floor(budget / 2))
-          const deltas = this.store.deltasFor(msg.digest, budget - digestSize(digest))
-          this.env.io.send(from, { kind: 'ack', exchange: msg.exchange, digest, deltas })
-        }
-        break
-      }
-      case 'pullReply':
-      case 'ack': {
-        // Active role: the answer to an exchange we started.
-        if (!this.settle(from, msg.exchange)) break
-        this.applyDeltas(now, msg.deltas)
-        if (msg.kind === 'ack' && msg.digest !== undefined) {
-          const deltas = this.store.deltasFor(msg.digest, this.config.mtu - messageOverhead(msg.exchange))
-          this.env.io.send(from, { kind: 'ack2', exchange: msg.exchange, deltas })
-        }
-        break
-      }
-      case 'ack2':
-        this.applyDeltas(now, msg.deltas)
-        break
-    }
+    if (msg.kind === 'pullReply' || msg.kind === 'ack') this.activeRoleAnswered(now, from, msg)
+    else this.passiveRole(now, from, msg)
   }
 
   onPeerUp (_now: number, _peer: NodeId): void {}
@@ -271,7 +230,8 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
 
   // ---- active role ----
 
-  private round (now: number): void {
+  /** Active role, step 1: the period is up; pick a peer and open an exchange. */
+  private activeRoleStart (now: number): void {
     this.stats.rounds++
     this.expirePending(now)
     const peer = this.peers.sample(1)[0]
@@ -297,6 +257,53 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
       const digest = this.store.digestPage(this.digestCursor, mtu - messageOverhead(exchange, '\uffff', '\uffff'))
       this.digestCursor = digest.end
       this.env.io.send(peer, { kind, exchange, digest, deltas: [] })
+    }
+  }
+
+  /** Active role, step 2: the passive side answered an exchange we started. */
+  private activeRoleAnswered (now: number, from: NodeId, msg: StateMessage): void {
+    if (!this.settle(from, msg.exchange)) return
+    this.applyDeltas(now, msg.deltas)
+    if (msg.kind === 'ack' && msg.digest !== undefined) {
+      // Push-pull, delta: send what the peer's digest shows it lacks (ACK2).
+      const deltas = this.store.deltasFor(msg.digest, this.config.mtu - messageOverhead(msg.exchange))
+      this.env.io.send(from, { kind: 'ack2', exchange: msg.exchange, deltas })
+    }
+  }
+
+  // ---- passive role ----
+
+  /** The peer started an exchange (or is finishing one, with ACK2): take what it sent, answer if asked. */
+  private passiveRole (now: number, from: NodeId, msg: StateMessage): void {
+    const { mtu, maxFrameBytes } = this.config
+    switch (msg.kind) {
+      case 'push':
+      case 'ack2':
+        this.applyDeltas(now, msg.deltas)
+        return
+      case 'pull': {
+        this.stats.exchangesAnswered++
+        const deltas = msg.digest === undefined
+          ? this.store.fullState(maxFrameBytes - messageOverhead(msg.exchange))
+          : this.store.deltasFor(msg.digest, mtu - messageOverhead(msg.exchange))
+        this.env.io.send(from, { kind: 'pullReply', exchange: msg.exchange, deltas })
+        return
+      }
+      case 'syn': {
+        this.stats.exchangesAnswered++
+        if (msg.digest === undefined) {
+          // Full content: our state before merging theirs, then merge.
+          const deltas = this.store.fullState(maxFrameBytes - messageOverhead(msg.exchange))
+          this.applyDeltas(now, msg.deltas)
+          this.env.io.send(from, { kind: 'ack', exchange: msg.exchange, deltas })
+        } else {
+          // Delta content: our digest over their range, and what their digest shows they lack.
+          const budget = mtu - messageOverhead(msg.exchange, msg.digest.start, msg.digest.end)
+          const digest = this.store.digestRange(msg.digest.start, msg.digest.end, Math.floor(budget / 2))
+          const deltas = this.store.deltasFor(msg.digest, budget - digestSize(digest))
+          this.env.io.send(from, { kind: 'ack', exchange: msg.exchange, digest, deltas })
+        }
+      }
     }
   }
 

@@ -42,6 +42,16 @@ test('hand-built bytes decode to the expected message', () => {
   })
 })
 
+test('size() is the exact encoded length', () => {
+  const msgs: StateMessage[] = [
+    sample,
+    { kind: 'push', exchange: 0, deltas: [] },
+    { kind: 'pull', exchange: 2 ** 31, digest: { start: '', end: '', entries: [] }, deltas: [] },
+    { ...sample, deltas: [{ ...sample.deltas[0]!, entries: [{ key: 'é✓😀', value: new Uint8Array(300), version: 2 ** 50, deleted: false }], toVersion: 2 ** 50 }] }
+  ]
+  for (const m of msgs) assert.equal(codec.size(m), codec.encode(m).length)
+})
+
 test('entry sizes match the encoder exactly', () => {
   for (const e of sample.deltas[0]!.entries) {
     const alone = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 0, deltas: [{ origin: 'o', generation: 0, fromVersion: 0, toVersion: e.version, gcVersion: 0, entries: [e as never] }] })

@@ -40,6 +40,10 @@ const KIND_TO_WIRE: Record<StateMessageKind, Wire.Kind> = {
   ack: Wire.Kind.ACK,
   ack2: Wire.Kind.ACK2
 }
+const KIND_NUMBER: Record<StateMessageKind, number> = { push: 0, pull: 1, pullReply: 2, syn: 3, ack: 4, ack2: 5 }
+function kindNumber (k: StateMessageKind): number {
+  return KIND_NUMBER[k]
+}
 const WIRE_TO_KIND = new Map<unknown, StateMessageKind>(
   Object.entries(KIND_TO_WIRE).map(([k, v]) => [v, k as StateMessageKind])
 )
@@ -55,6 +59,21 @@ export class StateCodec implements Codec<StateMessage> {
       digest: msg.digest as Wire['digest'],
       deltas: msg.deltas as Wire['deltas']
     })
+  }
+
+  size (msg: StateMessage): number {
+    let n = uintField(kindNumber(msg.kind)) + uintField(msg.exchange)
+    if (msg.digest !== undefined) {
+      const d = msg.digest
+      const inner = stringField(d.start) + stringField(d.end) + digestSize(d)
+      n += 1 + varintLength(inner) + inner
+    }
+    for (const d of msg.deltas) {
+      let inner = stringField(d.origin) + uintField(d.generation) + uintField(d.fromVersion) + uintField(d.toVersion) + uintField(d.gcVersion)
+      for (const e of d.entries) inner += entrySize(e)
+      n += 1 + varintLength(inner) + inner
+    }
+    return n
   }
 
   decode (bytes: Uint8Array): StateMessage {

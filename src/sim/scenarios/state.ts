@@ -39,6 +39,8 @@ export interface StateScenarioOptions {
   maxRounds: number
   latencyMinMs: number
   latencyMaxMs: number
+  /** Encode and decode every message (default). Off: bytes are counted by the codec's exact `size`. */
+  codec: boolean
   /** Extra state config (tests use it for tombstone grace and the like). */
   state?: Partial<AntiEntropyConfig>
   /** Called once per round with the simulator (tests use it to inject faults). */
@@ -59,7 +61,8 @@ export const DEFAULT_STATE_SCENARIO: StateScenarioOptions = {
   partitionMs: 0,
   maxRounds: 200,
   latencyMinMs: 10,
-  latencyMaxMs: 50
+  latencyMaxMs: 50,
+  codec: true
 }
 
 export interface StateScenarioResult {
@@ -95,7 +98,7 @@ export function theoryRounds (style: ExchangeStyle, n: number): number {
 export function runStateScenario (partial: Partial<StateScenarioOptions>): StateScenarioResult {
   const o: StateScenarioOptions = { ...DEFAULT_STATE_SCENARIO, ...partial }
   const n = o.nodes
-  const sim = new Simulator({ seed: o.seed, latency: new UniformLinkLatency(o.latencyMinMs, o.latencyMaxMs, 0, o.seed) })
+  const sim = new Simulator({ seed: o.seed, latency: new UniformLinkLatency(o.latencyMinMs, o.latencyMaxMs, 0, o.seed), codec: o.codec })
   const ids: NodeId[] = Array.from({ length: n }, (_, i) => `n${i}`)
   const stateConfig: Partial<AntiEntropyConfig> = { style: o.style, content: o.content, periodMs: o.periodMs, ...(o.mtu !== undefined ? { mtu: o.mtu } : {}), ...o.state }
 
