@@ -3,13 +3,15 @@
  * The `grapevine` command line: simulator scenarios and (for now) a simulated demo.
  */
 import { GrapevineError } from '../core/errors.js'
+import { SIM_MEMBERSHIP_USAGE, simMembership } from './sim-membership.js'
 import { SIM_STATE_USAGE, simState } from './sim-state.js'
 
 const USAGE = `grapevine — gossip protocols for TypeScript
 
 usage:
   grapevine demo                 a replicated update spreading through 1,000 simulated nodes
-  grapevine sim state [options]  anti-entropy convergence in the simulator (--help for options)
+  grapevine sim state [options]       anti-entropy convergence in the simulator (--help for options)
+  grapevine sim membership [options]  HyParView growth, failure and churn experiments (--help)
   grapevine help`
 
 export function main (argv: string[]): number {
@@ -23,12 +25,17 @@ export function main (argv: string[]): number {
     console.log('(Every message is encoded and decoded with the real protocol code; time is virtual.)\n')
     return simState(['--nodes', '1000', '--mode', 'pushpull', '--updates', '1', ...(sub === undefined ? [] : [sub, ...rest])])
   }
-  if (cmd === 'sim' && sub === 'state') {
+  const sims: Record<string, [string, (argv: string[]) => number]> = {
+    state: [SIM_STATE_USAGE, simState],
+    membership: [SIM_MEMBERSHIP_USAGE, simMembership]
+  }
+  if (cmd === 'sim' && sub !== undefined && sims[sub] !== undefined) {
+    const [usage, run] = sims[sub]
     if (rest.includes('--help') || rest.includes('-h')) {
-      console.log(SIM_STATE_USAGE)
+      console.log(usage)
       return 0
     }
-    return simState(rest)
+    return run(rest)
   }
   console.error(`unknown command: ${argv.join(' ')}\n\n${USAGE}`)
   return 2

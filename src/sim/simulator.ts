@@ -340,6 +340,8 @@ export class Simulator {
         const node = e.node
         if (e.epoch !== node.epoch || !node.alive) return
         const peer = e.payload as NodeId
+        // A notice overtaken by events (the link came back, or went away again) is stale.
+        if ((e.k === UP) !== node.links.has(peer)) return
         for (const p of node.protocols.values()) {
           if (e.k === UP) p.onPeerUp(this.now, peer)
           else p.onPeerDown(this.now, peer)

@@ -20,7 +20,8 @@
 import { PeerError, UsageError } from '../core/errors.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
-import { DEFAULT_CODEC_LIMITS, StateCodec, digestSize, messageOverhead, type StateCodecLimits, utf8Length } from './codec.js'
+import { DEFAULT_CODEC_LIMITS, StateCodec, digestSize, messageOverhead, type StateCodecLimits } from './codec.js'
+import { utf8Length } from '../core/bytes.js'
 import type { Entry, OriginDelta, StateMessage } from './messages.js'
 import { Store, type StoreLimits } from './store.js'
 

@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerError } from '../core/errors.js'
 import { StateMessage as Wire } from '../wire/state.js'
-import { StateCodec, entrySize, varintLength } from './codec.js'
+import { StateCodec, entrySize } from './codec.js'
+import { varintLength } from '../core/bytes.js'
 import type { StateMessage } from './messages.js'
 
 const codec = new StateCodec()

@@ -8,6 +8,7 @@
  */
 import { PeerError } from '../core/errors.js'
 import type { Codec } from '../core/protocol.js'
+import { utf8Length, varintLength } from '../core/bytes.js'
 import { StateMessage as Wire } from '../wire/state.js'
 import { inRange, type Digest, type Entry, type OriginDelta, type StateMessage, type StateMessageKind } from './messages.js'
 
@@ -146,32 +147,6 @@ function checkVersion (v: number): void {
 }
 
 // ---- exact encoded sizes (protobuf: tag byte + varint length + payload) ----
-
-export function varintLength (n: number): number {
-  let len = 1
-  while (n >= 128) {
-    n = Math.floor(n / 128)
-    len++
-  }
-  return len
-}
-
-export function utf8Length (s: string): number {
-  let bytes = s.length
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) {
-      bytes += 1
-    } else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 2 // a surrogate pair: 4 bytes for 2 UTF-16 units
-      i++
-    } else {
-      bytes += 2
-    }
-  }
-  return bytes
-}
 
 function stringField (s: string): number {
   if (s === '') return 0

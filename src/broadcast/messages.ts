@@ -1,0 +1,16 @@
+/**
+ * Broadcast messages, shared by flood gossip and Plumtree (Leitão, Pereira, Rodrigues, "Epidemic broadcast
+ * trees", SRDS 2007, §4). Decoded and validated by ./codec.ts.
+ */
+
+export type BroadcastMessage =
+  /** The payload itself; `round` counts hops from the source. */
+  | { readonly kind: 'gossip', readonly id: string, readonly round: number, readonly payload: Uint8Array }
+  /** Announcements of received messages (lazy push), batched: ids with the rounds they were received at. */
+  | { readonly kind: 'ihave', readonly ids: readonly string[], readonly rounds: readonly number[] }
+  /** Send me `id`, and make our link eager. */
+  | { readonly kind: 'graft', readonly id: string, readonly round: number }
+  /** Make our link lazy. */
+  | { readonly kind: 'prune' }
+
+export type BroadcastKind = BroadcastMessage['kind']

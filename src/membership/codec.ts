@@ -1,0 +1,95 @@
+/**
+ * Bytes ⇄ HyParView messages (src/wire/membership.proto), validating what a peer could abuse: id and
+ * address sizes, how many peers a shuffle carries, walk lengths. Violations are `PeerError`s.
+ */
+import { PeerError } from '../core/errors.js'
+import type { Codec } from '../core/protocol.js'
+import { MembershipMessage as Wire, type PeerDescriptor } from '../wire/membership.js'
+import { utf8Length } from '../core/bytes.js'
+import type { MembershipKind, MembershipMessage, PeerInfo } from './messages.js'
+
+export interface MembershipCodecLimits {
+  maxIdBytes: number
+  maxAddrs: number
+  maxAddrBytes: number
+  /** Most peers in one shuffle or shuffle reply. */
+  maxShufflePeers: number
+  /** Longest random walk (ttl) accepted. */
+  maxTtl: number
+}
+
+export const DEFAULT_MEMBERSHIP_LIMITS: MembershipCodecLimits = {
+  maxIdBytes: 256,
+  maxAddrs: 16,
+  maxAddrBytes: 512,
+  maxShufflePeers: 64,
+  maxTtl: 32
+}
+
+const TO_WIRE: Record<MembershipKind, Wire.Kind> = {
+  join: Wire.Kind.JOIN,
+  joinReply: Wire.Kind.JOIN_REPLY,
+  forwardJoin: Wire.Kind.FORWARD_JOIN,
+  neighbor: Wire.Kind.NEIGHBOR,
+  neighborReply: Wire.Kind.NEIGHBOR_REPLY,
+  disconnect: Wire.Kind.DISCONNECT,
+  shuffle: Wire.Kind.SHUFFLE,
+  shuffleReply: Wire.Kind.SHUFFLE_REPLY,
+  keepalive: Wire.Kind.KEEPALIVE
+}
+const FROM_WIRE = new Map<unknown, MembershipKind>(Object.entries(TO_WIRE).map(([k, v]) => [v, k as MembershipKind]))
+
+export class MembershipCodec implements Codec<MembershipMessage> {
+  constructor (readonly limits: MembershipCodecLimits = DEFAULT_MEMBERSHIP_LIMITS) {}
+
+  encode (m: MembershipMessage): Uint8Array {
+    const w: Wire = { kind: TO_WIRE[m.kind], ttl: 0, high: false, accepted: false, peers: [], exchange: 0 }
+    if ('peer' in m) w.peer = m.peer as PeerDescriptor
+    if ('ttl' in m) w.ttl = m.ttl
+    if ('high' in m) w.high = m.high
+    if ('accepted' in m) w.accepted = m.accepted
+    if ('peers' in m) w.peers = m.peers as PeerDescriptor[]
+    if ('exchange' in m) w.exchange = m.exchange
+    return Wire.encode(w)
+  }
+
+  size (m: MembershipMessage): number {
+    return this.encode(m).length
+  }
+
+  decode (bytes: Uint8Array): MembershipMessage {
+    const l = this.limits
+    let w: Wire
+    try {
+      w = Wire.decode(bytes, { limits: { peers: l.maxShufflePeers, peers$: { addrs: l.maxAddrs }, peer: { addrs: l.maxAddrs } } })
+    } catch (err) {
+      throw new PeerError('ERR_MEMBERSHIP_DECODE', `membership message does not decode: ${(err as Error).message}`, { cause: err })
+    }
+    const kind = FROM_WIRE.get(w.kind)
+    if (kind === undefined) throw new PeerError('ERR_MEMBERSHIP_KIND', 'membership message has an unknown kind')
+    if (w.ttl > l.maxTtl) throw new PeerError('ERR_MEMBERSHIP_TTL', `walk of ${w.ttl} hops is longer than ${l.maxTtl}`)
+    const peer = (): PeerInfo => {
+      if (w.peer === undefined) throw new PeerError('ERR_MEMBERSHIP_PEER', `${kind} without a peer`)
+      return this.peer(w.peer)
+    }
+    switch (kind) {
+      case 'join': return { kind, peer: peer() }
+      case 'joinReply': return { kind, peer: peer() }
+      case 'forwardJoin': return { kind, peer: peer(), ttl: w.ttl }
+      case 'neighbor': return { kind, peer: peer(), high: w.high }
+      case 'neighborReply': return { kind, peer: peer(), accepted: w.accepted }
+      case 'disconnect': return { kind }
+      case 'keepalive': return { kind }
+      case 'shuffle': return { kind, peer: peer(), ttl: w.ttl, peers: w.peers.map(p => this.peer(p)), exchange: w.exchange }
+      case 'shuffleReply': return { kind, peers: w.peers.map(p => this.peer(p)), exchange: w.exchange }
+    }
+  }
+
+  private peer (p: PeerDescriptor): PeerInfo {
+    if (p.id === '' || utf8Length(p.id) > this.limits.maxIdBytes) throw new PeerError('ERR_MEMBERSHIP_ID', 'peer id empty or too long')
+    for (const a of p.addrs) {
+      if (a.length > this.limits.maxAddrBytes) throw new PeerError('ERR_MEMBERSHIP_ADDR', 'peer address too long')
+    }
+    return { id: p.id, addrs: p.addrs }
+  }
+}

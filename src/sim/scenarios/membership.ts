@@ -1,0 +1,239 @@
+/**
+ * Simulator scenarios for HyParView (`grapevine sim membership`), after the experiments of Leitão et al.,
+ * DSN 2007 §5:
+ *   - growth:  nodes join one after another through random existing contacts, then the overlay runs a
+ *              while; report link symmetry, the largest connected component, in-degree distributions of
+ *              both views, average shortest path and clustering coefficient;
+ *   - failure: after growth, crash a share of the nodes at once; then every second a random live node
+ *              floods a broadcast over the active views; report each broadcast's reliability (% of live
+ *              nodes reached) and the time until it is back at 100%;
+ *   - churn:   after growth, nodes keep joining and crashing at a steady rate while broadcasts go on;
+ *              report reliability and view health over time.
+ * Each node runs the real HyParView core and a flood-gossip core fed by its neighbour events.
+ */
+import { Rng } from '../../core/rng.js'
+import { Flood, type Delivery } from '../../broadcast/flood.js'
+import { HyParView, type HyParViewConfig } from '../../membership/hyparview.js'
+import { Simulator, type SimNode } from '../simulator.js'
+import { UniformLinkLatency } from '../network.js'
+import { overlayMetrics, type OverlayMetrics } from './overlay.js'
+
+export type MembershipScenarioKind = 'growth' | 'failure' | 'churn'
+
+export interface MembershipScenarioOptions {
+  scenario: MembershipScenarioKind
+  nodes: number
+  /** failure: percentage of nodes crashed at once. */
+  failPct: number
+  /** failure and churn: broadcasts, one per second. */
+  broadcasts: number
+  seed: number
+  /** growth: one node joins every this many ms. */
+  joinIntervalMs: number
+  /** Time the overlay runs after the last join before anything else happens. */
+  stabilizeMs: number
+  /** churn: nodes that crash, and nodes that join, per second each. */
+  churnPerSec: number
+  /** How often the view health is sampled during churn. */
+  healthEveryMs: number
+  /** Sources of shortest-path BFS (the average path length is estimated from these). */
+  pathSources: number
+  latencyMinMs: number
+  latencyMaxMs: number
+  /** How a crash looks to connected peers (DESIGN: a broken connection is reported). */
+  crashNotice: 'reset' | 'silent'
+  membership: Partial<HyParViewConfig>
+  codec: boolean
+}
+
+export const DEFAULT_MEMBERSHIP_SCENARIO: MembershipScenarioOptions = {
+  scenario: 'growth',
+  nodes: 1000,
+  failPct: 50,
+  broadcasts: 50,
+  seed: 1,
+  joinIntervalMs: 5,
+  stabilizeMs: 30_000,
+  churnPerSec: 1,
+  healthEveryMs: 10_000,
+  pathSources: 100,
+  latencyMinMs: 10,
+  latencyMaxMs: 50,
+  crashNotice: 'reset',
+  // One shuffle per second: a "cycle" of the paper's simulations.
+  membership: { shufflePeriodMs: 1_000, repairPeriodMs: 1_000 },
+  codec: true
+}
+
+export interface HealthSample {
+  atMs: number
+  liveNodes: number
+  avgActive: number
+  symmetricPct: number
+  largestComponentPct: number
+}
+
+export interface MembershipScenarioResult {
+  scenario: MembershipScenarioKind
+  nodes: number
+  seed: number
+  /** The overlay when the scenario's measurement starts (after growth), or at the end for growth. */
+  overlay: OverlayMetrics
+  symmetricPct: number
+  largestComponentPct: number
+  /** Per broadcast, % of the nodes alive when it was sent that delivered it. */
+  reliability: number[]
+  /** failure: virtual ms from the crash until every later broadcast reached 100% (null: never). */
+  recoveredAfterMs: number | null
+  /** The same, in repair periods. */
+  recoveredAfterPeriods: number | null
+  /** The overlay at the end of the run (failure and churn). */
+  overlayAfter?: OverlayMetrics
+  health: HealthSample[]
+  traffic: { sent: number, bytes: number }
+  events: number
+  virtualMs: number
+}
+
+export function runMembershipScenario (partial: Partial<MembershipScenarioOptions>): MembershipScenarioResult {
+  const o: MembershipScenarioOptions = { ...DEFAULT_MEMBERSHIP_SCENARIO, ...partial, membership: { ...DEFAULT_MEMBERSHIP_SCENARIO.membership, ...partial.membership } }
+  const sim = new Simulator({ seed: o.seed, latency: new UniformLinkLatency(o.latencyMinMs, o.latencyMaxMs, 0, o.seed), crashNotice: o.crashNotice, codec: o.codec })
+  const rng = new Rng(o.seed).fork('scenario')
+  const live: SimNode[] = []
+  const liveIndex = new Map<SimNode, number>()
+  const addLive = (n: SimNode): void => {
+    liveIndex.set(n, live.length)
+    live.push(n)
+  }
+  const removeLive = (n: SimNode): void => {
+    const i = liveIndex.get(n)!
+    const last = live.pop()!
+    if (last !== n) {
+      live[i] = last
+      liveIndex.set(last, i)
+    }
+    liveIndex.delete(n)
+  }
+
+  let nextId = 0
+  const spawn = (): SimNode => {
+    const id = `n${nextId++}`
+    const contact = live.length > 0 ? live[rng.int(live.length)]!.id : undefined
+    const node = sim.addNode(id, ctx => {
+      const hv = new HyParView(ctx.env('membership'), o.membership)
+      const flood = new Flood(ctx.env('flood'))
+      hv.addNeighborListener(flood)
+      return [hv, flood]
+    })
+    if (contact !== undefined) membershipOf(node).join(sim.now, contact)
+    addLive(node)
+    return node
+  }
+  const crash = (node: SimNode): void => {
+    sim.crash(node.id)
+    removeLive(node)
+  }
+
+  // Broadcast bookkeeping: who was alive when each was sent, who delivered it.
+  const sent: Array<{ alive: Uint8Array, delivered: Uint8Array, liveCount: number }> = []
+  const byId = new Map<string, number>()
+  sim.onEvent((node, proto, ev) => {
+    if (proto !== 'flood') return
+    const d = ev as Delivery
+    const b = byId.get(d.id)
+    if (b === undefined) return
+    const rec = sent[b]!
+    if (node.index < rec.alive.length && rec.alive[node.index] === 1) rec.delivered[node.index] = 1
+  })
+  const broadcast = (): void => {
+    const alive = new Uint8Array(sim.nodes.length)
+    for (const n of live) alive[n.index] = 1
+    const src = live[rng.int(live.length)]!
+    const rec = { alive, delivered: new Uint8Array(sim.nodes.length), liveCount: live.length }
+    const id = (src.protocols.get('flood') as Flood).broadcast(sim.now, new Uint8Array(16))
+    rec.delivered[src.index] = 1 // the source delivered it to itself, before we knew its id
+    byId.set(id, sent.length)
+    sent.push(rec)
+  }
+
+  // Growth.
+  for (let i = 0; i < o.nodes; i++) {
+    sim.run(sim.now + (i === 0 ? 0 : o.joinIntervalMs))
+    spawn()
+  }
+  sim.run(sim.now + o.stabilizeMs)
+  const overlay = overlayMetrics(live, rng.fork('paths'), o.pathSources)
+  const result: MembershipScenarioResult = {
+    scenario: o.scenario,
+    nodes: o.nodes,
+    seed: o.seed,
+    overlay,
+    symmetricPct: overlay.symmetricPct,
+    largestComponentPct: overlay.largestComponentPct,
+    reliability: [],
+    recoveredAfterMs: null,
+    recoveredAfterPeriods: null,
+    health: [],
+    traffic: { sent: 0, bytes: 0 },
+    events: 0,
+    virtualMs: 0
+  }
+
+  if (o.scenario === 'failure') {
+    const t0 = sim.now
+    const victims = rng.sample(live, Math.round(live.length * o.failPct / 100))
+    for (const v of victims) crash(v)
+    for (let b = 0; b < o.broadcasts; b++) {
+      sim.run(t0 + (b + 1) * 1000)
+      broadcast()
+    }
+    sim.run(sim.now + 2000)
+    result.reliability = sent.map(reliabilityOf)
+    let k = result.reliability.length
+    while (k > 0 && result.reliability[k - 1] === 100) k--
+    if (k < result.reliability.length) {
+      result.recoveredAfterMs = (k + 1) * 1000
+      result.recoveredAfterPeriods = result.recoveredAfterMs / (o.membership.repairPeriodMs ?? 1000)
+    }
+    result.overlayAfter = overlayMetrics(live, rng.fork('paths-after'), o.pathSources)
+  } else if (o.scenario === 'churn') {
+    const t0 = sim.now
+    let carry = 0
+    for (let s = 1; s <= o.broadcasts; s++) {
+      // Each second: churnPerSec crashes and as many joins, spread over the second.
+      carry += o.churnPerSec
+      const k = Math.floor(carry)
+      carry -= k
+      for (let j = 0; j < k; j++) {
+        sim.run(t0 + (s - 1) * 1000 + (j + 0.5) * (1000 / (k + 1)))
+        if (live.length > 2) crash(live[rng.int(live.length)]!)
+        spawn()
+      }
+      sim.run(t0 + s * 1000)
+      broadcast()
+      if ((s * 1000) % o.healthEveryMs === 0) {
+        const m = overlayMetrics(live, rng.fork(`health${s}`), 0)
+        result.health.push({ atMs: s * 1000, liveNodes: live.length, avgActive: m.activeInDegree.mean, symmetricPct: m.symmetricPct, largestComponentPct: m.largestComponentPct })
+      }
+    }
+    sim.run(sim.now + 2000)
+    result.reliability = sent.map(reliabilityOf)
+    result.overlayAfter = overlayMetrics(live, rng.fork('paths-after'), o.pathSources)
+  }
+  const t = sim.trafficOf('membership')
+  result.traffic = { sent: t.sent, bytes: t.bytes }
+  result.events = sim.events
+  result.virtualMs = sim.now
+  return result
+}
+
+function reliabilityOf (rec: { alive: Uint8Array, delivered: Uint8Array, liveCount: number }): number {
+  let d = 0
+  for (let i = 0; i < rec.delivered.length; i++) d += rec.delivered[i]!
+  return rec.liveCount === 0 ? 100 : (100 * d) / rec.liveCount
+}
+
+export function membershipOf (node: SimNode): HyParView {
+  return node.protocols.get('membership') as HyParView
+}
+
