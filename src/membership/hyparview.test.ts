@@ -1,0 +1,179 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { PeerError } from '../core/errors.js'
+import { Simulator } from '../sim/simulator.js'
+import { ConstantLatency } from '../sim/network.js'
+import { runMembershipScenario } from '../sim/scenarios/membership.js'
+import { MembershipMessage as Wire } from '../wire/membership.js'
+import { MembershipCodec } from './codec.js'
+import { HyParView, type HyParViewConfig, type MembershipEvent } from './hyparview.js'
+import type { MembershipMessage } from './messages.js'
+
+const codec = new MembershipCodec()
+const peer = (id: string): { id: string, addrs: Uint8Array[] } => ({ id, addrs: [new Uint8Array([4, 127, 0, 0, 1])] })
+
+test('codec: every message kind round-trips', () => {
+  const msgs: MembershipMessage[] = [
+    { kind: 'join', peer: peer('a') },
+    { kind: 'joinReply', peer: peer('b') },
+    { kind: 'forwardJoin', peer: peer('c'), ttl: 6 },
+    { kind: 'neighbor', peer: peer('d'), high: true },
+    { kind: 'neighborReply', peer: peer('e'), accepted: false },
+    { kind: 'disconnect' },
+    { kind: 'shuffle', peer: peer('f'), ttl: 5, peers: [peer('g'), { id: 'h', addrs: [] }], exchange: 9 },
+    { kind: 'shuffleReply', peers: [peer('i')], exchange: 9 },
+    { kind: 'keepalive' }
+  ]
+  for (const m of msgs) {
+    const bytes = codec.encode(m)
+    assert.deepEqual(codec.decode(bytes), m)
+    assert.equal(codec.size(m), bytes.length)
+  }
+  // Hand-built: FORWARD_JOIN (2) of peer {id: "x"} with ttl 3.
+  assert.deepEqual(codec.decode(new Uint8Array([0x08, 0x02, 0x12, 0x03, 0x0a, 0x01, 0x78, 0x18, 0x03])), { kind: 'forwardJoin', peer: { id: 'x', addrs: [] }, ttl: 3 })
+})
+
+test('codec: malformed and abusive messages are PeerErrors', () => {
+  const bad = (w: Partial<Wire>): void => {
+    const bytes = Wire.encode({ kind: Wire.Kind.JOIN, ttl: 0, high: false, accepted: false, peers: [], exchange: 0, ...w })
+    assert.throws(() => codec.decode(bytes), PeerError)
+  }
+  bad({ kind: Wire.Kind.JOIN }) // no peer
+  bad({ kind: Wire.Kind.FORWARD_JOIN, peer: { id: 'a', addrs: [] }, ttl: 1000 })
+  bad({ kind: Wire.Kind.NEIGHBOR, peer: { id: 'x'.repeat(300), addrs: [] } })
+  bad({ kind: Wire.Kind.NEIGHBOR, peer: { id: '', addrs: [] } })
+  bad({ kind: Wire.Kind.SHUFFLE, peer: { id: 'a', addrs: [] }, peers: Array.from({ length: 65 }, (_, i) => ({ id: `p${i}`, addrs: [] })) })
+  bad({ kind: Wire.Kind.JOIN, peer: { id: 'a', addrs: [new Uint8Array(600)] } })
+  assert.throws(() => codec.decode(new Uint8Array([0x08, 0x63])), PeerError)
+  assert.throws(() => codec.decode(new Uint8Array([0x12, 0x05, 0x0a])), PeerError)
+})
+
+interface Cluster {
+  sim: Simulator
+  hv: (id: string) => HyParView
+  events: Array<{ node: string, ev: MembershipEvent }>
+}
+
+function cluster (ids: string[], config: Partial<HyParViewConfig> = {}, simOpts: { crashNotice?: 'reset' | 'silent' } = {}): Cluster {
+  const sim = new Simulator({ seed: 3, latency: new ConstantLatency(10), ...simOpts })
+  const events: Cluster['events'] = []
+  sim.onEvent((node, proto, ev) => { if (proto === 'membership') events.push({ node: node.id, ev: ev as MembershipEvent }) })
+  for (const id of ids) sim.addNode(id, ctx => [new HyParView(ctx.env('membership'), { shufflePeriodMs: 1000, ...config })])
+  return { sim, hv: (id) => sim.protocol<HyParView>(id, 'membership'), events }
+}
+
+function assertViewInvariants (c: Cluster, ids: string[]): void {
+  for (const id of ids) {
+    const a = c.hv(id).activeView()
+    const p = c.hv(id).passiveView()
+    assert.ok(!a.includes(id) && !p.includes(id), `${id}: a view holds the node itself`)
+    assert.equal(new Set(a).size, a.length)
+    assert.equal(new Set(p).size, p.length)
+    assert.ok(a.every(x => !p.includes(x)), `${id}: a peer is in both views`)
+    assert.ok(a.length <= c.hv(id).config.activeSize && p.length <= c.hv(id).config.passiveSize)
+  }
+}
+
+test('join: the contact and the walk ends link symmetrically; neighbour events fire', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e']
+  const c = cluster(ids)
+  const ups: string[] = []
+  c.hv('a').addNeighborListener({ neighborUp: (_now, p) => ups.push(p), neighborDown: () => {} })
+  for (const id of ids.slice(1)) {
+    c.hv(id).join(c.sim.now, 'a')
+    c.sim.run(c.sim.now + 500)
+  }
+  c.sim.run(5000)
+  for (const id of ids) {
+    for (const p of c.hv(id).activeView()) assert.ok(c.hv(p).activeView().includes(id), `${id}→${p} not symmetric`)
+    assert.ok(c.hv(id).activeView().length >= 2)
+  }
+  assert.ok(ups.includes('b'))
+  assert.ok(c.events.some(e => e.node === 'b' && e.ev.type === 'neighborUp' && e.ev.peer === 'a'))
+  assertViewInvariants(c, ids)
+  assert.throws(() => c.hv('a').join(0, 'a'), /cannot join through itself/)
+})
+
+test('growth of 400 nodes: every active link symmetric, one component, views within bounds', () => {
+  const r = runMembershipScenario({ scenario: 'growth', nodes: 400, stabilizeMs: 10_000, seed: 2 })
+  assert.equal(r.symmetricPct, 100)
+  assert.equal(r.largestComponentPct, 100)
+  assert.ok(r.overlay.activeInDegree.mean > 4.8, `mean active degree ${r.overlay.activeInDegree.mean}`)
+  assert.ok(r.overlay.activeInDegree.max <= 5)
+  assert.ok(r.overlay.avgPathLength > 2 && r.overlay.avgPathLength < 6)
+  assert.ok(r.overlay.clustering < 0.05)
+})
+
+test('mass failure on 1,000 nodes: 50% keeps the first broadcast at ≥ 99%, 80% is back at 100% within 4 repair periods', () => {
+  const half = runMembershipScenario({ scenario: 'failure', nodes: 1000, failPct: 50, broadcasts: 10, seed: 4 })
+  assert.ok(half.reliability[0]! >= 99, `first broadcast after 50% failure: ${half.reliability[0]}%`)
+  assert.ok(half.recoveredAfterPeriods !== null && half.recoveredAfterPeriods <= 4)
+  const most = runMembershipScenario({ scenario: 'failure', nodes: 1000, failPct: 80, broadcasts: 10, seed: 4 })
+  assert.ok(most.reliability.some(x => x >= 95), `80% failure: ${most.reliability.join(' ')}`)
+  assert.ok(most.recoveredAfterPeriods !== null && most.recoveredAfterPeriods <= 4, `80% recovered after ${most.recoveredAfterPeriods} periods`)
+  assert.equal(most.overlayAfter!.symmetricPct, 100)
+})
+
+test('steady churn keeps broadcast reliability at ≥ 99%', () => {
+  const r = runMembershipScenario({ scenario: 'churn', nodes: 400, churnPerSec: 2, broadcasts: 30, stabilizeMs: 10_000, seed: 5 })
+  const mean = r.reliability.reduce((a, b) => a + b, 0) / r.reliability.length
+  assert.ok(mean >= 99, `mean reliability ${mean}`)
+  assert.ok(r.health.every(h => h.largestComponentPct === 100 && h.symmetricPct > 99))
+})
+
+test('silent failures are caught by the keep-alive timeout and replaced from the passive view', () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `n${i}`)
+  const c = cluster(ids, { keepAliveIntervalMs: 1000, keepAliveTimeoutMs: 3000 }, { crashNotice: 'silent' })
+  for (const id of ids.slice(1)) {
+    c.hv(id).join(c.sim.now, ids[c.sim.rng.int(ids.indexOf(id))]!)
+    c.sim.run(c.sim.now + 100)
+  }
+  c.sim.run(20_000)
+  const dead = ['n3', 'n7', 'n11', 'n19']
+  for (const d of dead) c.sim.crash(d)
+  c.sim.run(c.sim.now + 10_000)
+  const alive = ids.filter(id => !dead.includes(id))
+  for (const id of alive) {
+    assert.ok(c.hv(id).activeView().every(p => !dead.includes(p)), `${id} still lists a dead peer`)
+    assert.ok(c.hv(id).activeView().length >= 3)
+  }
+  assert.ok(alive.some(id => c.hv(id).stats.silentPeers > 0))
+  assertViewInvariants(c, alive)
+})
+
+test('bad input: garbage is counted, a persistent sender is dropped, fake peers never overflow the views', () => {
+  const ids = ['a', 'b', 'c', 'd']
+  const c = cluster(ids)
+  for (const id of ids.slice(1)) c.hv(id).join(0, 'a')
+  c.sim.run(3000)
+  // Well-formed shuffles stuffed with fake peers, and forward-joins announcing fake nodes.
+  for (let i = 0; i < 50; i++) {
+    const fake = Array.from({ length: 60 }, (_, j) => ({ id: `fake${i}-${j}`, addrs: [] }))
+    c.sim.inject('b', 'a', 'membership', codec.encode({ kind: 'shuffle', peer: { id: 'b', addrs: [] }, ttl: 1, peers: fake, exchange: i }))
+    c.sim.inject('b', 'a', 'membership', codec.encode({ kind: 'forwardJoin', peer: { id: `ghost${i}`, addrs: [] }, ttl: 3, }))
+  }
+  c.sim.run(c.sim.now + 5000)
+  assertViewInvariants(c, ids)
+  assert.ok(c.hv('a').passiveView().length <= 30)
+  // Garbage: counted, then the sender is dropped at the fifth strike.
+  for (let i = 0; i < 4; i++) c.sim.inject('c', 'a', 'membership', new Uint8Array([0xff, 0x01, i]))
+  c.sim.run(c.sim.now + 100)
+  assert.equal(c.hv('a').stats.malformed, 4)
+  assert.ok(!c.events.some(e => e.ev.type === 'misbehaviour'))
+  c.sim.inject('c', 'a', 'membership', new Uint8Array([0xff]))
+  c.sim.run(c.sim.now + 100)
+  assert.ok(c.events.some(e => e.node === 'a' && e.ev.type === 'misbehaviour' && e.ev.peer === 'c'))
+  assert.ok(!c.hv('a').activeView().includes('c'))
+})
+
+test('same seed, same overlay', () => {
+  const a = runMembershipScenario({ scenario: 'failure', nodes: 200, failPct: 40, broadcasts: 5, stabilizeMs: 5000, seed: 9 })
+  const b = runMembershipScenario({ scenario: 'failure', nodes: 200, failPct: 40, broadcasts: 5, stabilizeMs: 5000, seed: 9 })
+  assert.deepEqual(b, a)
+})
+
+test('configuration errors say what to fix', () => {
+  assert.throws(() => cluster(['x'], { activeSize: 0 }), /activeSize must be a whole number ≥ 1/)
+  assert.throws(() => cluster(['x'], { prwl: 9 }), /prwl must be between 0 and arwl/)
+  assert.throws(() => cluster(['x'], { keepAliveTimeoutMs: 100, keepAliveIntervalMs: 1000 }), /keepAliveTimeoutMs must exceed/)
+})
