@@ -76,7 +76,8 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
         for (const x of w.ids) id(x)
         for (const r of w.rounds) if (r > l.maxRound) throw new PeerError('ERR_BROADCAST_ROUND', 'round out of range')
         return { kind, ids: w.ids, rounds: w.rounds }
-      case 'graft': return { kind, id: id(w.id), round: w.round }
+      // A GRAFT with no id only asks for the link to become eager (the tree optimisation).
+      case 'graft': return { kind, id: w.id === '' ? '' : id(w.id), round: w.round }
       case 'prune': return { kind }
     }
   }

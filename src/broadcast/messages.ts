@@ -8,7 +8,7 @@ export type BroadcastMessage =
   | { readonly kind: 'gossip', readonly id: string, readonly round: number, readonly payload: Uint8Array }
   /** Announcements of received messages (lazy push), batched: ids with the rounds they were received at. */
   | { readonly kind: 'ihave', readonly ids: readonly string[], readonly rounds: readonly number[] }
-  /** Send me `id`, and make our link eager. */
+  /** Make our link eager, and send me `id` (none: `id` is empty, as the tree optimisation does). */
   | { readonly kind: 'graft', readonly id: string, readonly round: number }
   /** Make our link lazy. */
   | { readonly kind: 'prune' }

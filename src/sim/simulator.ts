@@ -72,6 +72,8 @@ export interface Traffic {
 }
 
 export type SimListener = (node: SimNode, protocol: string, event: unknown, now: number) => void
+/** Sees every message a core sends (before loss), for per-message accounting in scenarios. */
+export type SendListener = (from: SimNode, to: NodeId, protocol: string, msg: unknown, bytes: number) => void
 
 const DELIVER = 0
 const TIMER = 1
@@ -116,6 +118,7 @@ export class Simulator {
   readonly nodes: SimNode[] = []
   private readonly netRng: Rng
   private readonly listeners: SimListener[] = []
+  private readonly sendListeners: SendListener[] = []
   private stopped = false
 
   constructor (opts: SimOptions) {
@@ -153,6 +156,10 @@ export class Simulator {
 
   onEvent (listener: SimListener): void {
     this.listeners.push(listener)
+  }
+
+  onSend (listener: SendListener): void {
+    this.sendListeners.push(listener)
   }
 
   // ---- running ----
@@ -293,6 +300,7 @@ export class Simulator {
       size = codec.size(msg)
     }
     const t = this.countSend(proto, size)
+    for (const l of this.sendListeners) l(from, to, proto, msg, size)
     if (dst === undefined) {
       t.toDead++
       return

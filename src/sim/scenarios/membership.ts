@@ -14,9 +14,10 @@
 import { Rng } from '../../core/rng.js'
 import { Flood, type Delivery } from '../../broadcast/flood.js'
 import { HyParView, type HyParViewConfig } from '../../membership/hyparview.js'
-import { Simulator, type SimNode } from '../simulator.js'
+import { Simulator } from '../simulator.js'
 import { UniformLinkLatency } from '../network.js'
 import { overlayMetrics, type OverlayMetrics } from './overlay.js'
+import { Population } from './population.js'
 
 export type MembershipScenarioKind = 'growth' | 'failure' | 'churn'
 
@@ -99,40 +100,13 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
   const o: MembershipScenarioOptions = { ...DEFAULT_MEMBERSHIP_SCENARIO, ...partial, membership: { ...DEFAULT_MEMBERSHIP_SCENARIO.membership, ...partial.membership } }
   const sim = new Simulator({ seed: o.seed, latency: new UniformLinkLatency(o.latencyMinMs, o.latencyMaxMs, 0, o.seed), crashNotice: o.crashNotice, codec: o.codec })
   const rng = new Rng(o.seed).fork('scenario')
-  const live: SimNode[] = []
-  const liveIndex = new Map<SimNode, number>()
-  const addLive = (n: SimNode): void => {
-    liveIndex.set(n, live.length)
-    live.push(n)
-  }
-  const removeLive = (n: SimNode): void => {
-    const i = liveIndex.get(n)!
-    const last = live.pop()!
-    if (last !== n) {
-      live[i] = last
-      liveIndex.set(last, i)
-    }
-    liveIndex.delete(n)
-  }
-
-  let nextId = 0
-  const spawn = (): SimNode => {
-    const id = `n${nextId++}`
-    const contact = live.length > 0 ? live[rng.int(live.length)]!.id : undefined
-    const node = sim.addNode(id, ctx => {
-      const hv = new HyParView(ctx.env('membership'), o.membership)
-      const flood = new Flood(ctx.env('flood'))
-      hv.addNeighborListener(flood)
-      return [hv, flood]
-    })
-    if (contact !== undefined) membershipOf(node).join(sim.now, contact)
-    addLive(node)
-    return node
-  }
-  const crash = (node: SimNode): void => {
-    sim.crash(node.id)
-    removeLive(node)
-  }
+  const pop = new Population(sim, rng, ctx => {
+    const hv = new HyParView(ctx.env('membership'), o.membership)
+    const flood = new Flood(ctx.env('flood'))
+    hv.addNeighborListener(flood)
+    return [hv, flood]
+  })
+  const live = pop.live
 
   // Broadcast bookkeeping: who was alive when each was sent, who delivered it.
   const sent: Array<{ alive: Uint8Array, delivered: Uint8Array, liveCount: number }> = []
@@ -148,7 +122,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
   const broadcast = (): void => {
     const alive = new Uint8Array(sim.nodes.length)
     for (const n of live) alive[n.index] = 1
-    const src = live[rng.int(live.length)]!
+    const src = pop.randomLive()
     const rec = { alive, delivered: new Uint8Array(sim.nodes.length), liveCount: live.length }
     const id = (src.protocols.get('flood') as Flood).broadcast(sim.now, new Uint8Array(16))
     rec.delivered[src.index] = 1 // the source delivered it to itself, before we knew its id
@@ -156,11 +130,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
     sent.push(rec)
   }
 
-  // Growth.
-  for (let i = 0; i < o.nodes; i++) {
-    sim.run(sim.now + (i === 0 ? 0 : o.joinIntervalMs))
-    spawn()
-  }
+  pop.grow(o.nodes, o.joinIntervalMs)
   sim.run(sim.now + o.stabilizeMs)
   const overlay = overlayMetrics(live, rng.fork('paths'), o.pathSources)
   const result: MembershipScenarioResult = {
@@ -181,8 +151,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
 
   if (o.scenario === 'failure') {
     const t0 = sim.now
-    const victims = rng.sample(live, Math.round(live.length * o.failPct / 100))
-    for (const v of victims) crash(v)
+    pop.crashShare(o.failPct)
     for (let b = 0; b < o.broadcasts; b++) {
       sim.run(t0 + (b + 1) * 1000)
       broadcast()
@@ -206,8 +175,8 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
       carry -= k
       for (let j = 0; j < k; j++) {
         sim.run(t0 + (s - 1) * 1000 + (j + 0.5) * (1000 / (k + 1)))
-        if (live.length > 2) crash(live[rng.int(live.length)]!)
-        spawn()
+        if (live.length > 2) pop.crash(pop.randomLive())
+        pop.spawn()
       }
       sim.run(t0 + s * 1000)
       broadcast()
@@ -232,8 +201,3 @@ function reliabilityOf (rec: { alive: Uint8Array, delivered: Uint8Array, liveCou
   for (let i = 0; i < rec.delivered.length; i++) d += rec.delivered[i]!
   return rec.liveCount === 0 ? 100 : (100 * d) / rec.liveCount
 }
-
-export function membershipOf (node: SimNode): HyParView {
-  return node.protocols.get('membership') as HyParView
-}
-

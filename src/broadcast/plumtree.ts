@@ -1,0 +1,330 @@
+/**
+ * Plumtree: epidemic broadcast trees (Leitão, Pereira, Rodrigues, "Epidemic broadcast trees", SRDS 2007).
+ * A sans-IO core (DESIGN.md §2) over the neighbours membership announces.
+ *
+ * Every neighbour starts in the eager set. A message's first copy is delivered, pushed in full (GOSSIP)
+ * to the eager peers and announced (IHAVE, batched per peer on a short tick) to the lazy peers — never
+ * to the peer it came from. A duplicate copy moves its sender to the lazy set and PRUNEs the link, so the
+ * eager links settle into a spanning tree (§4.2). An IHAVE for a message not received starts a timer;
+ * when it fires, the first announcer is GRAFTed — the link turns eager and the message is sent — and a
+ * second, shorter timer covers the next announcer (§4.3). Tree optimisation (§4.4): when a message
+ * arrives `threshold` or more hops later than an earlier announcement of it promised, the announcer's
+ * link is grafted and the sender's pruned.
+ *
+ * Every table fed by peers is bounded: the payload cache and the seen set (with TTLs), the missing-message
+ * table, and the per-peer IHAVE queues.
+ */
+import { UsageError, type PeerError } from '../core/errors.js'
+import type { NeighborListener } from '../core/neighbors.js'
+import type { Env, NodeId, Protocol } from '../core/protocol.js'
+import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
+import type { Delivery } from './flood.js'
+import type { BroadcastMessage } from './messages.js'
+import { SeenCache } from './seen.js'
+
+export interface PlumtreeConfig {
+  /** First missing-message timer: how long an IHAVE may wait for the eager copy before a GRAFT. */
+  graftTimeoutMs: number
+  /** Second timer: the wait before grafting the next announcer. */
+  graftRetryMs: number
+  /** IHAVEs to a peer are gathered for this long and sent as one message. */
+  ihaveIntervalMs: number
+  /** Hops by which a GOSSIP must trail an earlier IHAVE to swap the two links (the tree optimisation). */
+  optimizationThreshold: number
+  /** How long payloads are kept to answer GRAFTs. */
+  cacheTtlMs: number
+  /** How long ids are remembered (copies arriving later would be delivered again). */
+  seenTtlMs: number
+  seenMax: number
+  cacheMax: number
+  /** Most messages awaited through IHAVEs at once. */
+  maxMissing: number
+  /** Most announcers remembered per missing message. */
+  maxAnnouncers: number
+  /** Most ids queued for one peer's next IHAVE. */
+  maxIhaveQueue: number
+  maxFrameBytes: number
+  codec: BroadcastCodecLimits
+}
+
+export const DEFAULT_PLUMTREE: PlumtreeConfig = {
+  graftTimeoutMs: 250,
+  graftRetryMs: 100,
+  ihaveIntervalMs: 20,
+  optimizationThreshold: 3,
+  cacheTtlMs: 30_000,
+  seenTtlMs: 120_000,
+  seenMax: 100_000,
+  cacheMax: 10_000,
+  maxMissing: 10_000,
+  maxAnnouncers: 8,
+  maxIhaveQueue: 1024,
+  maxFrameBytes: DEFAULT_BROADCAST_LIMITS.maxPayloadBytes + 1024,
+  codec: DEFAULT_BROADCAST_LIMITS
+}
+
+export type PlumtreeTimer =
+  | { kind: 'ihave', token: number }
+  | { kind: 'missing', id: string, token: number }
+
+export interface PlumtreeStats {
+  broadcasts: number
+  delivered: number
+  duplicates: number
+  payloadsSent: number
+  ihavesSent: number
+  idsAnnounced: number
+  graftsSent: number
+  prunesSent: number
+  graftsAnswered: number
+  optimizations: number
+  malformed: number
+}
+
+interface Missing {
+  /** Announcers in arrival order, with the hop count each received the message at. */
+  announcers: Array<{ peer: NodeId, round: number }>
+}
+
+export class Plumtree implements Protocol<BroadcastMessage, PlumtreeTimer>, NeighborListener {
+  readonly name = 'plumtree'
+  readonly codec: BroadcastCodec
+  readonly maxFrameBytes: number
+  readonly config: PlumtreeConfig
+  readonly stats: PlumtreeStats = {
+    broadcasts: 0, delivered: 0, duplicates: 0, payloadsSent: 0, ihavesSent: 0, idsAnnounced: 0,
+    graftsSent: 0, prunesSent: 0, graftsAnswered: 0, optimizations: 0, malformed: 0
+  }
+
+  readonly eager = new Set<NodeId>()
+  readonly lazy = new Set<NodeId>()
+  private readonly seen: SeenCache
+  /** Payloads (and the hop count we received them at) kept to answer GRAFTs. */
+  private readonly cache: SeenCache<{ payload: Uint8Array, round: number }>
+  private readonly missing = new Map<string, Missing>()
+  private readonly ihaveQueue = new Map<NodeId, Array<{ id: string, round: number }>>()
+  private ihaveTimerSet = false
+  private token = 0
+  private seq = 0
+
+  constructor (private readonly env: Env<BroadcastMessage, PlumtreeTimer, Delivery>, config: Partial<PlumtreeConfig> = {}) {
+    this.config = { ...DEFAULT_PLUMTREE, ...config }
+    validate(this.config)
+    this.codec = new BroadcastCodec(this.config.codec)
+    this.maxFrameBytes = this.config.maxFrameBytes
+    this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)
+    this.cache = new SeenCache(this.config.cacheTtlMs, this.config.cacheMax)
+  }
+
+  // ---- application ----
+
+  /** Broadcasts `payload` to every node; returns the message id. */
+  broadcast (now: number, payload: Uint8Array): string {
+    if (payload.length > this.config.codec.maxPayloadBytes) {
+      throw new UsageError('ERR_PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes exceeds maxPayloadBytes (${this.config.codec.maxPayloadBytes}); split it or raise the limit`)
+    }
+    const id = `${this.env.id}/${this.seq++}`
+    this.stats.broadcasts++
+    this.accept(now, null, id, 0, payload)
+    return id
+  }
+
+  // ---- neighbours (from membership) ----
+
+  neighborUp (_now: number, peer: NodeId): void {
+    this.lazy.delete(peer)
+    this.eager.add(peer)
+  }
+
+  neighborDown (_now: number, peer: NodeId): void {
+    this.eager.delete(peer)
+    this.lazy.delete(peer)
+    this.ihaveQueue.delete(peer)
+    for (const [id, m] of this.missing) {
+      m.announcers = m.announcers.filter(a => a.peer !== peer)
+      if (m.announcers.length === 0) this.missing.delete(id)
+    }
+  }
+
+  // ---- driver inputs ----
+
+  start (): void {
+    this.token++
+    this.ihaveTimerSet = false
+  }
+
+  onPeerUp (): void {}
+  onPeerDown (): void {}
+
+  onMessage (now: number, from: NodeId, msg: BroadcastMessage): void {
+    // Messages from a peer that is not (or not yet, or no longer) a neighbour are used, but never change
+    // the eager and lazy sets: those follow membership.
+    switch (msg.kind) {
+      case 'gossip': return this.onGossip(now, from, msg.id, msg.round, msg.payload)
+      case 'ihave': return this.onIhave(now, from, msg.ids, msg.rounds)
+      case 'graft': return this.onGraft(from, msg.id)
+      case 'prune':
+        if (this.eager.delete(from)) this.lazy.add(from)
+    }
+  }
+
+  onTimer (now: number, timer: PlumtreeTimer): void {
+    if (timer.token !== this.token) return
+    if (timer.kind === 'ihave') {
+      this.ihaveTimerSet = false
+      this.flushIhaves()
+      return
+    }
+    const m = this.missing.get(timer.id)
+    if (m === undefined || this.seen.has(timer.id)) return
+    const next = m.announcers.shift()
+    if (next === undefined) {
+      this.missing.delete(timer.id)
+      return
+    }
+    // Graft the first announcer; the second, shorter timer covers the next one.
+    this.setMissingTimer(now + this.config.graftRetryMs, timer.id)
+    this.graft(next.peer, timer.id)
+  }
+
+  onMalformed (_now: number, _from: NodeId, _error: PeerError): void {
+    this.stats.malformed++
+  }
+
+  // ---- §4.2: eager push, prune ----
+
+  private onGossip (now: number, from: NodeId, id: string, round: number, payload: Uint8Array): void {
+    if (this.seen.has(id)) {
+      // A duplicate: this link is redundant for the tree.
+      // The sender pushed it, so it holds our link as eager: prune it even if we already hold it lazy.
+      this.stats.duplicates++
+      if (this.eager.delete(from) || this.lazy.has(from)) {
+        this.lazy.add(from)
+        this.stats.prunesSent++
+        this.env.io.send(from, { kind: 'prune' })
+      }
+      return
+    }
+    const m = this.missing.get(id)
+    this.missing.delete(id)
+    // The sender's link is part of the tree now.
+    if (this.lazy.delete(from)) this.eager.add(from)
+    this.accept(now, from, id, round, payload)
+    // After forwarding: a link the optimisation grafts must not be pushed this message it already has.
+    if (m !== undefined && this.eager.has(from)) this.optimize(from, round, m)
+  }
+
+  /** A first copy: deliver it, push it to the eager peers, announce it to the lazy ones. */
+  private accept (now: number, from: NodeId | null, id: string, round: number, payload: Uint8Array): void {
+    this.seen.add(now, id, true)
+    this.cache.add(now, id, { payload, round })
+    if (from !== null) this.stats.delivered++
+    this.env.io.emit({ type: 'deliver', id, payload, round, from })
+    const msg: BroadcastMessage = { kind: 'gossip', id, round: round + 1, payload }
+    for (const p of this.eager) {
+      if (p === from) continue
+      this.stats.payloadsSent++
+      this.env.io.send(p, msg)
+    }
+    for (const p of this.lazy) {
+      if (p !== from) this.queueIhave(now, p, id, round)
+    }
+  }
+
+  // ---- §4.3: lazy push and repair ----
+
+  private queueIhave (now: number, peer: NodeId, id: string, round: number): void {
+    let q = this.ihaveQueue.get(peer)
+    if (q === undefined) this.ihaveQueue.set(peer, q = [])
+    if (q.length >= this.config.maxIhaveQueue) q.shift()
+    q.push({ id, round })
+    if (!this.ihaveTimerSet) {
+      this.ihaveTimerSet = true
+      this.env.io.setTimer(now + this.config.ihaveIntervalMs, { kind: 'ihave', token: this.token })
+    }
+  }
+
+  private flushIhaves (): void {
+    for (const [peer, q] of this.ihaveQueue) {
+      // Sent even if the peer turned eager since: it may not have these messages from us.
+      if (q.length === 0 || (!this.lazy.has(peer) && !this.eager.has(peer))) continue
+      this.stats.ihavesSent++
+      this.stats.idsAnnounced += q.length
+      this.env.io.send(peer, { kind: 'ihave', ids: q.map(x => x.id), rounds: q.map(x => x.round) })
+    }
+    this.ihaveQueue.clear()
+  }
+
+  private onIhave (now: number, from: NodeId, ids: readonly string[], rounds: readonly number[]): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!
+      if (this.seen.has(id)) continue
+      let m = this.missing.get(id)
+      if (m === undefined) {
+        if (this.missing.size >= this.config.maxMissing) continue
+        m = { announcers: [] }
+        this.missing.set(id, m)
+        this.setMissingTimer(now + this.config.graftTimeoutMs, id)
+      }
+      if (m.announcers.length < this.config.maxAnnouncers && !m.announcers.some(a => a.peer === from)) {
+        m.announcers.push({ peer: from, round: rounds[i]! })
+      }
+    }
+  }
+
+  private setMissingTimer (at: number, id: string): void {
+    this.env.io.setTimer(at, { kind: 'missing', id, token: this.token })
+  }
+
+  private graft (peer: NodeId, id: string): void {
+    if (!this.eager.has(peer) && !this.lazy.has(peer)) return
+    this.lazy.delete(peer)
+    this.eager.add(peer)
+    this.stats.graftsSent++
+    this.env.io.send(peer, { kind: 'graft', id, round: 0 })
+  }
+
+  private onGraft (from: NodeId, id: string): void {
+    if (this.lazy.delete(from)) this.eager.add(from)
+    if (id === '') return
+    const c = this.cache.get(id)
+    if (c === undefined) return
+    this.stats.graftsAnswered++
+    this.stats.payloadsSent++
+    this.env.io.send(from, { kind: 'gossip', id, round: c.round + 1, payload: c.payload })
+  }
+
+  // ---- §4.4: tree optimisation ----
+
+  /**
+   * The message came from `from` at hop `round`, but `m` holds earlier announcements of it. If one promised
+   * it at least `optimizationThreshold` hops sooner, that announcer makes a better parent: graft its link
+   * (no message needed) and prune the sender's.
+   */
+  private optimize (from: NodeId, round: number, m: Missing): void {
+    // Only announcers whose link is still lazy: an eager one was just pushed this message by us.
+    let best: { peer: NodeId, round: number } | undefined
+    for (const a of m.announcers) if (this.lazy.has(a.peer) && (best === undefined || a.round < best.round)) best = a
+    if (best === undefined || best.peer === from) return
+    // An announcer received it at `best.round` hops, so through it we would be at best.round + 1.
+    if (round - (best.round + 1) < this.config.optimizationThreshold) return
+    this.stats.optimizations++
+    this.graft(best.peer, '')
+    this.eager.delete(from)
+    this.lazy.add(from)
+    this.stats.prunesSent++
+    this.env.io.send(from, { kind: 'prune' })
+  }
+}
+
+function validate (c: PlumtreeConfig): void {
+  const positive: Array<keyof PlumtreeConfig> = ['graftTimeoutMs', 'graftRetryMs', 'ihaveIntervalMs', 'cacheTtlMs', 'seenTtlMs', 'seenMax', 'cacheMax', 'maxMissing', 'maxAnnouncers', 'maxIhaveQueue', 'maxFrameBytes']
+  for (const k of positive) {
+    const v = c[k]
+    if (typeof v !== 'number' || !(v > 0)) throw new UsageError('ERR_CONFIG', `plumtree.${k} must be a positive number (got ${String(v)})`)
+  }
+  if (!Number.isInteger(c.optimizationThreshold) || c.optimizationThreshold < 1) {
+    throw new UsageError('ERR_CONFIG', `plumtree.optimizationThreshold must be a whole number ≥ 1 (got ${c.optimizationThreshold})`)
+  }
+  if (c.seenTtlMs < c.cacheTtlMs) throw new UsageError('ERR_CONFIG', 'plumtree.seenTtlMs must be at least cacheTtlMs')
+}
