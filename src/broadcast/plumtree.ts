@@ -51,7 +51,7 @@ export const DEFAULT_PLUMTREE: PlumtreeConfig = {
   graftTimeoutMs: 250,
   graftRetryMs: 100,
   ihaveIntervalMs: 20,
-  optimizationThreshold: 3,
+  optimizationThreshold: 2,
   cacheTtlMs: 30_000,
   seenTtlMs: 120_000,
   seenMax: 100_000,

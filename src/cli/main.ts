@@ -3,6 +3,7 @@
  * The `grapevine` command line: simulator scenarios and (for now) a simulated demo.
  */
 import { GrapevineError } from '../core/errors.js'
+import { SIM_BROADCAST_USAGE, simBroadcast } from './sim-broadcast.js'
 import { SIM_MEMBERSHIP_USAGE, simMembership } from './sim-membership.js'
 import { SIM_STATE_USAGE, simState } from './sim-state.js'
 
@@ -12,6 +13,7 @@ usage:
   grapevine demo                 a replicated update spreading through 1,000 simulated nodes
   grapevine sim state [options]       anti-entropy convergence in the simulator (--help for options)
   grapevine sim membership [options]  HyParView growth, failure and churn experiments (--help)
+  grapevine sim broadcast [options]   Plumtree and flood gossip: reliability, RMR, LDH (--help)
   grapevine help`
 
 export function main (argv: string[]): number {
@@ -27,7 +29,8 @@ export function main (argv: string[]): number {
   }
   const sims: Record<string, [string, (argv: string[]) => number]> = {
     state: [SIM_STATE_USAGE, simState],
-    membership: [SIM_MEMBERSHIP_USAGE, simMembership]
+    membership: [SIM_MEMBERSHIP_USAGE, simMembership],
+    broadcast: [SIM_BROADCAST_USAGE, simBroadcast]
   }
   if (cmd === 'sim' && sub !== undefined && sims[sub] !== undefined) {
     const [usage, run] = sims[sub]

@@ -24,7 +24,11 @@ export interface SimOptions {
    * objects, and bytes are counted with the codec's `size` where it has one (0 otherwise).
    */
   codec?: boolean
-  /** How a crash looks to connected peers: 'reset' (they are told after one link delay) or 'silent'. */
+  /**
+   * How a crash looks: 'reset' (a crashed process — connected peers are told after one link delay and new
+   * connection attempts are refused after a round trip) or 'silent' (a host gone dark — nobody is told,
+   * and connection attempts time out after `connectTimeoutMs`).
+   */
   crashNotice?: 'reset' | 'silent'
   /** How long a connection attempt to an unreachable peer takes to fail. */
   connectTimeoutMs?: number
@@ -363,7 +367,10 @@ export class Simulator {
         if (e.epoch !== initiator.epoch || !initiator.alive) return
         const back = this.delay(target, initiator)
         if (!target.alive || target.group !== initiator.group) {
-          this.push(new Ev(this.now + Math.max(back, this.connectTimeoutMs - back), DOWN, initiator, null, initiator.epoch, '', target.id, null))
+          // A crashed process's host refuses at once ('reset'); a silent host or a partition lets the dial time out.
+          const refused = !target.alive && this.crashNotice === 'reset'
+          const after = refused ? back : Math.max(back, this.connectTimeoutMs - back)
+          this.push(new Ev(this.now + after, DOWN, initiator, null, initiator.epoch, '', target.id, null))
           return
         }
         initiator.links.add(target.id)
