@@ -28,23 +28,23 @@ test('README example: a value written by one node is read at another', () => {
   assert.ok(ids.every(id => sim.protocol<AntiEntropy>(id, 'state').get('color', 'n3') === undefined))
 })
 
-test('README example: membership and flood broadcast', async () => {
-  const { Flood, HyParView } = await import('../src/index.js')
+test('README example: membership and Plumtree broadcast', async () => {
+  const { Plumtree, HyParView } = await import('../src/index.js')
   const sim = new Simulator({ seed: 1 })
   for (let i = 0; i < 50; i++) {
     const node = sim.addNode(`n${i}`, ctx => {
       const membership = new HyParView(ctx.env('membership'))
-      const flood = new Flood(ctx.env('flood'))
-      membership.addNeighborListener(flood)
-      return [membership, flood]
+      const broadcast = new Plumtree(ctx.env('plumtree'))
+      membership.addNeighborListener(broadcast)
+      return [membership, broadcast]
     })
     if (i > 0) sim.protocol<InstanceType<typeof HyParView>>(node.id, 'membership').join(sim.now, 'n0')
     sim.run(sim.now + 100)
   }
   sim.run(sim.now + 30_000)
   const got = new Set<string>()
-  sim.onEvent((node, protocol, event) => { if (protocol === 'flood' && (event as { type: string }).type === 'deliver') got.add(node.id) })
-  sim.protocol<InstanceType<typeof Flood>>('n7', 'flood').broadcast(sim.now, new TextEncoder().encode('hello'))
+  sim.onEvent((node, protocol, event) => { if (protocol === 'plumtree' && (event as { type: string }).type === 'deliver') got.add(node.id) })
+  sim.protocol<InstanceType<typeof Plumtree>>('n7', 'plumtree').broadcast(sim.now, new TextEncoder().encode('hello'))
   sim.run(sim.now + 2000)
   assert.equal(got.size, 50)
 })

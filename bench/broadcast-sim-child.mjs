@@ -1,0 +1,26 @@
+// One Plumtree run over a HyParView overlay in a process of its own, so its peak memory is its own.
+import { runBroadcastScenario } from '../dist/src/sim/scenarios/broadcast.js'
+
+const [nodes, messages = '100'] = process.argv.slice(2)
+const t0 = performance.now()
+const r = runBroadcastScenario({
+  protocol: 'plumtree',
+  nodes: Number(nodes),
+  messages: Number(messages),
+  intervalMs: 250,
+  joinIntervalMs: 0.2,
+  stabilizeMs: 5_000,
+  membership: { shufflePeriodMs: 10_000, repairPeriodMs: 1_000 }
+})
+const wallMs = performance.now() - t0
+console.log(JSON.stringify({
+  nodes: r.nodes,
+  messages: r.perBroadcast.length,
+  reliability: r.reliability,
+  rmr: r.rmr,
+  ldh: r.ldh,
+  events: r.events,
+  wallMs,
+  eventsPerSec: r.events / (wallMs / 1000),
+  peakRssMB: process.resourceUsage().maxRSS / 1024
+}))
