@@ -1,30 +1,21 @@
 // Simulator scale benchmark for anti-entropy: a 100,000-node push-pull convergence of one update, with the
 // 10,000-node run as the reference in the same invocation. Prints wall time, simulated events per second
 // and peak RSS of each run, and the ratios large / reference.
-import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { printRatios, runChild, scaleColumns, sizesFrom } from './lib.mjs'
 
 const child = fileURLToPath(new URL('./state-sim-child.mjs', import.meta.url))
-const sizes = (process.env.BENCH_STATE_NODES ?? '10000,100000').split(',').map(Number)
-
-function run (nodes) {
-  const out = execFileSync(process.execPath, ['--max-old-space-size=16384', child, String(nodes), 'pushpull', '1'], { encoding: 'utf8' })
-  return JSON.parse(out.trim().split('\n').pop())
-}
+const sizes = sizesFrom('BENCH_STATE_NODES', '10000,100000')
 
 export function benchStateSim () {
   console.log('\n## anti-entropy in the simulator: one update, push-pull, delta content')
-  console.log('nodes      converged  rounds  events        wall s   events/s    peak RSS MB')
+  console.log('nodes      converged  rounds  events        wall s   events/s   peak RSS MB')
   const results = sizes.map(n => {
-    const r = run(n)
-    console.log(`${String(r.nodes).padEnd(10)} ${String(r.converged && r.identical).padEnd(10)} ${String(r.rounds).padEnd(7)} ${String(r.events).padEnd(13)} ${(r.wallMs / 1000).toFixed(1).padEnd(8)} ${Math.round(r.eventsPerSec).toString().padEnd(11)} ${r.peakRssMB.toFixed(0)}`)
+    const r = runChild(child, [n, 'pushpull', 1])
+    console.log(`${String(r.nodes).padEnd(10)} ${String(r.converged && r.identical).padEnd(10)} ${String(r.rounds).padEnd(7)} ${scaleColumns(r)}`)
     return r
   })
-  const ref = results[0]
-  for (const r of results.slice(1)) {
-    console.log(`ratio ${r.nodes} / ${ref.nodes} (reference): events/s ${(r.eventsPerSec / ref.eventsPerSec).toFixed(2)}×, ` +
-      `peak RSS ${(r.peakRssMB / ref.peakRssMB).toFixed(2)}× for ${(r.nodes / ref.nodes).toFixed(0)}× the nodes, wall ${(r.wallMs / ref.wallMs).toFixed(2)}×`)
-  }
+  printRatios(results)
   return results
 }
 
