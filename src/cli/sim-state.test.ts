@@ -1,13 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UsageError } from '../core/errors.js'
 import { simState } from './sim-state.js'
 
-test('sim state prints the round table and writes the JSON the issue asks for', () => {
+test('sim state prints the round table and writes the JSON the issue asks for', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'grapevine-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'out.json')
   const lines: string[] = []
   const rc = simState(['--nodes', '300', '--mode', 'pull', '--seed', '3', '--json', file], l => lines.push(l))

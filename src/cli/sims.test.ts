@@ -1,12 +1,18 @@
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { simBroadcast } from './sim-broadcast.js'
 import { simMembership } from './sim-membership.js'
 
-const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'grapevine-')), 'out.json')
+const dirs: string[] = []
+const tmp = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'grapevine-'))
+  dirs.push(dir)
+  return join(dir, 'out.json')
+}
+after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
 
 test('sim membership failure prints reliability per broadcast and writes the JSON fields the issue names', () => {
   const file = tmp()
