@@ -82,7 +82,7 @@ export interface MembershipScenarioResult {
   overlay: OverlayMetrics
   symmetricPct: number
   largestComponentPct: number
-  /** Per broadcast, % of the nodes alive when it was sent that delivered it. */
+  /** Per broadcast, % of the nodes alive when it was sent (and still alive at the end) that delivered it. */
   reliability: number[]
   /** failure: virtual ms from the crash until every later broadcast reached 100% (null: never). */
   recoveredAfterMs: number | null
@@ -109,7 +109,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
   const live = pop.live
 
   // Broadcast bookkeeping: who was alive when each was sent, who delivered it.
-  const sent: Array<{ alive: Uint8Array, delivered: Uint8Array, liveCount: number }> = []
+  const sent: Array<{ alive: Uint8Array, delivered: Uint8Array }> = []
   const byId = new Map<string, number>()
   sim.onEvent((node, proto, ev) => {
     if (proto !== 'flood') return
@@ -123,7 +123,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
     const alive = new Uint8Array(sim.nodes.length)
     for (const n of live) alive[n.index] = 1
     const src = pop.randomLive()
-    const rec = { alive, delivered: new Uint8Array(sim.nodes.length), liveCount: live.length }
+    const rec = { alive, delivered: new Uint8Array(sim.nodes.length) }
     const id = (src.protocols.get('flood') as Flood).broadcast(sim.now, new Uint8Array(16))
     rec.delivered[src.index] = 1 // the source delivered it to itself, before we knew its id
     byId.set(id, sent.length)
@@ -157,7 +157,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
       broadcast()
     }
     sim.run(sim.now + 2000)
-    result.reliability = sent.map(reliabilityOf)
+    result.reliability = sent.map(rec => reliabilityOf(sim, rec))
     let k = result.reliability.length
     while (k > 0 && result.reliability[k - 1] === 100) k--
     if (k < result.reliability.length) {
@@ -186,7 +186,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
       }
     }
     sim.run(sim.now + 2000)
-    result.reliability = sent.map(reliabilityOf)
+    result.reliability = sent.map(rec => reliabilityOf(sim, rec))
     result.overlayAfter = overlayMetrics(live, rng.fork('paths-after'), o.pathSources)
   }
   const t = sim.trafficOf('membership')
@@ -196,8 +196,17 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
   return result
 }
 
-function reliabilityOf (rec: { alive: Uint8Array, delivered: Uint8Array, liveCount: number }): number {
-  let d = 0
-  for (let i = 0; i < rec.delivered.length; i++) d += rec.delivered[i]!
-  return rec.liveCount === 0 ? 100 : (100 * d) / rec.liveCount
+/**
+ * % of the nodes alive when the broadcast was sent, and still alive at the end, that delivered it: a node
+ * that crashed while the message was travelling is no loss of the protocol's.
+ */
+function reliabilityOf (sim: Simulator, rec: { alive: Uint8Array, delivered: Uint8Array }): number {
+  let alive = 0
+  let delivered = 0
+  for (let i = 0; i < rec.alive.length; i++) {
+    if (rec.alive[i] !== 1 || !sim.nodes[i]!.alive) continue
+    alive++
+    delivered += rec.delivered[i]!
+  }
+  return alive === 0 ? 100 : (100 * delivered) / alive
 }
