@@ -1,0 +1,109 @@
+/**
+ * Bytes ⇄ libp2p pubsub RPCs (src/wire/rpc.proto; libp2p specs pubsub/README.md, gossipsub v1.0–v1.2),
+ * with the bounds that keep a hostile peer from making us allocate: how many subscriptions, messages and
+ * control entries one RPC may carry, how many ids an IHAVE / IWANT / IDONTWANT may list, how long topics,
+ * ids and payloads may be. Violations are `PeerError`s; the driver counts them and penalises the sender.
+ */
+import { PeerError } from '../core/errors.js'
+import { utf8Length } from '../core/bytes.js'
+import type { Codec } from '../core/protocol.js'
+import { RPC } from '../wire/rpc.js'
+
+export interface RpcLimits {
+  maxSubscriptions: number
+  maxMessages: number
+  /** Largest message payload (go-libp2p-pubsub refuses messages over 1 MiB). */
+  maxDataBytes: number
+  maxTopicBytes: number
+  /** Control entries of each kind per RPC. */
+  maxControlEntries: number
+  /** Message ids in one IHAVE, IWANT or IDONTWANT entry. */
+  maxIdsPerEntry: number
+  maxIdBytes: number
+  /** Peers offered by one PRUNE. */
+  maxPrunePeers: number
+}
+
+export const DEFAULT_RPC_LIMITS: RpcLimits = {
+  maxSubscriptions: 1024,
+  maxMessages: 1024,
+  maxDataBytes: 1024 * 1024,
+  maxTopicBytes: 1024,
+  maxControlEntries: 1024,
+  maxIdsPerEntry: 5000,
+  maxIdBytes: 256,
+  maxPrunePeers: 64
+}
+
+export type { RPC }
+
+export class RpcCodec implements Codec<RPC> {
+  constructor (readonly limits: RpcLimits = DEFAULT_RPC_LIMITS) {}
+
+  encode (rpc: RPC): Uint8Array {
+    return RPC.encode(rpc)
+  }
+
+  size (rpc: RPC): number {
+    return RPC.encode(rpc).length
+  }
+
+  decode (bytes: Uint8Array): RPC {
+    const l = this.limits
+    let rpc: RPC
+    try {
+      rpc = RPC.decode(bytes, {
+        limits: {
+          subscriptions: l.maxSubscriptions,
+          messages: l.maxMessages,
+          control: {
+            ihave: l.maxControlEntries,
+            ihave$: { messageIDs: l.maxIdsPerEntry },
+            iwant: l.maxControlEntries,
+            iwant$: { messageIDs: l.maxIdsPerEntry },
+            graft: l.maxControlEntries,
+            prune: l.maxControlEntries,
+            prune$: { peers: l.maxPrunePeers },
+            idontwant: l.maxControlEntries,
+            idontwant$: { messageIDs: l.maxIdsPerEntry }
+          }
+        }
+      })
+    } catch (err) {
+      throw new PeerError('ERR_RPC_DECODE', `pubsub RPC does not decode: ${(err as Error).message}`, { cause: err })
+    }
+    const topic = (t: string | undefined): void => {
+      if (t === undefined || t === '' || utf8Length(t) > l.maxTopicBytes) throw new PeerError('ERR_RPC_TOPIC', 'topic missing, empty or too long')
+    }
+    const ids = (xs: readonly Uint8Array[]): void => {
+      for (const x of xs) if (x.length === 0 || x.length > l.maxIdBytes) throw new PeerError('ERR_RPC_MSGID', 'message id empty or too long')
+    }
+    for (const s of rpc.subscriptions) topic(s.topic)
+    for (const m of rpc.messages) {
+      topic(m.topic)
+      if ((m.data?.length ?? 0) > l.maxDataBytes) throw new PeerError('ERR_RPC_DATA', `message of ${m.data?.length} bytes exceeds ${l.maxDataBytes}`)
+      if ((m.from?.length ?? 0) > 128 || (m.seqno?.length ?? 0) > 64 || (m.signature?.length ?? 0) > 512 || (m.key?.length ?? 0) > 1024) {
+        throw new PeerError('ERR_RPC_FIELD', 'message from, seqno, signature or key too long')
+      }
+    }
+    const c = rpc.control
+    if (c !== undefined) {
+      for (const x of c.ihave) { topic(x.topicID); ids(x.messageIDs) }
+      for (const x of c.iwant) ids(x.messageIDs)
+      for (const x of c.graft) topic(x.topicID)
+      for (const x of c.prune) {
+        topic(x.topicID)
+        if (x.backoff !== undefined && (!Number.isSafeInteger(x.backoff) || x.backoff < 0)) throw new PeerError('ERR_RPC_BACKOFF', 'prune backoff out of range')
+      }
+      for (const x of c.idontwant) ids(x.messageIDs)
+    }
+    return rpc
+  }
+}
+
+/** True when an RPC carries nothing. */
+export function isEmptyRpc (rpc: RPC): boolean {
+  const c = rpc.control
+  return rpc.subscriptions.length === 0 && rpc.messages.length === 0 &&
+    (c === undefined || (c.ihave.length + c.iwant.length + c.graft.length + c.prune.length + c.idontwant.length) === 0)
+}
