@@ -124,7 +124,7 @@ export class SignatureVerifier {
 }
 
 /** The default message id: `from ‖ seqno` (StrictSign), or SHA-256 of the data (StrictNoSign). */
-export function defaultMessageId (policy: SignaturePolicy, msg: RPC.Message): Uint8Array {
+export function defaultMessageId (policy: SignaturePolicy, msg: RPC.Message): Uint8Array<ArrayBuffer> {
   if (policy === 'StrictSign' && msg.from !== undefined && msg.seqno !== undefined) {
     const id = new Uint8Array(msg.from.length + msg.seqno.length)
     id.set(msg.from)

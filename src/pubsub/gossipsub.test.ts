@@ -1,0 +1,64 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Rng } from '../core/rng.js'
+import { Simulator } from '../sim/simulator.js'
+import { GossipSub, type GossipSubConfig, type GossipSubEvent } from './gossipsub.js'
+import { identityFromSeed } from './signing.js'
+
+/** n GossipSub nodes with seeded Ed25519 identities, each linked to `degree` random others. */
+function network (n: number, degree: number, config: Partial<GossipSubConfig> = {}, seed = 1): { sim: Simulator, ids: string[], gs: (id: string) => GossipSub, got: Map<string, Set<string>> } {
+  const sim = new Simulator({ seed })
+  const rng = new Rng(seed).fork('keys')
+  const idents = Array.from({ length: n }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
+  const ids = idents.map(i => i.peerId)
+  const got = new Map<string, Set<string>>()
+  sim.onEvent((node, _p, ev) => {
+    const e = ev as GossipSubEvent
+    if (e.type !== 'message') return
+    const k = Buffer.from(e.id).toString('hex')
+    const s = got.get(k) ?? new Set<string>()
+    assert.ok(!s.has(node.id), 'delivered twice to one node')
+    s.add(node.id)
+    got.set(k, s)
+  })
+  idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub'), ident, config)]))
+  const gs = (id: string): GossipSub => sim.protocol<GossipSub>(id, 'meshsub')
+  const linked = new Set<string>()
+  for (const a of ids) {
+    for (const b of rng.sample(ids.filter(x => x !== a), degree)) {
+      const k = a < b ? `${a} ${b}` : `${b} ${a}`
+      if (linked.has(k)) continue
+      linked.add(k)
+      gs(a).onPeerUp(0, b, true)
+      gs(b).onPeerUp(0, a, false)
+    }
+  }
+  return { sim, ids, gs, got }
+}
+
+for (const policy of ['StrictSign', 'StrictNoSign'] as const) {
+  test(`${policy}: every subscriber gets every message exactly once; meshes stay within [Dlo, Dhi]`, () => {
+    const { sim, ids, gs, got } = network(40, 8, { signaturePolicy: policy })
+    for (const id of ids) gs(id).subscribe(0, 'blocks')
+    sim.run(5000)
+    for (const id of ids) {
+      const m = gs(id).mesh.get('blocks')!
+      assert.ok(m.size >= 4 && m.size <= 12, `mesh of ${m.size}`)
+    }
+    const published = ids.slice(0, 5).map((id, i) => gs(id).publish(sim.now, 'blocks', new TextEncoder().encode(`block ${i}`)))
+    sim.run(sim.now + 3000)
+    for (const r of published) {
+      assert.ok(r.recipients > 0)
+      assert.equal(got.get(Buffer.from(r.id).toString('hex'))?.size, 40)
+    }
+  })
+}
+
+test('publish to a topic nobody else joined says so instead of succeeding silently', () => {
+  const { sim, ids, gs } = network(5, 2)
+  sim.run(2000)
+  const r = gs(ids[0]!).publish(sim.now, 'lonely', new Uint8Array([1]))
+  assert.equal(r.recipients, 0)
+  assert.equal(r.reason, 'no-peers-in-topic')
+  assert.throws(() => gs(ids[0]!).publish(sim.now, '', new Uint8Array([1])), /non-empty/)
+})

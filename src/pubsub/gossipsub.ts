@@ -1,0 +1,686 @@
+/**
+ * GossipSub router (libp2p specs pubsub/gossipsub: v1.0 mesh, fanout, gossip; v1.1 prune backoff, peer
+ * exchange, flood publishing, opportunistic grafting, IHAVE/IWANT limits; v1.2 IDONTWANT). A sans-IO
+ * core (DESIGN.md §2) speaking libp2p's RPC (./codec.ts), so it runs in the simulator and, through the
+ * network driver, against go-libp2p-pubsub and @libp2p/gossipsub peers.
+ *
+ * Differences that design away known pains: `publish` returns who it reached and why not (never a silent
+ * success with zero recipients); a peer whose subscription arrives while our mesh is below D_lo is grafted
+ * at once rather than at the next heartbeat; the seen cache is checked before a signature is verified;
+ * every table fed by peers is bounded.
+ *
+ * Work in progress: peer scoring (P1–P7 and the gossip / publish / graylist thresholds) is the next step;
+ * until it lands every peer scores 0, so no peer is graylisted.
+ */
+import { UsageError, type PeerError } from '../core/errors.js'
+import type { Env, NodeId, Protocol } from '../core/protocol.js'
+import { SeenCache } from '../broadcast/seen.js'
+import { DEFAULT_RPC_LIMITS, RpcCodec, isEmptyRpc, type RpcLimits } from './codec.js'
+import { MessageCache } from './mcache.js'
+import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection, type SignaturePolicy } from './signing.js'
+import type { RPC } from '../wire/rpc.js'
+
+export interface GossipSubConfig {
+  D: number
+  Dlo: number
+  Dhi: number
+  Dlazy: number
+  Dout: number
+  heartbeatMs: number
+  fanoutTtlMs: number
+  mcacheLength: number
+  mcacheGossip: number
+  seenTtlMs: number
+  gossipFactor: number
+  pruneBackoffMs: number
+  unsubscribeBackoffMs: number
+  floodPublish: boolean
+  /** Offer other peers when pruning (peer exchange), and follow offers. */
+  doPX: boolean
+  /** IDONTWANT (v1.2) is sent for messages at least this large. */
+  idontwantMinBytes: number
+  /** Most IHAVE messages accepted from one peer per heartbeat. */
+  maxIHaveMessages: number
+  /** Most message ids requested from one peer per heartbeat. */
+  maxIHaveLength: number
+  /** Most times a message is sent again to one peer that asks for it by IWANT. */
+  gossipRetransmission: number
+  /** How long an application validator may take. */
+  validationTimeoutMs: number
+  /** Most messages awaiting validation. */
+  maxPendingValidation: number
+  /** Most topics one peer may subscribe to (beyond it its subscriptions are ignored). */
+  maxTopicsPerPeer: number
+  /** Most IDONTWANT ids remembered per peer. */
+  maxDontWantPerPeer: number
+  signaturePolicy: SignaturePolicy
+  /** Message ids; default `from ‖ seqno` (StrictSign) or SHA-256 of the data (StrictNoSign). */
+  messageId?: (msg: RPC.Message) => Uint8Array<ArrayBuffer>
+  maxFrameBytes: number
+  limits: RpcLimits
+}
+
+export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
+  D: 6,
+  Dlo: 4,
+  Dhi: 12,
+  Dlazy: 6,
+  Dout: 2,
+  heartbeatMs: 1000,
+  fanoutTtlMs: 60_000,
+  mcacheLength: 5,
+  mcacheGossip: 3,
+  seenTtlMs: 120_000,
+  gossipFactor: 0.25,
+  pruneBackoffMs: 60_000,
+  unsubscribeBackoffMs: 10_000,
+  floodPublish: true,
+  doPX: false,
+  idontwantMinBytes: 1024,
+  maxIHaveMessages: 10,
+  maxIHaveLength: 5000,
+  gossipRetransmission: 3,
+  validationTimeoutMs: 5_000,
+  maxPendingValidation: 4096,
+  maxTopicsPerPeer: 1024,
+  maxDontWantPerPeer: 4096,
+  signaturePolicy: 'StrictSign',
+  maxFrameBytes: 4 * 1024 * 1024,
+  limits: DEFAULT_RPC_LIMITS
+}
+
+export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number }
+
+export type ValidationResult = 'accept' | 'reject' | 'ignore'
+
+export type GossipSubEvent =
+  /** A message for a topic we subscribe to: deliver it to the application. */
+  | { type: 'message', topic: string, id: Uint8Array<ArrayBuffer>, data: Uint8Array, from: NodeId | null, propagationSource: NodeId | null }
+  /** A peer subscribed to or left a topic. */
+  | { type: 'subscription', peer: NodeId, topic: string, subscribed: boolean }
+  /** Ask the application's validator; answer with `reportValidation(now, key, result)`. */
+  | { type: 'validate', key: string, topic: string, msg: RPC.Message, from: NodeId }
+  | { type: 'rejected', peer: NodeId, reason: Rejection | 'validator' | 'validation-timeout' }
+  | { type: 'misbehaviour', peer: NodeId }
+
+export interface PublishResult {
+  id: Uint8Array<ArrayBuffer>
+  /** Peers the message was sent to. */
+  recipients: number
+  /** Why nobody got it, when recipients is 0 (and we are not subscribed ourselves). */
+  reason?: 'no-peers-in-topic'
+}
+
+export interface GossipSubStats {
+  published: number
+  delivered: number
+  duplicates: number
+  rejected: number
+  ignored: number
+  forwarded: number
+  ihaveSent: number
+  iwantSent: number
+  iwantServed: number
+  graftsSent: number
+  prunesSent: number
+  idontwantSent: number
+  idontwantSkips: number
+  malformed: number
+}
+
+interface PeerState {
+  topics: Set<string>
+  outbound: boolean
+  /** IHAVE messages received and ids asked this heartbeat. */
+  ihaves: number
+  asked: number
+  /** IDONTWANT ids from this peer (keys), oldest first. */
+  dontWant: Map<string, number>
+}
+
+const idKey = (id: Uint8Array<ArrayBuffer>): string => Buffer.from(id).toString('latin1')
+
+export class GossipSub implements Protocol<RPC, GossipSubTimer> {
+  readonly name = 'meshsub'
+  readonly codec: RpcCodec
+  readonly maxFrameBytes: number
+  readonly config: GossipSubConfig
+  readonly stats: GossipSubStats = {
+    published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
+    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, malformed: 0
+  }
+
+  readonly mesh = new Map<string, Set<NodeId>>()
+  readonly fanout = new Map<string, Set<NodeId>>()
+  private readonly fanoutLastPublish = new Map<string, number>()
+  private readonly subscriptions = new Set<string>()
+  private readonly validated = new Set<string>()
+  private readonly peers = new Map<NodeId, PeerState>()
+  /** Topic → peers subscribed to it. */
+  private readonly topicPeers = new Map<string, Set<NodeId>>()
+  /** Topic → peer → until when we must not graft it. */
+  private readonly backoff = new Map<string, Map<NodeId, number>>()
+  private readonly seen: SeenCache
+  private readonly mcache: MessageCache
+  private readonly verifier: SignatureVerifier
+  private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer> }>()
+  private token = 0
+  private seq: bigint
+  private heartbeats = 0
+
+  constructor (private readonly env: Env<RPC, GossipSubTimer, GossipSubEvent>, private readonly identity: Identity | null, config: Partial<GossipSubConfig> = {}) {
+    this.config = { ...DEFAULT_GOSSIPSUB, ...config }
+    validate(this.config)
+    if (this.config.signaturePolicy === 'StrictSign' && identity === null) {
+      throw new UsageError('ERR_CONFIG', 'StrictSign needs the node\'s identity (its Ed25519 key); pass one, or use signaturePolicy StrictNoSign')
+    }
+    this.codec = new RpcCodec(this.config.limits)
+    this.maxFrameBytes = this.config.maxFrameBytes
+    this.seen = new SeenCache(this.config.seenTtlMs, 1_000_000)
+    this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip)
+    this.verifier = new SignatureVerifier(this.config.signaturePolicy)
+    // Sequence numbers start from a random point, as go-libp2p-pubsub does, so a restart does not reuse ids.
+    this.seq = (BigInt(env.rng.nextU32()) << 32n) | BigInt(env.rng.nextU32())
+  }
+
+  // ---- application ----
+
+  subscribe (now: number, topic: string): void {
+    this.checkTopic(topic)
+    if (this.subscriptions.has(topic)) return
+    this.subscriptions.add(topic)
+    for (const p of this.peers.keys()) this.send(p, { subscriptions: [{ subscribe: true, topic }], messages: [] })
+    // Join: start from the fanout peers, then fill up to D with topic peers.
+    const mesh = new Set<NodeId>()
+    for (const p of this.fanout.get(topic) ?? []) if (mesh.size < this.config.D) mesh.add(p)
+    this.fanout.delete(topic)
+    this.fanoutLastPublish.delete(topic)
+    this.mesh.set(topic, mesh)
+    for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) mesh.add(p)
+    for (const p of mesh) this.sendGraft(p, topic)
+  }
+
+  unsubscribe (now: number, topic: string): void {
+    if (!this.subscriptions.delete(topic)) return
+    for (const p of this.peers.keys()) this.send(p, { subscriptions: [{ subscribe: false, topic }], messages: [] })
+    for (const p of this.mesh.get(topic) ?? []) this.sendPrune(now, p, topic, this.config.unsubscribeBackoffMs)
+    this.mesh.delete(topic)
+  }
+
+  isSubscribed (topic: string): boolean {
+    return this.subscriptions.has(topic)
+  }
+
+  /** Peers known to subscribe to `topic`. */
+  peersOf (topic: string): NodeId[] {
+    return [...(this.topicPeers.get(topic) ?? [])]
+  }
+
+  /** Route messages of `topic` through the application's validator (`validate` events). */
+  setValidator (topic: string, on: boolean): void {
+    if (on) this.validated.add(topic)
+    else this.validated.delete(topic)
+  }
+
+  publish (now: number, topic: string, data: Uint8Array): PublishResult {
+    this.checkTopic(topic)
+    if (data.length > this.config.limits.maxDataBytes) {
+      throw new UsageError('ERR_MESSAGE_TOO_LARGE', `message of ${data.length} bytes exceeds maxDataBytes (${this.config.limits.maxDataBytes}); go-libp2p peers refuse messages over 1 MiB`)
+    }
+    const msg = this.config.signaturePolicy === 'StrictSign'
+      ? signMessage(this.identity!, topic, data, seqnoBytes(this.nextSeqno()))
+      : { topic, data } as RPC.Message
+    const id = this.messageId(msg)
+    const key = idKey(id)
+    if (!this.seen.add(now, key, true)) throw new UsageError('ERR_DUPLICATE', 'this message was already published (StrictNoSign ids come from the content: make the data unique, or give a messageId function)')
+    this.stats.published++
+    this.mcache.put(key, id, msg)
+    const to = this.publishPeers(now, topic)
+    for (const p of to) this.send(p, { subscriptions: [], messages: [msg] })
+    if (this.subscriptions.has(topic)) this.deliver(topic, id, msg, null)
+    const result: PublishResult = { id, recipients: to.size }
+    if (to.size === 0) result.reason = 'no-peers-in-topic'
+    return result
+  }
+
+  /** The application's verdict on a message it was asked to validate. */
+  reportValidation (now: number, key: string, result: ValidationResult): void {
+    const p = this.pending.get(key)
+    if (p === undefined) return
+    this.pending.delete(key)
+    this.conclude(now, p.from, p.id, p.msg, result)
+  }
+
+  // ---- driver inputs ----
+
+  start (now: number): void {
+    const token = ++this.token
+    this.env.io.setTimer(now + this.config.heartbeatMs * (0.5 + this.env.rng.float() * 0.5), { kind: 'heartbeat', token })
+  }
+
+  /** A pubsub stream to `peer` is open: announce our subscriptions. `outbound`: we dialled. */
+  onPeerUp (_now: number, peer: NodeId, outbound = false): void {
+    if (this.peers.has(peer)) return
+    this.peers.set(peer, { topics: new Set(), outbound, ihaves: 0, asked: 0, dontWant: new Map() })
+    if (this.subscriptions.size > 0) {
+      this.send(peer, { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] })
+    }
+  }
+
+  onPeerDown (_now: number, peer: NodeId): void {
+    const st = this.peers.get(peer)
+    if (st === undefined) return
+    this.peers.delete(peer)
+    for (const t of st.topics) this.topicPeers.get(t)?.delete(peer)
+    for (const m of this.mesh.values()) m.delete(peer)
+    for (const f of this.fanout.values()) f.delete(peer)
+  }
+
+  onMalformed (_now: number, from: NodeId, _error: PeerError): void {
+    this.stats.malformed++
+    this.env.io.emit({ type: 'misbehaviour', peer: from })
+  }
+
+  onTimer (now: number, timer: GossipSubTimer): void {
+    if (timer.token !== this.token) return
+    if (timer.kind === 'heartbeat') {
+      this.env.io.setTimer(now + this.config.heartbeatMs, timer)
+      this.heartbeat(now)
+      return
+    }
+    const p = this.pending.get(timer.key)
+    if (p === undefined) return
+    this.pending.delete(timer.key)
+    this.stats.ignored++
+    this.env.io.emit({ type: 'rejected', peer: p.from, reason: 'validation-timeout' })
+  }
+
+  onMessage (now: number, from: NodeId, rpc: RPC): void {
+    const st = this.peers.get(from)
+    if (st === undefined) return // no stream: the driver announces peers before their RPCs
+    for (const s of rpc.subscriptions) this.onSubscription(now, from, st, s.topic!, s.subscribe === true)
+    for (const m of rpc.messages) this.onPublished(now, from, m)
+    const c = rpc.control
+    if (c === undefined) return
+    const iwant: Uint8Array<ArrayBuffer>[] = []
+    for (const ih of c.ihave) this.onIHave(st, ih, iwant)
+    if (iwant.length > 0) {
+      this.stats.iwantSent++
+      this.send(from, { subscriptions: [], messages: [], control: control({ iwant: [{ messageIDs: iwant }] }) })
+    }
+    const served: RPC.Message[] = []
+    for (const iw of c.iwant) {
+      for (const id of iw.messageIDs) {
+        const m = this.mcache.getForIwant(idKey(id), from, this.config.gossipRetransmission)
+        if (m !== undefined) served.push(m)
+      }
+    }
+    if (served.length > 0) {
+      this.stats.iwantServed += served.length
+      this.send(from, { subscriptions: [], messages: served })
+    }
+    for (const g of c.graft) this.onGraft(now, from, g.topicID!)
+    for (const p of c.prune) this.onPrune(now, from, p)
+    for (const d of c.idontwant) {
+      for (const id of d.messageIDs) {
+        st.dontWant.set(idKey(id), now)
+        if (st.dontWant.size > this.config.maxDontWantPerPeer) st.dontWant.delete(st.dontWant.keys().next().value!)
+      }
+    }
+  }
+
+  // ---- subscriptions ----
+
+  private onSubscription (now: number, from: NodeId, st: PeerState, topic: string, subscribed: boolean): void {
+    if (subscribed) {
+      if (st.topics.has(topic) || st.topics.size >= this.config.maxTopicsPerPeer) return
+      st.topics.add(topic)
+      let set = this.topicPeers.get(topic)
+      if (set === undefined) this.topicPeers.set(topic, set = new Set())
+      set.add(from)
+      this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
+      // Graft at once while our mesh is short, so the first messages after joining are not lost.
+      const mesh = this.mesh.get(topic)
+      if (mesh !== undefined && mesh.size < this.config.Dlo && !this.inBackoff(now, topic, from)) {
+        mesh.add(from)
+        this.sendGraft(from, topic)
+      }
+    } else {
+      if (!st.topics.delete(topic)) return
+      this.topicPeers.get(topic)?.delete(from)
+      this.mesh.get(topic)?.delete(from)
+      this.fanout.get(topic)?.delete(from)
+      this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
+    }
+  }
+
+  // ---- messages ----
+
+  private onPublished (now: number, from: NodeId, msg: RPC.Message): void {
+    let id: Uint8Array<ArrayBuffer>
+    try {
+      id = this.messageId(msg)
+    } catch {
+      this.reject(from, 'bad-from')
+      return
+    }
+    const key = idKey(id)
+    // Seen first: most copies are duplicates, and a duplicate costs no signature check.
+    if (this.seen.has(key) || this.pending.has(key)) {
+      this.stats.duplicates++
+      return
+    }
+    const bad = this.verifier.check(msg)
+    if (bad !== undefined) return this.reject(from, bad)
+    this.seen.add(now, key, true)
+    if ((msg.data?.length ?? 0) >= this.config.idontwantMinBytes) this.sendIDontWant(from, msg.topic, id)
+    if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept')
+    if (this.pending.size >= this.config.maxPendingValidation) {
+      this.stats.ignored++
+      return
+    }
+    this.pending.set(key, { msg, from, id })
+    this.env.io.setTimer(now + this.config.validationTimeoutMs, { kind: 'validation', key, token: this.token })
+    this.env.io.emit({ type: 'validate', key, topic: msg.topic, msg, from })
+  }
+
+  private conclude (_now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult): void {
+    if (result === 'reject') return this.reject(from, 'validator')
+    if (result === 'ignore') {
+      this.stats.ignored++
+      return
+    }
+    this.mcache.put(idKey(id), id, msg)
+    if (this.subscriptions.has(msg.topic)) this.deliver(msg.topic, id, msg, from)
+    this.forward(from, id, msg)
+  }
+
+  private deliver (topic: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, source: NodeId | null): void {
+    if (source !== null) this.stats.delivered++
+    let author: NodeId | null = null
+    if (msg.from !== undefined) {
+      try {
+        author = peerIdString(msg.from)
+      } catch {
+        author = null
+      }
+    }
+    this.env.io.emit({ type: 'message', topic, id, data: msg.data ?? new Uint8Array(0), from: author, propagationSource: source })
+  }
+
+  /** Sends a validated message on to the topic's mesh, never back to where it came from. */
+  private forward (from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message): void {
+    const key = idKey(id)
+    const targets = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic)
+    if (targets === undefined) return
+    for (const p of targets) {
+      if (p === from) continue
+      if (this.peers.get(p)?.dontWant.has(key) === true) {
+        this.stats.idontwantSkips++
+        continue
+      }
+      this.stats.forwarded++
+      this.send(p, { subscriptions: [], messages: [msg] })
+    }
+  }
+
+  private publishPeers (now: number, topic: string): Set<NodeId> {
+    if (this.config.floodPublish) return new Set(this.topicPeers.get(topic) ?? [])
+    const mesh = this.mesh.get(topic)
+    if (mesh !== undefined) return new Set(mesh)
+    let f = this.fanout.get(topic)
+    if (f === undefined || f.size === 0) {
+      f = new Set(this.env.rng.sample([...(this.topicPeers.get(topic) ?? [])], this.config.D))
+      this.fanout.set(topic, f)
+    }
+    this.fanoutLastPublish.set(topic, now)
+    return new Set(f)
+  }
+
+  private reject (from: NodeId, reason: Rejection | 'validator'): void {
+    this.stats.rejected++
+    this.env.io.emit({ type: 'rejected', peer: from, reason })
+  }
+
+  // ---- control ----
+
+  private onIHave (st: PeerState, ih: RPC.ControlIHave, iwant: Uint8Array<ArrayBuffer>[]): void {
+    st.ihaves++
+    if (st.ihaves > this.config.maxIHaveMessages) return
+    if (!this.subscriptions.has(ih.topicID!)) return
+    for (const id of ih.messageIDs) {
+      if (st.asked >= this.config.maxIHaveLength) return
+      const key = idKey(id)
+      if (this.seen.has(key) || this.pending.has(key)) continue
+      st.asked++
+      iwant.push(id)
+    }
+  }
+
+  private onGraft (now: number, from: NodeId, topic: string): void {
+    const mesh = this.mesh.get(topic)
+    if (mesh === undefined) {
+      // Not subscribed: refuse, without peer exchange.
+      this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
+      return
+    }
+    if (mesh.has(from)) return
+    if (this.inBackoff(now, topic, from)) {
+      // Grafting during a backoff is a protocol violation; refuse and extend the backoff.
+      this.env.io.emit({ type: 'misbehaviour', peer: from })
+      this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
+      return
+    }
+    mesh.add(from)
+  }
+
+  private onPrune (now: number, from: NodeId, p: RPC.ControlPrune): void {
+    const topic = p.topicID!
+    this.mesh.get(topic)?.delete(from)
+    const backoffMs = p.backoff !== undefined && p.backoff > 0 ? p.backoff * 1000 : this.config.pruneBackoffMs
+    this.setBackoff(now, topic, from, backoffMs)
+    if (this.config.doPX && p.peers.length > 0) {
+      // Peer exchange: dial a few of the offered peers (without signed records we know only their ids).
+      for (const info of this.env.rng.sample(p.peers, this.config.D)) {
+        if (info.peerID === undefined) continue
+        try {
+          const id = peerIdString(info.peerID)
+          if (!this.peers.has(id) && id !== this.env.id) this.env.io.connect(id)
+        } catch {
+          // not a peer id: ignore the entry
+        }
+      }
+    }
+  }
+
+  private sendGraft (peer: NodeId, topic: string): void {
+    this.stats.graftsSent++
+    this.send(peer, { subscriptions: [], messages: [], control: control({ graft: [{ topicID: topic }] }) })
+  }
+
+  private sendPrune (now: number, peer: NodeId, topic: string, backoffMs: number, px = this.config.doPX): void {
+    this.stats.prunesSent++
+    this.setBackoff(now, topic, peer, backoffMs)
+    const peers: RPC.PeerInfo[] = []
+    if (px) {
+      const others = [...(this.topicPeers.get(topic) ?? [])].filter(p => p !== peer)
+      for (const p of this.env.rng.sample(others, this.config.D)) peers.push({ peerID: peerIdBytesOf(p) })
+    }
+    this.send(peer, { subscriptions: [], messages: [], control: control({ prune: [{ topicID: topic, peers, backoff: Math.ceil(backoffMs / 1000) }] }) })
+  }
+
+  private sendIDontWant (from: NodeId, topic: string, id: Uint8Array<ArrayBuffer>): void {
+    for (const p of this.mesh.get(topic) ?? []) {
+      if (p === from) continue
+      this.stats.idontwantSent++
+      this.send(p, { subscriptions: [], messages: [], control: control({ idontwant: [{ messageIDs: [id] }] }) })
+    }
+  }
+
+  // ---- heartbeat ----
+
+  private heartbeat (now: number): void {
+    this.heartbeats++
+    const { D, Dlo, Dhi, Dout } = this.config
+    const graft = new Map<NodeId, string[]>()
+    const prune = new Map<NodeId, string[]>()
+    const note = (m: Map<NodeId, string[]>, p: NodeId, t: string): void => {
+      const l = m.get(p)
+      if (l === undefined) m.set(p, [t])
+      else l.push(t)
+    }
+    for (const [topic, mesh] of this.mesh) {
+      for (const p of mesh) if (!this.topicPeers.get(topic)?.has(p)) mesh.delete(p)
+      if (mesh.size < Dlo) {
+        for (const p of this.graftCandidates(now, topic, D - mesh.size)) {
+          mesh.add(p)
+          note(graft, p, topic)
+        }
+      } else if (mesh.size > Dhi) {
+        // Keep Dout outbound peers, then random ones, up to D.
+        const all = this.env.rng.shuffle([...mesh])
+        const keep = new Set(all.filter(p => this.peers.get(p)?.outbound === true).slice(0, Dout))
+        for (const p of all) if (keep.size < D) keep.add(p)
+        for (const p of all) {
+          if (keep.has(p)) continue
+          mesh.delete(p)
+          note(prune, p, topic)
+        }
+      }
+      // Not enough outbound peers: graft some.
+      const outbound = [...mesh].filter(p => this.peers.get(p)?.outbound === true).length
+      if (mesh.size >= Dlo && outbound < Dout) {
+        const extra = this.graftCandidates(now, topic, Dout - outbound).filter(p => this.peers.get(p)?.outbound === true)
+        for (const p of extra) {
+          mesh.add(p)
+          note(graft, p, topic)
+        }
+      }
+    }
+    for (const [topic, f] of this.fanout) {
+      if ((this.fanoutLastPublish.get(topic) ?? 0) + this.config.fanoutTtlMs < now) {
+        this.fanout.delete(topic)
+        this.fanoutLastPublish.delete(topic)
+        continue
+      }
+      for (const p of f) if (!this.topicPeers.get(topic)?.has(p)) f.delete(p)
+      if (f.size < D) {
+        const more = [...(this.topicPeers.get(topic) ?? [])].filter(p => !f.has(p))
+        for (const p of this.env.rng.sample(more, D - f.size)) f.add(p)
+      }
+    }
+    // Gossip: IHAVE of recent ids to some topic peers outside the mesh / fanout.
+    const ihave = new Map<NodeId, RPC.ControlIHave[]>()
+    for (const topic of new Set([...this.mesh.keys(), ...this.fanout.keys()])) {
+      const ids = this.mcache.gossipIds(topic)
+      if (ids.length === 0) continue
+      const exclude = this.mesh.get(topic) ?? this.fanout.get(topic)!
+      const eligible = [...(this.topicPeers.get(topic) ?? [])].filter(p => !exclude.has(p))
+      const n = Math.max(this.config.Dlazy, Math.floor(this.config.gossipFactor * eligible.length))
+      for (const p of this.env.rng.sample(eligible, n)) {
+        const chosen = ids.length > this.config.maxIHaveLength ? this.env.rng.sample(ids, this.config.maxIHaveLength) : ids
+        const l = ihave.get(p) ?? []
+        l.push({ topicID: topic, messageIDs: chosen })
+        ihave.set(p, l)
+      }
+    }
+    const targets = new Set([...graft.keys(), ...prune.keys(), ...ihave.keys()])
+    for (const p of targets) {
+      const ctl = control({
+        ihave: ihave.get(p) ?? [],
+        graft: (graft.get(p) ?? []).map(topicID => ({ topicID })),
+        prune: (prune.get(p) ?? []).map(topicID => {
+          this.setBackoff(now, topicID, p, this.config.pruneBackoffMs)
+          return { topicID, peers: [], backoff: Math.ceil(this.config.pruneBackoffMs / 1000) }
+        })
+      })
+      this.stats.graftsSent += ctl.graft.length
+      this.stats.prunesSent += ctl.prune.length
+      this.stats.ihaveSent += ctl.ihave.length
+      this.send(p, { subscriptions: [], messages: [], control: ctl })
+    }
+    for (const st of this.peers.values()) {
+      st.ihaves = 0
+      st.asked = 0
+      // IDONTWANT entries matter only while the message may still arrive: a few heartbeats.
+      for (const [k, at] of st.dontWant) {
+        if (at + 3 * this.config.heartbeatMs > now) break
+        st.dontWant.delete(k)
+      }
+    }
+    for (const [topic, m] of this.backoff) {
+      for (const [p, until] of m) if (until <= now) m.delete(p)
+      if (m.size === 0) this.backoff.delete(topic)
+    }
+    this.mcache.shift()
+    this.seen.expire(now)
+  }
+
+  private graftCandidates (now: number, topic: string, n: number): NodeId[] {
+    if (n <= 0) return []
+    const mesh = this.mesh.get(topic)
+    const candidates = [...(this.topicPeers.get(topic) ?? [])].filter(p => mesh?.has(p) !== true && !this.inBackoff(now, topic, p))
+    return this.env.rng.sample(candidates, n)
+  }
+
+  private inBackoff (now: number, topic: string, peer: NodeId): boolean {
+    const until = this.backoff.get(topic)?.get(peer)
+    return until !== undefined && until > now
+  }
+
+  private setBackoff (now: number, topic: string, peer: NodeId, ms: number): void {
+    let m = this.backoff.get(topic)
+    if (m === undefined) this.backoff.set(topic, m = new Map())
+    m.set(peer, Math.max(m.get(peer) ?? 0, now + ms))
+  }
+
+  // ---- helpers ----
+
+  private send (peer: NodeId, rpc: RPC): void {
+    if (isEmptyRpc(rpc)) return
+    this.env.io.send(peer, rpc)
+  }
+
+  private messageId (msg: RPC.Message): Uint8Array<ArrayBuffer> {
+    return this.config.messageId !== undefined ? this.config.messageId(msg) : defaultMessageId(this.config.signaturePolicy, msg)
+  }
+
+  private nextSeqno (): bigint {
+    this.seq = (this.seq + 1n) & 0xffffffffffffffffn
+    return this.seq
+  }
+
+  private checkTopic (topic: string): void {
+    if (typeof topic !== 'string' || topic === '') throw new UsageError('ERR_TOPIC', 'topic must be a non-empty string')
+    if (Buffer.byteLength(topic) > this.config.limits.maxTopicBytes) throw new UsageError('ERR_TOPIC', `topic is longer than maxTopicBytes (${this.config.limits.maxTopicBytes})`)
+  }
+}
+
+function control (c: Partial<RPC.ControlMessage>): RPC.ControlMessage {
+  return { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], ...c }
+}
+
+/** Peer id string → multihash bytes, for PRUNE peer exchange (undefined for ids that are not peer ids). */
+const pidCache = new Map<string, Uint8Array<ArrayBuffer>>()
+function peerIdBytesOf (id: NodeId): Uint8Array<ArrayBuffer> | undefined {
+  let b = pidCache.get(id)
+  if (b === undefined) {
+    try {
+      b = new Uint8Array(peerIdBytes(id))
+    } catch {
+      return undefined
+    }
+    pidCache.set(id, b)
+    if (pidCache.size > 10_000) pidCache.delete(pidCache.keys().next().value!)
+  }
+  return b
+}
+
+function validate (c: GossipSubConfig): void {
+  if (!(c.Dlo <= c.D && c.D <= c.Dhi)) throw new UsageError('ERR_CONFIG', `gossipsub needs Dlo ≤ D ≤ Dhi (got ${c.Dlo}, ${c.D}, ${c.Dhi})`)
+  if (c.Dout >= c.Dlo || c.Dout > c.D / 2) throw new UsageError('ERR_CONFIG', `gossipsub needs Dout < Dlo and Dout ≤ D/2 (got Dout ${c.Dout})`)
+  for (const k of ['heartbeatMs', 'fanoutTtlMs', 'seenTtlMs', 'mcacheLength', 'mcacheGossip', 'maxFrameBytes'] as const) {
+    if (!(c[k] > 0)) throw new UsageError('ERR_CONFIG', `gossipsub.${k} must be positive (got ${c[k]})`)
+  }
+  if (c.mcacheGossip > c.mcacheLength) throw new UsageError('ERR_CONFIG', 'gossipsub.mcacheGossip must not exceed mcacheLength')
+}
