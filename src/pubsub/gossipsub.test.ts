@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { Rng } from '../core/rng.js'
 import { Simulator } from '../sim/simulator.js'
 import { GossipSub, type GossipSubConfig, type GossipSubEvent } from './gossipsub.js'
-import { identityFromSeed } from './signing.js'
+import { identityFromSeed, seqnoBytes, signMessage } from './signing.js'
 
 /** n GossipSub nodes with seeded Ed25519 identities, each linked to `degree` random others. */
 function network (n: number, degree: number, config: Partial<GossipSubConfig> = {}, seed = 1): { sim: Simulator, ids: string[], gs: (id: string) => GossipSub, got: Map<string, Set<string>> } {
@@ -61,4 +61,33 @@ test('publish to a topic nobody else joined says so instead of succeeding silent
   assert.equal(r.recipients, 0)
   assert.equal(r.reason, 'no-peers-in-topic')
   assert.throws(() => gs(ids[0]!).publish(sim.now, '', new Uint8Array([1])), /non-empty/)
+})
+
+test('a peer sending invalid messages falls under the graylist threshold and is ignored; honest traffic flows', () => {
+  const { sim, ids, gs, got } = network(20, 6)
+  for (const id of ids) gs(id).subscribe(0, 'blocks')
+  sim.run(3000)
+  const [attacker, ...honest] = ids
+  const victims = honest.filter(id => gs(id).peersOf('blocks').includes(attacker!))
+  assert.ok(victims.length > 0)
+  // A message signed by the attacker, then tampered with: its signature no longer verifies.
+  const codec = gs(attacker!).codec
+  const forged = signMessage(identityFromSeed(new Uint8Array(32).fill(9)), 'blocks', new Uint8Array([1]), seqnoBytes(1n))
+  for (const v of victims) sim.inject(attacker!, v, 'meshsub', codec.encode({ subscriptions: [], messages: [{ ...forged, data: new Uint8Array([2]) }] }))
+  sim.run(sim.now + 100)
+  for (const v of victims) {
+    assert.ok(gs(v).score.score(sim.now, attacker!) < gs(v).config.thresholds.graylistThreshold, 'attacker graylisted')
+    assert.equal(gs(v).stats.rejected, 1)
+  }
+  // Graylisted: what it sends next is ignored, and it is pruned from meshes at the next heartbeat.
+  for (const v of victims) sim.inject(attacker!, v, 'meshsub', codec.encode({ subscriptions: [], messages: [{ ...forged, data: new Uint8Array([3]) }] }))
+  sim.run(sim.now + 1500)
+  for (const v of victims) {
+    assert.ok(gs(v).stats.graylisted >= 1)
+    assert.ok(!gs(v).mesh.get('blocks')!.has(attacker!))
+  }
+  const r = gs(honest[0]!).publish(sim.now, 'blocks', new TextEncoder().encode('honest'))
+  sim.run(sim.now + 2000)
+  const reached = got.get(Buffer.from(r.id).toString('hex'))!
+  assert.ok(honest.every(id => reached.has(id)), 'every honest node delivered it')
 })

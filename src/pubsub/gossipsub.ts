@@ -9,14 +9,16 @@
  * at once rather than at the next heartbeat; the seen cache is checked before a signature is verified;
  * every table fed by peers is bounded.
  *
- * Work in progress: peer scoring (P1–P7 and the gossip / publish / graylist thresholds) is the next step;
- * until it lands every peer scores 0, so no peer is graylisted.
+ * Peer scoring (./score.ts, v1.1 P1–P7) gates everything: RPCs from graylisted peers are ignored, no
+ * gossip with peers under the gossip threshold, no flood publishing to peers under the publish threshold,
+ * negative peers are pruned from meshes and never grafted, oversubscribed meshes keep their best D_score.
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import { SeenCache } from '../broadcast/seen.js'
 import { DEFAULT_RPC_LIMITS, RpcCodec, isEmptyRpc, type RpcLimits } from './codec.js'
 import { MessageCache } from './mcache.js'
+import { DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, PeerScore, type PeerScoreParams, type PeerScoreThresholds } from './score.js'
 import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection, type SignaturePolicy } from './signing.js'
 import type { RPC } from '../wire/rpc.js'
 
@@ -54,6 +56,13 @@ export interface GossipSubConfig {
   /** Most IDONTWANT ids remembered per peer. */
   maxDontWantPerPeer: number
   signaturePolicy: SignaturePolicy
+  /** Mesh peers kept by score when a mesh is oversubscribed. */
+  Dscore: number
+  /** Every this many heartbeats, graft better peers if the mesh's median score is low. */
+  opportunisticGraftTicks: number
+  opportunisticGraftPeers: number
+  score: PeerScoreParams
+  thresholds: PeerScoreThresholds
   /** Message ids; default `from ‖ seqno` (StrictSign) or SHA-256 of the data (StrictNoSign). */
   messageId?: (msg: RPC.Message) => Uint8Array<ArrayBuffer>
   maxFrameBytes: number
@@ -85,6 +94,11 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   maxTopicsPerPeer: 1024,
   maxDontWantPerPeer: 4096,
   signaturePolicy: 'StrictSign',
+  Dscore: 4,
+  opportunisticGraftTicks: 60,
+  opportunisticGraftPeers: 2,
+  score: DEFAULT_SCORE_PARAMS,
+  thresholds: DEFAULT_THRESHOLDS,
   maxFrameBytes: 4 * 1024 * 1024,
   limits: DEFAULT_RPC_LIMITS
 }
@@ -112,6 +126,8 @@ export interface PublishResult {
 }
 
 export interface GossipSubStats {
+  /** RPCs ignored because their sender's score is under the graylist threshold. */
+  graylisted: number
   published: number
   delivered: number
   duplicates: number
@@ -145,7 +161,9 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   readonly codec: RpcCodec
   readonly maxFrameBytes: number
   readonly config: GossipSubConfig
+  readonly score: PeerScore
   readonly stats: GossipSubStats = {
+    graylisted: 0,
     published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
     iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, malformed: 0
   }
@@ -179,6 +197,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.seen = new SeenCache(this.config.seenTtlMs, 1_000_000)
     this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip)
     this.verifier = new SignatureVerifier(this.config.signaturePolicy)
+    this.score = new PeerScore(this.config.score)
     // Sequence numbers start from a random point, as go-libp2p-pubsub does, so a restart does not reuse ids.
     this.seq = (BigInt(env.rng.nextU32()) << 32n) | BigInt(env.rng.nextU32())
   }
@@ -192,18 +211,23 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     for (const p of this.peers.keys()) this.send(p, { subscriptions: [{ subscribe: true, topic }], messages: [] })
     // Join: start from the fanout peers, then fill up to D with topic peers.
     const mesh = new Set<NodeId>()
-    for (const p of this.fanout.get(topic) ?? []) if (mesh.size < this.config.D) mesh.add(p)
+    this.mesh.set(topic, mesh)
+    for (const p of this.fanout.get(topic) ?? []) {
+      if (mesh.size < this.config.D && this.score.score(now, p) >= 0) this.addToMesh(now, mesh, p, topic)
+    }
     this.fanout.delete(topic)
     this.fanoutLastPublish.delete(topic)
-    this.mesh.set(topic, mesh)
-    for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) mesh.add(p)
+    for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) this.addToMesh(now, mesh, p, topic)
     for (const p of mesh) this.sendGraft(p, topic)
   }
 
   unsubscribe (now: number, topic: string): void {
     if (!this.subscriptions.delete(topic)) return
     for (const p of this.peers.keys()) this.send(p, { subscriptions: [{ subscribe: false, topic }], messages: [] })
-    for (const p of this.mesh.get(topic) ?? []) this.sendPrune(now, p, topic, this.config.unsubscribeBackoffMs)
+    for (const p of this.mesh.get(topic) ?? []) {
+      this.score.prune(now, p, topic)
+      this.sendPrune(now, p, topic, this.config.unsubscribeBackoffMs)
+    }
     this.mesh.delete(topic)
   }
 
@@ -262,15 +286,17 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   onPeerUp (_now: number, peer: NodeId, outbound = false): void {
     if (this.peers.has(peer)) return
     this.peers.set(peer, { topics: new Set(), outbound, ihaves: 0, asked: 0, dontWant: new Map() })
+    this.score.addPeer(peer)
     if (this.subscriptions.size > 0) {
       this.send(peer, { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] })
     }
   }
 
-  onPeerDown (_now: number, peer: NodeId): void {
+  onPeerDown (now: number, peer: NodeId): void {
     const st = this.peers.get(peer)
     if (st === undefined) return
     this.peers.delete(peer)
+    this.score.removePeer(now, peer)
     for (const t of st.topics) this.topicPeers.get(t)?.delete(peer)
     for (const m of this.mesh.values()) m.delete(peer)
     for (const f of this.fanout.values()) f.delete(peer)
@@ -298,18 +324,24 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   onMessage (now: number, from: NodeId, rpc: RPC): void {
     const st = this.peers.get(from)
     if (st === undefined) return // no stream: the driver announces peers before their RPCs
+    const score = this.score.score(now, from)
+    if (score < this.config.thresholds.graylistThreshold) {
+      this.stats.graylisted++
+      return
+    }
     for (const s of rpc.subscriptions) this.onSubscription(now, from, st, s.topic!, s.subscribe === true)
     for (const m of rpc.messages) this.onPublished(now, from, m)
     const c = rpc.control
     if (c === undefined) return
+    const gossipOk = score >= this.config.thresholds.gossipThreshold
     const iwant: Uint8Array<ArrayBuffer>[] = []
-    for (const ih of c.ihave) this.onIHave(st, ih, iwant)
+    if (gossipOk) for (const ih of c.ihave) this.onIHave(st, ih, iwant)
     if (iwant.length > 0) {
       this.stats.iwantSent++
       this.send(from, { subscriptions: [], messages: [], control: control({ iwant: [{ messageIDs: iwant }] }) })
     }
     const served: RPC.Message[] = []
-    for (const iw of c.iwant) {
+    for (const iw of gossipOk ? c.iwant : []) {
       for (const id of iw.messageIDs) {
         const m = this.mcache.getForIwant(idKey(id), from, this.config.gossipRetransmission)
         if (m !== undefined) served.push(m)
@@ -320,7 +352,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       this.send(from, { subscriptions: [], messages: served })
     }
     for (const g of c.graft) this.onGraft(now, from, g.topicID!)
-    for (const p of c.prune) this.onPrune(now, from, p)
+    for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {
       for (const id of d.messageIDs) {
         st.dontWant.set(idKey(id), now)
@@ -341,14 +373,15 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
       // Graft at once while our mesh is short, so the first messages after joining are not lost.
       const mesh = this.mesh.get(topic)
-      if (mesh !== undefined && mesh.size < this.config.Dlo && !this.inBackoff(now, topic, from)) {
-        mesh.add(from)
+      if (mesh !== undefined && mesh.size < this.config.Dlo && !this.inBackoff(now, topic, from) && this.score.score(now, from) >= 0) {
+        this.addToMesh(now, mesh, from, topic)
         this.sendGraft(from, topic)
       }
     } else {
       if (!st.topics.delete(topic)) return
       this.topicPeers.get(topic)?.delete(from)
-      this.mesh.get(topic)?.delete(from)
+      const mesh = this.mesh.get(topic)
+      if (mesh !== undefined) this.removeFromMesh(now, mesh, from, topic)
       this.fanout.get(topic)?.delete(from)
       this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
     }
@@ -361,17 +394,18 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     try {
       id = this.messageId(msg)
     } catch {
-      this.reject(from, 'bad-from')
+      this.reject(from, msg.topic, 'bad-from')
       return
     }
     const key = idKey(id)
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
     if (this.seen.has(key) || this.pending.has(key)) {
       this.stats.duplicates++
+      this.score.duplicateDelivery(now, from, key)
       return
     }
     const bad = this.verifier.check(msg)
-    if (bad !== undefined) return this.reject(from, bad)
+    if (bad !== undefined) return this.reject(from, msg.topic, bad)
     this.seen.add(now, key, true)
     if ((msg.data?.length ?? 0) >= this.config.idontwantMinBytes) this.sendIDontWant(from, msg.topic, id)
     if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept')
@@ -384,12 +418,13 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.env.io.emit({ type: 'validate', key, topic: msg.topic, msg, from })
   }
 
-  private conclude (_now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult): void {
-    if (result === 'reject') return this.reject(from, 'validator')
+  private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult): void {
+    if (result === 'reject') return this.reject(from, msg.topic, 'validator')
     if (result === 'ignore') {
       this.stats.ignored++
       return
     }
+    this.score.firstDelivery(now, from, msg.topic, idKey(id))
     this.mcache.put(idKey(id), id, msg)
     if (this.subscriptions.has(msg.topic)) this.deliver(msg.topic, id, msg, from)
     this.forward(from, id, msg)
@@ -425,7 +460,10 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   }
 
   private publishPeers (now: number, topic: string): Set<NodeId> {
-    if (this.config.floodPublish) return new Set(this.topicPeers.get(topic) ?? [])
+    if (this.config.floodPublish) {
+      const min = this.config.thresholds.publishThreshold
+      return new Set([...(this.topicPeers.get(topic) ?? [])].filter(p => this.score.score(now, p) >= min))
+    }
     const mesh = this.mesh.get(topic)
     if (mesh !== undefined) return new Set(mesh)
     let f = this.fanout.get(topic)
@@ -437,8 +475,9 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     return new Set(f)
   }
 
-  private reject (from: NodeId, reason: Rejection | 'validator'): void {
+  private reject (from: NodeId, topic: string, reason: Rejection | 'validator'): void {
     this.stats.rejected++
+    this.score.invalidMessage(from, topic)
     this.env.io.emit({ type: 'rejected', peer: from, reason })
   }
 
@@ -467,19 +506,25 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     if (mesh.has(from)) return
     if (this.inBackoff(now, topic, from)) {
       // Grafting during a backoff is a protocol violation; refuse and extend the backoff.
+      this.score.addPenalty(from)
       this.env.io.emit({ type: 'misbehaviour', peer: from })
       this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
       return
     }
-    mesh.add(from)
+    if (this.score.score(now, from) < 0) {
+      this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
+      return
+    }
+    this.addToMesh(now, mesh, from, topic)
   }
 
-  private onPrune (now: number, from: NodeId, p: RPC.ControlPrune): void {
+  private onPrune (now: number, from: NodeId, p: RPC.ControlPrune, score: number): void {
     const topic = p.topicID!
-    this.mesh.get(topic)?.delete(from)
+    const mesh = this.mesh.get(topic)
+    if (mesh !== undefined) this.removeFromMesh(now, mesh, from, topic)
     const backoffMs = p.backoff !== undefined && p.backoff > 0 ? p.backoff * 1000 : this.config.pruneBackoffMs
     this.setBackoff(now, topic, from, backoffMs)
-    if (this.config.doPX && p.peers.length > 0) {
+    if (this.config.doPX && p.peers.length > 0 && score >= this.config.thresholds.acceptPXThreshold) {
       // Peer exchange: dial a few of the offered peers (without signed records we know only their ids).
       for (const info of this.env.rng.sample(p.peers, this.config.D)) {
         if (info.peerID === undefined) continue
@@ -529,31 +574,54 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       if (l === undefined) m.set(p, [t])
       else l.push(t)
     }
+    const { Dscore } = this.config
+    const scoreOf = (p: NodeId): number => this.score.score(now, p)
     for (const [topic, mesh] of this.mesh) {
-      for (const p of mesh) if (!this.topicPeers.get(topic)?.has(p)) mesh.delete(p)
+      // Peers that left the topic or whose score went negative leave the mesh.
+      for (const p of mesh) {
+        if (!this.topicPeers.get(topic)?.has(p)) this.removeFromMesh(now, mesh, p, topic)
+        else if (scoreOf(p) < 0) {
+          this.removeFromMesh(now, mesh, p, topic)
+          note(prune, p, topic)
+        }
+      }
       if (mesh.size < Dlo) {
         for (const p of this.graftCandidates(now, topic, D - mesh.size)) {
-          mesh.add(p)
+          this.addToMesh(now, mesh, p, topic)
           note(graft, p, topic)
         }
       } else if (mesh.size > Dhi) {
-        // Keep Dout outbound peers, then random ones, up to D.
-        const all = this.env.rng.shuffle([...mesh])
-        const keep = new Set(all.filter(p => this.peers.get(p)?.outbound === true).slice(0, Dout))
-        for (const p of all) if (keep.size < D) keep.add(p)
-        for (const p of all) {
+        // Keep the best Dscore by score, then Dout outbound peers, then random ones, up to D.
+        const byScore = this.env.rng.shuffle([...mesh]).sort((a, b) => scoreOf(b) - scoreOf(a))
+        const keep = new Set(byScore.slice(0, Dscore))
+        const rest = this.env.rng.shuffle(byScore.slice(Dscore))
+        for (const p of rest) if (keep.size < D && this.peers.get(p)?.outbound === true && [...keep].filter(k => this.peers.get(k)?.outbound === true).length < Dout) keep.add(p)
+        for (const p of rest) if (keep.size < D) keep.add(p)
+        for (const p of byScore) {
           if (keep.has(p)) continue
-          mesh.delete(p)
+          this.removeFromMesh(now, mesh, p, topic)
           note(prune, p, topic)
         }
       }
       // Not enough outbound peers: graft some.
       const outbound = [...mesh].filter(p => this.peers.get(p)?.outbound === true).length
       if (mesh.size >= Dlo && outbound < Dout) {
-        const extra = this.graftCandidates(now, topic, Dout - outbound).filter(p => this.peers.get(p)?.outbound === true)
+        const extra = this.graftCandidates(now, topic, Infinity).filter(p => this.peers.get(p)?.outbound === true).slice(0, Dout - outbound)
         for (const p of extra) {
-          mesh.add(p)
+          this.addToMesh(now, mesh, p, topic)
           note(graft, p, topic)
+        }
+      }
+      // Opportunistic grafting: if the mesh's median score is low, graft a few peers scoring above it.
+      if (this.heartbeats % this.config.opportunisticGraftTicks === 0 && mesh.size > 1) {
+        const scores = [...mesh].map(scoreOf).sort((a, b) => a - b)
+        const median = scores[scores.length >> 1]!
+        if (median < this.config.thresholds.opportunisticGraftThreshold) {
+          const better = this.graftCandidates(now, topic, Infinity).filter(p => scoreOf(p) > median).slice(0, this.config.opportunisticGraftPeers)
+          for (const p of better) {
+            this.addToMesh(now, mesh, p, topic)
+            note(graft, p, topic)
+          }
         }
       }
     }
@@ -575,7 +643,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       const ids = this.mcache.gossipIds(topic)
       if (ids.length === 0) continue
       const exclude = this.mesh.get(topic) ?? this.fanout.get(topic)!
-      const eligible = [...(this.topicPeers.get(topic) ?? [])].filter(p => !exclude.has(p))
+      const eligible = [...(this.topicPeers.get(topic) ?? [])].filter(p => !exclude.has(p) && scoreOf(p) >= this.config.thresholds.gossipThreshold)
       const n = Math.max(this.config.Dlazy, Math.floor(this.config.gossipFactor * eligible.length))
       for (const p of this.env.rng.sample(eligible, n)) {
         const chosen = ids.length > this.config.maxIHaveLength ? this.env.rng.sample(ids, this.config.maxIHaveLength) : ids
@@ -614,13 +682,25 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     }
     this.mcache.shift()
     this.seen.expire(now)
+    this.score.decay(now)
   }
 
   private graftCandidates (now: number, topic: string, n: number): NodeId[] {
     if (n <= 0) return []
     const mesh = this.mesh.get(topic)
-    const candidates = [...(this.topicPeers.get(topic) ?? [])].filter(p => mesh?.has(p) !== true && !this.inBackoff(now, topic, p))
-    return this.env.rng.sample(candidates, n)
+    const candidates = [...(this.topicPeers.get(topic) ?? [])].filter(p => mesh?.has(p) !== true && !this.inBackoff(now, topic, p) && this.score.score(now, p) >= 0)
+    return n >= candidates.length ? this.env.rng.shuffle(candidates) : this.env.rng.sample(candidates, n)
+  }
+
+  private addToMesh (now: number, mesh: Set<NodeId>, peer: NodeId, topic: string): void {
+    if (mesh.has(peer)) return
+    mesh.add(peer)
+    this.score.graft(now, peer, topic)
+  }
+
+  private removeFromMesh (now: number, mesh: Set<NodeId>, peer: NodeId, topic: string): void {
+    if (!mesh.delete(peer)) return
+    this.score.prune(now, peer, topic)
   }
 
   private inBackoff (now: number, topic: string, peer: NodeId): boolean {

@@ -1,0 +1,332 @@
+/**
+ * GossipSub v1.1 peer scoring (libp2p specs pubsub/gossipsub/gossipsub-v1.1.md "Peer Scoring").
+ *
+ *   score(p) = min(topicCap, Σ_t w_t · (w1·P1 + w2·P2 + w3·P3 + w3b·P3b + w4·P4)) + w5·P5 + w6·P6 + w7·P7
+ *
+ *   P1  time in mesh (quanta, capped)                    P2  first message deliveries (decaying, capped)
+ *   P3  mesh message delivery deficit², once active       P3b mesh failure penalty (deficit² at prune)
+ *   P4  invalid messages² (decaying)                      P5  application-specific score
+ *   P6  IP colocation: (peers on the IP − threshold)²     P7  behaviour penalty: (penalty − threshold)²
+ *
+ * Counters decay once per `decayIntervalMs` and snap to 0 under `decayToZero`. A peer that disconnects keeps
+ * its score for `retainScoreMs` (so reconnecting does not wash a bad score). Everything is bounded: scores
+ * of at most `maxPeers` peers, delivery records of at most `maxDeliveryRecords` messages.
+ */
+import type { NodeId } from '../core/protocol.js'
+
+export interface TopicScoreParams {
+  topicWeight: number
+  timeInMeshWeight: number
+  timeInMeshQuantumMs: number
+  timeInMeshCap: number
+  firstMessageDeliveriesWeight: number
+  firstMessageDeliveriesDecay: number
+  firstMessageDeliveriesCap: number
+  meshMessageDeliveriesWeight: number
+  meshMessageDeliveriesDecay: number
+  meshMessageDeliveriesThreshold: number
+  meshMessageDeliveriesCap: number
+  meshMessageDeliveriesActivationMs: number
+  meshMessageDeliveriesWindowMs: number
+  meshFailurePenaltyWeight: number
+  meshFailurePenaltyDecay: number
+  invalidMessageDeliveriesWeight: number
+  invalidMessageDeliveriesDecay: number
+}
+
+export interface PeerScoreParams {
+  topics: Record<string, TopicScoreParams>
+  /** Parameters for topics not listed (undefined: such topics do not count). */
+  defaultTopic?: TopicScoreParams
+  topicScoreCap: number
+  appSpecificWeight: number
+  ipColocationFactorWeight: number
+  ipColocationFactorThreshold: number
+  behaviourPenaltyWeight: number
+  behaviourPenaltyThreshold: number
+  behaviourPenaltyDecay: number
+  decayIntervalMs: number
+  decayToZero: number
+  retainScoreMs: number
+  maxPeers: number
+  maxDeliveryRecords: number
+}
+
+export interface PeerScoreThresholds {
+  /** Below it, no gossip (IHAVE / IWANT) with the peer. */
+  gossipThreshold: number
+  /** Below it, no flood-published messages to the peer. */
+  publishThreshold: number
+  /** Below it, everything the peer sends is ignored. */
+  graylistThreshold: number
+  /** At or above it, the peer's PRUNE peer exchange is followed. */
+  acceptPXThreshold: number
+  /** Median mesh score below which opportunistic grafting kicks in. */
+  opportunisticGraftThreshold: number
+}
+
+export const DEFAULT_THRESHOLDS: PeerScoreThresholds = {
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -80,
+  acceptPXThreshold: 10,
+  opportunisticGraftThreshold: 5
+}
+
+/** Topic parameters in the spirit of the spec's worked example: invalid messages weigh heavily. */
+export const DEFAULT_TOPIC_SCORE: TopicScoreParams = {
+  topicWeight: 1,
+  timeInMeshWeight: 0.01,
+  timeInMeshQuantumMs: 1000,
+  timeInMeshCap: 300,
+  firstMessageDeliveriesWeight: 1,
+  firstMessageDeliveriesDecay: 0.9,
+  firstMessageDeliveriesCap: 50,
+  // Off by default: a delivery-rate expectation depends on the topic's traffic (set it per topic).
+  meshMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesDecay: 0.9,
+  meshMessageDeliveriesThreshold: 1,
+  meshMessageDeliveriesCap: 20,
+  meshMessageDeliveriesActivationMs: 30_000,
+  meshMessageDeliveriesWindowMs: 10,
+  meshFailurePenaltyWeight: 0,
+  meshFailurePenaltyDecay: 0.9,
+  invalidMessageDeliveriesWeight: -100,
+  invalidMessageDeliveriesDecay: 0.99
+}
+
+export const DEFAULT_SCORE_PARAMS: PeerScoreParams = {
+  topics: {},
+  defaultTopic: DEFAULT_TOPIC_SCORE,
+  topicScoreCap: 100,
+  appSpecificWeight: 1,
+  ipColocationFactorWeight: -10,
+  ipColocationFactorThreshold: 10,
+  behaviourPenaltyWeight: -10,
+  behaviourPenaltyThreshold: 0,
+  behaviourPenaltyDecay: 0.9,
+  decayIntervalMs: 1000,
+  decayToZero: 0.01,
+  retainScoreMs: 3_600_000,
+  maxPeers: 10_000,
+  maxDeliveryRecords: 100_000
+}
+
+interface TopicStats {
+  inMesh: boolean
+  graftedAt: number
+  meshTime: number
+  firstDeliveries: number
+  meshDeliveries: number
+  meshFailurePenalty: number
+  invalidDeliveries: number
+}
+
+interface PeerStats {
+  connected: boolean
+  expiresAt: number
+  topics: Map<string, TopicStats>
+  ip: string | undefined
+  behaviourPenalty: number
+  appScore: number
+}
+
+export class PeerScore {
+  private readonly peers = new Map<NodeId, PeerStats>()
+  private readonly peersByIp = new Map<string, Set<NodeId>>()
+  /** Message id → when first validated and which peers delivered it (for P3 near-first deliveries). */
+  private readonly deliveries = new Map<string, { firstAt: number, topic: string, peers: Set<NodeId> }>()
+  private lastDecay = 0
+
+  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {}
+
+  addPeer (peer: NodeId, ip?: string): void {
+    let st = this.peers.get(peer)
+    if (st === undefined) {
+      st = { connected: true, expiresAt: Infinity, topics: new Map(), ip: undefined, behaviourPenalty: 0, appScore: 0 }
+      this.peers.set(peer, st)
+      if (this.peers.size > this.params.maxPeers) this.evictOne()
+    }
+    st.connected = true
+    st.expiresAt = Infinity
+    if (ip !== undefined) {
+      st.ip = ip
+      let s = this.peersByIp.get(ip)
+      if (s === undefined) this.peersByIp.set(ip, s = new Set())
+      s.add(peer)
+    }
+  }
+
+  removePeer (now: number, peer: NodeId): void {
+    const st = this.peers.get(peer)
+    if (st === undefined) return
+    if (st.ip !== undefined) this.peersByIp.get(st.ip)?.delete(peer)
+    // A peer with a positive score has nothing to hide: forget it. A negative one is remembered.
+    if (this.score(now, peer) > 0) {
+      this.peers.delete(peer)
+      return
+    }
+    st.connected = false
+    st.expiresAt = now + this.params.retainScoreMs
+    for (const [topic, t] of st.topics) this.leaveMesh(now, t, this.paramsOf(topic))
+  }
+
+  graft (now: number, peer: NodeId, topic: string): void {
+    const t = this.topic(peer, topic)
+    if (t === undefined || t.inMesh) return
+    t.inMesh = true
+    t.graftedAt = now
+    t.meshTime = 0
+  }
+
+  prune (now: number, peer: NodeId, topic: string): void {
+    const t = this.topic(peer, topic)
+    if (t !== undefined) this.leaveMesh(now, t, this.params.topics[topic] ?? this.params.defaultTopic)
+  }
+
+  /** `peer` delivered a message that validated, the first copy we saw. */
+  firstDelivery (now: number, peer: NodeId, topic: string, key: string): void {
+    const p = this.paramsOf(topic)
+    const t = this.topic(peer, topic)
+    if (p !== undefined && t !== undefined) {
+      t.firstDeliveries = Math.min(p.firstMessageDeliveriesCap, t.firstDeliveries + 1)
+      if (t.inMesh) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
+    }
+    this.deliveries.set(key, { firstAt: now, topic, peers: new Set([peer]) })
+    if (this.deliveries.size > this.params.maxDeliveryRecords) this.deliveries.delete(this.deliveries.keys().next().value!)
+  }
+
+  /** `peer` sent a copy of a message we had already validated. */
+  duplicateDelivery (now: number, peer: NodeId, key: string): void {
+    const d = this.deliveries.get(key)
+    if (d === undefined || d.peers.has(peer)) return
+    d.peers.add(peer)
+    const p = this.paramsOf(d.topic)
+    const t = this.topic(peer, d.topic)
+    if (p === undefined || t === undefined || !t.inMesh) return
+    if (now - d.firstAt <= p.meshMessageDeliveriesWindowMs) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
+  }
+
+  /** `peer` sent a message that failed its signature check or was rejected by the validator. */
+  invalidMessage (peer: NodeId, topic: string): void {
+    const t = this.topic(peer, topic)
+    if (t !== undefined) t.invalidDeliveries++
+  }
+
+  /** Protocol misbehaviour (a GRAFT during backoff, a broken IWANT promise, …). */
+  addPenalty (peer: NodeId, count = 1): void {
+    const st = this.peers.get(peer)
+    if (st !== undefined) st.behaviourPenalty += count
+  }
+
+  setAppScore (peer: NodeId, score: number): void {
+    const st = this.peers.get(peer)
+    if (st !== undefined) st.appScore = score
+  }
+
+  score (now: number, peer: NodeId): number {
+    const st = this.peers.get(peer)
+    if (st === undefined) return 0
+    const P = this.params
+    let topicScore = 0
+    for (const [topic, t] of st.topics) {
+      const p = this.paramsOf(topic)
+      if (p === undefined) continue
+      let s = 0
+      if (t.inMesh) {
+        const quanta = (t.meshTime + (now - t.graftedAt)) / p.timeInMeshQuantumMs
+        s += p.timeInMeshWeight * Math.min(quanta, p.timeInMeshCap)
+      }
+      s += p.firstMessageDeliveriesWeight * t.firstDeliveries
+      if (t.inMesh && now - t.graftedAt >= p.meshMessageDeliveriesActivationMs && t.meshDeliveries < p.meshMessageDeliveriesThreshold) {
+        const deficit = p.meshMessageDeliveriesThreshold - t.meshDeliveries
+        s += p.meshMessageDeliveriesWeight * deficit * deficit
+      }
+      s += p.meshFailurePenaltyWeight * t.meshFailurePenalty
+      s += p.invalidMessageDeliveriesWeight * t.invalidDeliveries * t.invalidDeliveries
+      topicScore += p.topicWeight * s
+    }
+    let score = Math.min(topicScore, P.topicScoreCap)
+    score += P.appSpecificWeight * st.appScore
+    if (st.ip !== undefined) {
+      const n = this.peersByIp.get(st.ip)?.size ?? 0
+      if (n > P.ipColocationFactorThreshold) {
+        const surplus = n - P.ipColocationFactorThreshold
+        score += P.ipColocationFactorWeight * surplus * surplus
+      }
+    }
+    if (st.behaviourPenalty > P.behaviourPenaltyThreshold) {
+      const excess = st.behaviourPenalty - P.behaviourPenaltyThreshold
+      score += P.behaviourPenaltyWeight * excess * excess
+    }
+    return score
+  }
+
+  /** Decays the counters (call at every heartbeat; it acts once per decay interval). */
+  decay (now: number): void {
+    if (now - this.lastDecay < this.params.decayIntervalMs) return
+    this.lastDecay = now
+    const z = this.params.decayToZero
+    const d = (x: number, f: number): number => {
+      const v = x * f
+      return v < z ? 0 : v
+    }
+    for (const [peer, st] of this.peers) {
+      if (!st.connected && st.expiresAt <= now) {
+        this.peers.delete(peer)
+        continue
+      }
+      for (const [topic, t] of st.topics) {
+        const p = this.paramsOf(topic)
+        if (p === undefined) continue
+        t.firstDeliveries = d(t.firstDeliveries, p.firstMessageDeliveriesDecay)
+        t.meshDeliveries = d(t.meshDeliveries, p.meshMessageDeliveriesDecay)
+        t.meshFailurePenalty = d(t.meshFailurePenalty, p.meshFailurePenaltyDecay)
+        t.invalidDeliveries = d(t.invalidDeliveries, p.invalidMessageDeliveriesDecay)
+      }
+      st.behaviourPenalty = d(st.behaviourPenalty, this.params.behaviourPenaltyDecay)
+    }
+    for (const [key, rec] of this.deliveries) {
+      if (now - rec.firstAt < 120_000) break
+      this.deliveries.delete(key)
+    }
+  }
+
+  private leaveMesh (now: number, t: TopicStats, p?: TopicScoreParams): void {
+    if (!t.inMesh) return
+    t.inMesh = false
+    t.meshTime += now - t.graftedAt
+    const active = p !== undefined && now - t.graftedAt >= p.meshMessageDeliveriesActivationMs
+    if (p !== undefined && active && t.meshDeliveries < p.meshMessageDeliveriesThreshold) {
+      const deficit = p.meshMessageDeliveriesThreshold - t.meshDeliveries
+      t.meshFailurePenalty += deficit * deficit
+    }
+  }
+
+  private topic (peer: NodeId, topic: string): TopicStats | undefined {
+    const st = this.peers.get(peer)
+    if (st === undefined || this.paramsOf(topic) === undefined) return undefined
+    let t = st.topics.get(topic)
+    if (t === undefined) {
+      if (st.topics.size >= 256) return undefined
+      t = { inMesh: false, graftedAt: 0, meshTime: 0, firstDeliveries: 0, meshDeliveries: 0, meshFailurePenalty: 0, invalidDeliveries: 0 }
+      st.topics.set(topic, t)
+    }
+    return t
+  }
+
+  private paramsOf (topic: string): TopicScoreParams | undefined {
+    return this.params.topics[topic] ?? this.params.defaultTopic
+  }
+
+  private evictOne (): void {
+    // Drop a disconnected peer first (the one retained longest), else the oldest entry.
+    for (const [peer, st] of this.peers) {
+      if (!st.connected) {
+        this.peers.delete(peer)
+        return
+      }
+    }
+    this.peers.delete(this.peers.keys().next().value!)
+  }
+}
