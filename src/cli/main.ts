@@ -5,6 +5,7 @@
 import { GrapevineError } from '../core/errors.js'
 import { SIM_BROADCAST_USAGE, simBroadcast } from './sim-broadcast.js'
 import { SIM_MEMBERSHIP_USAGE, simMembership } from './sim-membership.js'
+import { SIM_PUBSUB_USAGE, simPubsub } from './sim-pubsub.js'
 import { SIM_STATE_USAGE, simState } from './sim-state.js'
 
 const USAGE = `grapevine — gossip protocols for TypeScript
@@ -14,6 +15,7 @@ usage:
   grapevine sim state [options]       anti-entropy convergence in the simulator (--help for options)
   grapevine sim membership [options]  HyParView growth, failure and churn experiments (--help)
   grapevine sim broadcast [options]   Plumtree and flood gossip: reliability, RMR, LDH (--help)
+  grapevine sim pubsub [options]      GossipSub: delivery, latency, duplicates, attackers (--help)
   grapevine help`
 
 export function main (argv: string[]): number {
@@ -30,7 +32,8 @@ export function main (argv: string[]): number {
   const sims: Record<string, [string, (argv: string[]) => number]> = {
     state: [SIM_STATE_USAGE, simState],
     membership: [SIM_MEMBERSHIP_USAGE, simMembership],
-    broadcast: [SIM_BROADCAST_USAGE, simBroadcast]
+    broadcast: [SIM_BROADCAST_USAGE, simBroadcast],
+    pubsub: [SIM_PUBSUB_USAGE, simPubsub]
   }
   if (cmd === 'sim' && sub !== undefined && sims[sub] !== undefined) {
     const [usage, run] = sims[sub]

@@ -32,6 +32,11 @@ export interface SimOptions {
   crashNotice?: 'reset' | 'silent'
   /** How long a connection attempt to an unreachable peer takes to fail. */
   connectTimeoutMs?: number
+  /**
+   * Each node's upload bandwidth in bytes per ms (undefined: unlimited). Messages leave a node one after
+   * another, each taking size / bandwidth, so large messages queue behind each other as on a real link.
+   */
+  uploadBytesPerMs?: number
 }
 
 /** What a node's factory gets to build its protocols. */
@@ -60,6 +65,8 @@ export class SimNode {
   protocols = new Map<string, AnyProtocol>()
   /** Open connections (from `Io.connect`). */
   readonly links = new Set<NodeId>()
+  /** When the node's upload link is free again (with a bandwidth limit). */
+  uplinkFreeAt = 0
 
   constructor (readonly id: NodeId, readonly index: number, readonly factory: NodeFactory) {}
 }
@@ -112,6 +119,7 @@ export class Simulator {
   readonly useCodec: boolean
   readonly crashNotice: 'reset' | 'silent'
   readonly connectTimeoutMs: number
+  readonly uploadBytesPerMs: number | undefined
   /** Events processed so far. */
   events = 0
   readonly traffic = new Map<string, Traffic>()
@@ -133,6 +141,7 @@ export class Simulator {
     this.useCodec = opts.codec ?? true
     this.crashNotice = opts.crashNotice ?? 'reset'
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 1000
+    this.uploadBytesPerMs = opts.uploadBytesPerMs
   }
 
   // ---- building ----
@@ -309,11 +318,16 @@ export class Simulator {
       t.toDead++
       return
     }
+    let departs = this.now
+    if (this.uploadBytesPerMs !== undefined) {
+      departs = Math.max(this.now, from.uplinkFreeAt) + size / this.uploadBytesPerMs
+      from.uplinkFreeAt = departs
+    }
     if (this.loss > 0 && this.netRng.float() < this.loss) {
       t.lost++
       return
     }
-    this.push(new Ev(this.now + this.delay(from, dst), DELIVER, dst, from, 0, proto, payload, null))
+    this.push(new Ev(departs + this.delay(from, dst), DELIVER, dst, from, 0, proto, payload, null))
   }
 
   private connect (node: SimNode, peerId: NodeId): void {

@@ -1,7 +1,9 @@
 /**
  * Simulator scenario: GossipSub (`grapevine sim pubsub`). n nodes with seeded Ed25519 identities, each
  * connected to `degree` random others (a libp2p node's connections); every node subscribes to its topics;
- * after the meshes form, `publishers` nodes publish `rate` messages a second each for `seconds`.
+ * after the meshes form, `publishers` nodes publish `rate` messages a second each for `seconds`. Links have
+ * a fixed latency and each node an upload bandwidth (100 Mbit/s by default), so large messages take time
+ * to send, which is what IDONTWANT exploits.
  * Reported: delivery ratio (deliveries / (messages × subscribers)), latency p50 / p99, payload
  * transmissions per delivery, duplicate payloads per node, control bytes; with IDONTWANT on or off; and,
  * with attackers publishing invalid messages, how the honest nodes score them over time.
@@ -22,6 +24,8 @@ export interface PubsubScenarioOptions {
   seconds: number
   sizeBytes: number
   latencyMs: number
+  /** Each node's upload bandwidth in MB/s (0: unlimited). */
+  bandwidthMBps: number
   degree: number
   idontwant: boolean
   /** Percentage of nodes publishing invalid (badly signed) messages. */
@@ -40,6 +44,7 @@ export const DEFAULT_PUBSUB_SCENARIO: PubsubScenarioOptions = {
   seconds: 10,
   sizeBytes: 256,
   latencyMs: 25,
+  bandwidthMBps: 12.5,
   degree: 20,
   idontwant: true,
   attackersPct: 0,
@@ -69,7 +74,7 @@ export interface PubsubScenarioResult {
 
 export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): PubsubScenarioResult {
   const o = { ...DEFAULT_PUBSUB_SCENARIO, ...partial }
-  const sim = new Simulator({ seed: o.seed, latency: new ConstantLatency(o.latencyMs) })
+  const sim = new Simulator({ seed: o.seed, latency: new ConstantLatency(o.latencyMs), ...(o.bandwidthMBps > 0 ? { uploadBytesPerMs: o.bandwidthMBps * 1000 } : {}) })
   const rng = new Rng(o.seed).fork('pubsub')
   const idents = Array.from({ length: o.nodes }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
   const ids = idents.map(i => i.peerId)

@@ -1,0 +1,84 @@
+/**
+ * `grapevine sim pubsub`: GossipSub in the simulator (src/sim/scenarios/pubsub.ts).
+ */
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { runPubsubScenario } from '../sim/scenarios/pubsub.js'
+import { choice, num } from './args.js'
+
+export const SIM_PUBSUB_USAGE = `grapevine sim pubsub [options]
+
+GossipSub in the simulator.
+
+  --nodes N            nodes (default 1000)
+  --topics T           topics, every node subscribed to all (default 1)
+  --publishers P       publishing nodes (default 100)
+  --rate R             messages per second per publisher (default 1)
+  --seconds S          publishing time (default 10)
+  --size B             message size in bytes (default 256)
+  --latency MS         one-way link latency (default 25)
+  --bandwidth MBPS     each node's upload bandwidth in MB/s, 0 for unlimited (default 12.5)
+  --degree K           random connections per node (default 20)
+  --idontwant on|off   IDONTWANT for messages ≥ 1 KiB (default on)
+  --attackers PCT      percentage of nodes publishing invalid messages (default 0)
+  --seed S             seed (default 1)
+  --json FILE          write the result as JSON`
+
+export function simPubsub (argv: string[], out: (line: string) => void = console.log): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string' },
+      topics: { type: 'string' },
+      publishers: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      size: { type: 'string' },
+      latency: { type: 'string' },
+      degree: { type: 'string' },
+      bandwidth: { type: 'string' },
+      idontwant: { type: 'string' },
+      attackers: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'string' }
+    },
+    strict: true
+  })
+  const o = {
+    nodes: num(values.nodes, 'nodes', 1000, { min: 2, int: true }),
+    topics: num(values.topics, 'topics', 1, { min: 1, int: true }),
+    publishers: num(values.publishers, 'publishers', 100, { min: 1, int: true }),
+    rate: num(values.rate, 'rate', 1, { min: 0.01 }),
+    seconds: num(values.seconds, 'seconds', 10, { min: 1 }),
+    sizeBytes: num(values.size, 'size', 256, { min: 8, int: true }),
+    latencyMs: num(values.latency, 'latency', 25, { min: 0 }),
+    degree: num(values.degree, 'degree', 20, { min: 1, int: true }),
+    bandwidthMBps: num(values.bandwidth, 'bandwidth', 12.5, { min: 0 }),
+    idontwant: choice(values.idontwant, 'idontwant', 'on', ['on', 'off']) === 'on',
+    attackersPct: num(values.attackers, 'attackers', 0, { min: 0, max: 90 }),
+    seed: num(values.seed, 'seed', 1, { min: 0, int: true })
+  }
+  out(`grapevine sim pubsub: ${o.nodes} nodes, ${o.topics} topic(s), ${o.publishers} publishers × ${o.rate}/s for ${o.seconds} s, ` +
+    `${o.sizeBytes} B messages, ${o.latencyMs} ms links, degree ${o.degree}, IDONTWANT ${o.idontwant ? 'on' : 'off'}` +
+    `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}, seed ${o.seed}`)
+  const started = performance.now()
+  const r = runPubsubScenario(o)
+  const wall = (performance.now() - started) / 1000
+  out('')
+  out(`  messages published            ${r.messages}`)
+  out(`  delivery ratio                ${(r.deliveryRatio * 100).toFixed(3)}%`)
+  out(`  latency p50 / p99             ${r.latencyP50Ms.toFixed(0)} / ${r.latencyP99Ms.toFixed(0)} ms`)
+  out(`  transmissions per delivery    ${r.transmissionsPerDelivery.toFixed(3)}`)
+  out(`  duplicate payloads per node   ${r.duplicatePayloadsPerNode.toFixed(1)} (${(r.duplicateBytes / 1e6).toFixed(2)} MB in all)`)
+  out(`  control bytes                 ${(r.controlBytes / 1e6).toFixed(2)} MB`)
+  if (o.attackersPct > 0) {
+    out(`  attackers' mean score by second  ${r.attackerScoreBySecond.map(x => x.toFixed(0)).join(' ')}`)
+    out(`  every attacker graylisted after  ${r.attackersGraylistedAfterSec === null ? 'never' : `${r.attackersGraylistedAfterSec} s`}`)
+  }
+  out(`wall ${wall.toFixed(1)} s, ${r.events.toLocaleString('en-US')} simulated events`)
+  if (values.json !== undefined) {
+    writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n')
+    out(`wrote ${values.json}`)
+  }
+  return 0
+}

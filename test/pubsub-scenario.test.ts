@@ -1,0 +1,28 @@
+// GossipSub in the simulator, reduced versions of issue 5's measurements.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runPubsubScenario } from '../src/sim/scenarios/pubsub.js'
+
+test('200 nodes, 20 publishers, latency-only links: every message reaches every subscriber at ≤ 6.5 transmissions per delivery', () => {
+  // With an upload-bandwidth model the meshes settle larger and the figure rises (≈ 7): open work.
+  const r = runPubsubScenario({ nodes: 200, publishers: 20, seconds: 3, seed: 2, bandwidthMBps: 0 })
+  assert.equal(r.deliveryRatio, 1)
+  assert.ok(r.transmissionsPerDelivery <= 6.5, `${r.transmissionsPerDelivery} transmissions per delivery`)
+  assert.ok(r.latencyP99Ms < 500)
+})
+
+test('16 KiB messages: IDONTWANT lowers duplicate bytes', () => {
+  const opts = { nodes: 120, publishers: 8, seconds: 2, sizeBytes: 16384, seed: 3 }
+  const on = runPubsubScenario({ ...opts, idontwant: true })
+  const off = runPubsubScenario({ ...opts, idontwant: false })
+  assert.equal(on.deliveryRatio, 1)
+  assert.equal(off.deliveryRatio, 1)
+  assert.ok(on.duplicateBytes < off.duplicateBytes, `on ${on.duplicateBytes} vs off ${off.duplicateBytes}`)
+})
+
+test('20% of nodes publishing invalid messages: honest delivery stays 100%, every attacker is graylisted', () => {
+  const r = runPubsubScenario({ nodes: 100, publishers: 10, seconds: 4, attackersPct: 20, seed: 4 })
+  assert.equal(r.deliveryRatio, 1)
+  assert.ok(r.attackersGraylistedAfterSec !== null && r.attackersGraylistedAfterSec <= 2, `graylisted after ${r.attackersGraylistedAfterSec} s`)
+  assert.ok(r.attackerScoreBySecond.at(-1)! < -80)
+})
