@@ -2,8 +2,8 @@
  * Seeded pseudo-random numbers: xoshiro128** (Blackman & Vigna) seeded through splitmix32.
  *
  * One master seed yields independent streams by label (`Rng.fork('node:n17')`), so adding a node or a
- * protocol never shifts the numbers any other node draws. Protocol cores take an `Rng`; they never call
- * Math.random (DESIGN.md §2 rule 1).
+ * protocol never shifts the numbers any other node draws. Protocol cores take an `Rng`; they never draw from an
+ * unseeded random source (DESIGN.md §2 rule 1).
  */
 
 /** 32-bit FNV-1a of a string, used to mix stream labels into seeds. */

@@ -25,6 +25,7 @@ import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener, NeighborSource } from '../core/neighbors.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
+import { Strikes } from '../core/strikes.js'
 import { DEFAULT_MEMBERSHIP_LIMITS, MembershipCodec, type MembershipCodecLimits } from './codec.js'
 import type { MembershipMessage, PeerInfo } from './messages.js'
 import { RandomSet } from './views.js'
@@ -139,7 +140,7 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
   private nextExchange = 1
   private token = 0
   private readonly listeners: NeighborListener[] = []
-  private readonly strikes = new Map<NodeId, number>()
+  private readonly strikes: Strikes
   private readonly self: PeerInfo
 
   constructor (env: Env<MembershipMessage, MembershipTimer, MembershipEvent>, config: Partial<HyParViewConfig> = {}) {
@@ -149,6 +150,7 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
     this.codec = new MembershipCodec(this.config.codec)
     this.maxFrameBytes = this.config.maxFrameBytes
     this.self = { id: env.id, addrs: this.config.selfAddrs }
+    this.strikes = new Strikes(this.config.maxStrikes)
   }
 
   // ---- what other protocols and the application see ----
@@ -258,13 +260,7 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
 
   onMalformed (now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
-    const strikes = (this.strikes.get(from) ?? 0) + 1
-    this.strikes.delete(from)
-    if (strikes < this.config.maxStrikes) {
-      this.strikes.set(from, strikes)
-      if (this.strikes.size > 1024) this.strikes.delete(this.strikes.keys().next().value!)
-      return
-    }
+    if (!this.strikes.strike(from)) return
     this.env.io.emit({ type: 'misbehaviour', peer: from })
     this.env.io.disconnect(from)
     if (this.active.has(from)) this.removeActive(now, from, 'failed')

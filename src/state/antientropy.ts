@@ -20,6 +20,7 @@
 import { PeerError, UsageError } from '../core/errors.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
+import { Strikes } from '../core/strikes.js'
 import { DEFAULT_CODEC_LIMITS, StateCodec, digestSize, messageOverhead, type StateCodecLimits } from './codec.js'
 import { utf8Length } from '../core/bytes.js'
 import type { Entry, OriginDelta, StateMessage } from './messages.js'
@@ -135,7 +136,7 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
   /** Versions learned recently, oldest first, for push (delta). */
   private recent: Recent[] = []
   private recentHead = 0
-  private readonly strikes = new Map<NodeId, number>()
+  private readonly strikes: Strikes
 
   constructor (env: Env<StateMessage, StateTimer, StateEvent>, peers: PeerSampling, config: Partial<AntiEntropyConfig> = {}) {
     this.config = { ...DEFAULT_ANTI_ENTROPY, ...config }
@@ -145,6 +146,7 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
     this.codec = new StateCodec(this.config.codec)
     this.maxFrameBytes = this.config.maxFrameBytes
     this.store = new Store(env.id, this.config.generation, this.config.store)
+    this.strikes = new Strikes(this.config.maxStrikes)
   }
 
   // ---- local commands ----
@@ -217,16 +219,11 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
 
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
-    const strikes = (this.strikes.get(from) ?? 0) + 1
-    this.strikes.delete(from)
-    if (strikes >= this.config.maxStrikes) {
+    if (this.strikes.strike(from)) {
       this.stats.disconnects++
       this.env.io.disconnect(from)
       this.env.io.emit({ type: 'misbehaviour', peer: from })
-      return
     }
-    this.strikes.set(from, strikes)
-    if (this.strikes.size > 1024) this.strikes.delete(this.strikes.keys().next().value!)
   }
 
   // ---- active role ----
