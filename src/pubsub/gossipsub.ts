@@ -113,7 +113,7 @@ export type GossipSubEvent =
   /** A peer subscribed to or left a topic. */
   | { type: 'subscription', peer: NodeId, topic: string, subscribed: boolean }
   /** Ask the application's validator; answer with `reportValidation(now, key, result)`. */
-  | { type: 'validate', key: string, topic: string, msg: RPC.Message, from: NodeId }
+  | { type: 'validate', key: string, id: Uint8Array, topic: string, msg: RPC.Message, from: NodeId }
   | { type: 'rejected', peer: NodeId, reason: Rejection | 'validator' | 'validation-timeout' }
   | { type: 'misbehaviour', peer: NodeId }
 
@@ -415,7 +415,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     }
     this.pending.set(key, { msg, from, id })
     this.env.io.setTimer(now + this.config.validationTimeoutMs, { kind: 'validation', key, token: this.token })
-    this.env.io.emit({ type: 'validate', key, topic: msg.topic, msg, from })
+    this.env.io.emit({ type: 'validate', key, id, topic: msg.topic, msg, from })
   }
 
   private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult): void {

@@ -1,0 +1,252 @@
+/**
+ * The application's view of pub/sub, after go-libp2p-pubsub's model: `join(topic)` gives a `Topic`;
+ * `topic.subscribe()` gives a `Subscription` read one message at a time with `next()` or `for await`;
+ * `topic.publish(data)` says whom it reached. A publisher that subscribed receives its own messages.
+ *
+ * This is the node facade (src/node), not a protocol core: it holds promises, buffers and timers. It drives a `GossipSub` core through a
+ * `Driver` (the simulator or the network driver supply `now` and pass the core's events in through
+ * `handle`). Subscriptions have bounded buffers with an explicit overflow policy, counted, never silent.
+ */
+import { UsageError } from '../core/errors.js'
+import type { NodeId } from '../core/protocol.js'
+import type { GossipSub, GossipSubEvent, PublishResult, ValidationResult } from '../pubsub/gossipsub.js'
+import { peerIdString } from '../pubsub/signing.js'
+import type { RPC } from '../wire/rpc.js'
+
+export interface Driver {
+  /** The current time, as the core's `now`. */
+  now (): number
+}
+
+export interface Message {
+  topic: string
+  id: Uint8Array
+  data: Uint8Array
+  /** The author (StrictSign), or null (StrictNoSign). */
+  from: NodeId | null
+  /** The peer we received it from, or null for our own. */
+  receivedFrom: NodeId | null
+}
+
+export type OverflowPolicy = 'drop-oldest' | 'drop-newest'
+
+export interface SubscribeOptions {
+  /** Messages buffered for a reader that is behind (default 1024). */
+  bufferSize?: number
+  /** What to drop when the buffer is full (default drop-oldest); `dropped` counts it. */
+  overflow?: OverflowPolicy
+}
+
+export interface PublishOptions {
+  /** Wait until at least this many peers subscribe to the topic before sending. */
+  minPeers?: number
+  /** Give up waiting for `minPeers` after this long (default 10 s). */
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+export type Validator = (msg: Message) => ValidationResult | Promise<ValidationResult>
+
+export class PubSub {
+  private readonly topics = new Map<string, Topic>()
+
+  constructor (readonly core: GossipSub, readonly driver: Driver) {}
+
+  /** The handle for `topic`; joining twice returns the same one. */
+  join (topic: string): Topic {
+    if (typeof topic !== 'string' || topic === '') throw new UsageError('ERR_TOPIC', 'join() needs a non-empty topic name')
+    let t = this.topics.get(topic)
+    if (t === undefined) this.topics.set(topic, t = new Topic(this, topic))
+    return t
+  }
+
+  /** Feed every event the core emits through here. */
+  handle (event: GossipSubEvent): void {
+    switch (event.type) {
+      case 'message': {
+        const t = this.topics.get(event.topic)
+        t?.dispatch({ topic: event.topic, id: event.id, data: event.data, from: event.from, receivedFrom: event.propagationSource })
+        return
+      }
+      case 'subscription':
+        this.topics.get(event.topic)?.peerEvent(event.peer, event.subscribed)
+        return
+      case 'validate': {
+        const t = this.topics.get(event.topic)
+        if (t === undefined) {
+          this.core.reportValidation(this.driver.now(), event.key, 'ignore')
+          return
+        }
+        t.validate(event.key, event.id, event.msg, event.from)
+      }
+    }
+  }
+
+  /** @internal */
+  forget (topic: string): void {
+    this.topics.delete(topic)
+  }
+}
+
+export class Topic {
+  private readonly subs = new Set<Subscription>()
+  private validator: Validator | undefined
+  private readonly peerWaiters = new Set<() => void>()
+  private readonly listeners = { join: new Set<(peer: NodeId) => void>(), leave: new Set<(peer: NodeId) => void>() }
+
+  constructor (private readonly ps: PubSub, readonly name: string) {}
+
+  subscribe (opts: SubscribeOptions = {}): Subscription {
+    const sub = new Subscription(this, opts.bufferSize ?? 1024, opts.overflow ?? 'drop-oldest')
+    if (this.subs.size === 0) this.ps.core.subscribe(this.ps.driver.now(), this.name)
+    this.subs.add(sub)
+    return sub
+  }
+
+  /** Publishes `data`; with `minPeers`, first waits for that many topic peers. */
+  async publish (data: Uint8Array, opts: PublishOptions = {}): Promise<PublishResult> {
+    const min = opts.minPeers ?? 0
+    if (min > 0 && this.peers().length < min) await this.waitForPeers(min, opts.timeoutMs ?? 10_000, opts.signal)
+    return this.ps.core.publish(this.ps.driver.now(), this.name, data)
+  }
+
+  /** Peers known to subscribe to this topic. */
+  peers (): NodeId[] {
+    return this.ps.core.peersOf(this.name)
+  }
+
+  /** Calls `fn` when a peer subscribes ('join') or unsubscribes ('leave'); returns a function that stops it. */
+  on (what: 'join' | 'leave', fn: (peer: NodeId) => void): () => void {
+    this.listeners[what].add(fn)
+    return () => this.listeners[what].delete(fn)
+  }
+
+  /** Every message of this topic goes through `fn` before delivery and forwarding (null: no validator). */
+  setValidator (fn: Validator | null): void {
+    this.validator = fn ?? undefined
+    this.ps.core.setValidator(this.name, fn !== null)
+  }
+
+  /** @internal */
+  dispatch (m: Message): void {
+    for (const s of this.subs) s.push(m)
+  }
+
+  /** @internal */
+  peerEvent (peer: NodeId, subscribed: boolean): void {
+    for (const fn of this.listeners[subscribed ? 'join' : 'leave']) fn(peer)
+    if (subscribed) for (const w of [...this.peerWaiters]) w()
+  }
+
+  /** @internal */
+  validate (key: string, id: Uint8Array, msg: RPC.Message, from: NodeId): void {
+    const fn = this.validator
+    const report = (r: ValidationResult): void => this.ps.core.reportValidation(this.ps.driver.now(), key, r)
+    if (fn === undefined) return report('accept')
+    try {
+      const author = msg.from === undefined ? null : peerIdString(msg.from)
+      const r = fn({ topic: this.name, id, data: msg.data ?? new Uint8Array(0), from: author, receivedFrom: from })
+      // A validator that throws or whose promise rejects rejects the message.
+      if (typeof r === 'string') report(r)
+      else r.then(report, () => report('reject'))
+    } catch {
+      report('reject')
+    }
+  }
+
+  /** @internal */
+  unsubscribed (sub: Subscription): void {
+    this.subs.delete(sub)
+    if (this.subs.size === 0) this.ps.core.unsubscribe(this.ps.driver.now(), this.name)
+  }
+
+  private async waitForPeers (min: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this.peers().length < min) return
+        done()
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        done()
+        reject(new UsageError('ERR_NOT_ENOUGH_PEERS', `topic ${this.name} has ${this.peers().length} peer(s), fewer than minPeers ${min}, after ${timeoutMs} ms; connect to more peers or lower minPeers`))
+      }, timeoutMs)
+      const abort = (): void => {
+        done()
+        reject(signal!.reason ?? new Error('aborted'))
+      }
+      const done = (): void => {
+        clearTimeout(timer)
+        this.peerWaiters.delete(check)
+        signal?.removeEventListener('abort', abort)
+      }
+      this.peerWaiters.add(check)
+      signal?.addEventListener('abort', abort, { once: true })
+      check()
+    })
+  }
+}
+
+export class Subscription implements AsyncIterable<Message> {
+  /** Messages dropped because the reader was behind and the buffer full. */
+  dropped = 0
+  private readonly buffer: Message[] = []
+  private readonly readers: Array<{ resolve: (m: Message) => void, reject: (e: unknown) => void }> = []
+  private cancelled = false
+
+  constructor (private readonly topic: Topic, readonly bufferSize: number, readonly overflow: OverflowPolicy) {
+    if (!(bufferSize >= 1)) throw new UsageError('ERR_BUFFER', 'bufferSize must be at least 1')
+  }
+
+  /** The next message; waits for one. Rejects when cancelled or aborted. */
+  next (signal?: AbortSignal): Promise<Message> {
+    if (this.cancelled) return Promise.reject(new UsageError('ERR_CANCELLED', 'this subscription was cancelled; subscribe again to read more'))
+    const m = this.buffer.shift()
+    if (m !== undefined) return Promise.resolve(m)
+    return new Promise<Message>((resolve, reject) => {
+      const reader = { resolve, reject }
+      this.readers.push(reader)
+      signal?.addEventListener('abort', () => {
+        const i = this.readers.indexOf(reader)
+        if (i >= 0) this.readers.splice(i, 1)
+        reject(signal.reason ?? new Error('aborted'))
+      }, { once: true })
+    })
+  }
+
+  /** Stops the subscription; pending `next()` calls reject; the topic is left when no subscription remains. */
+  cancel (): void {
+    if (this.cancelled) return
+    this.cancelled = true
+    for (const r of this.readers.splice(0)) r.reject(new UsageError('ERR_CANCELLED', 'subscription cancelled'))
+    this.buffer.length = 0
+    this.topic.unsubscribed(this)
+  }
+
+  async * [Symbol.asyncIterator] (): AsyncIterator<Message> {
+    while (!this.cancelled) {
+      try {
+        yield await this.next()
+      } catch (err) {
+        if (this.cancelled) return
+        throw err
+      }
+    }
+  }
+
+  /** @internal */
+  push (m: Message): void {
+    if (this.cancelled) return
+    const reader = this.readers.shift()
+    if (reader !== undefined) return reader.resolve(m)
+    if (this.buffer.length < this.bufferSize) {
+      this.buffer.push(m)
+      return
+    }
+    this.dropped++
+    if (this.overflow === 'drop-oldest') {
+      this.buffer.shift()
+      this.buffer.push(m)
+    }
+  }
+}
