@@ -91,3 +91,17 @@ test('a peer sending invalid messages falls under the graylist threshold and is 
   const reached = got.get(Buffer.from(r.id).toString('hex'))!
   assert.ok(honest.every(id => reached.has(id)), 'every honest node delivered it')
 })
+
+test('an IHAVE that is never delivered after our IWANT is a broken promise and costs score', () => {
+  const { sim, ids, gs } = network(4, 3)
+  for (const id of ids) gs(id).subscribe(0, 'blocks')
+  sim.run(2000)
+  const [a, liar] = ids
+  const codec = gs(a!).codec
+  sim.inject(liar!, a!, 'meshsub', codec.encode({ subscriptions: [], messages: [], control: { ihave: [{ topicID: 'blocks', messageIDs: [new Uint8Array([7, 7, 7])] }], iwant: [], graft: [], prune: [], idontwant: [] } }))
+  sim.run(sim.now + 100)
+  assert.equal(gs(a!).stats.iwantSent, 1)
+  sim.run(sim.now + 5000)
+  assert.equal(gs(a!).stats.brokenPromises, 1)
+  assert.ok(gs(a!).score.score(sim.now, liar!) < 0)
+})

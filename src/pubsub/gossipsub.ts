@@ -47,6 +47,8 @@ export interface GossipSubConfig {
   maxIHaveLength: number
   /** Most times a message is sent again to one peer that asks for it by IWANT. */
   gossipRetransmission: number
+  /** A peer that answered our IWANT with nothing within this long broke its IHAVE promise (P7). */
+  iwantFollowupMs: number
   /** How long an application validator may take. */
   validationTimeoutMs: number
   /** Most messages awaiting validation. */
@@ -89,6 +91,7 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   maxIHaveMessages: 10,
   maxIHaveLength: 5000,
   gossipRetransmission: 3,
+  iwantFollowupMs: 3_000,
   validationTimeoutMs: 5_000,
   maxPendingValidation: 4096,
   maxTopicsPerPeer: 1024,
@@ -141,6 +144,7 @@ export interface GossipSubStats {
   prunesSent: number
   idontwantSent: number
   idontwantSkips: number
+  brokenPromises: number
   malformed: number
 }
 
@@ -165,7 +169,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   readonly stats: GossipSubStats = {
     graylisted: 0,
     published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
-    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, malformed: 0
+    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0
   }
 
   readonly mesh = new Map<string, Set<NodeId>>()
@@ -182,6 +186,8 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   private readonly mcache: MessageCache
   private readonly verifier: SignatureVerifier
   private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer> }>()
+  /** IWANT promises: message id → the peer that advertised it and until when it must deliver. Bounded. */
+  private readonly promises = new Map<string, { peer: NodeId, deadline: number }>()
   private token = 0
   private seq: bigint
   private heartbeats = 0
@@ -337,6 +343,10 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     const iwant: Uint8Array<ArrayBuffer>[] = []
     if (gossipOk) for (const ih of c.ihave) this.onIHave(st, ih, iwant)
     if (iwant.length > 0) {
+      for (const id of iwant) {
+        const k = idKey(id)
+        if (!this.promises.has(k) && this.promises.size < 100_000) this.promises.set(k, { peer: from, deadline: now + this.config.iwantFollowupMs })
+      }
       this.stats.iwantSent++
       this.send(from, { subscriptions: [], messages: [], control: control({ iwant: [{ messageIDs: iwant }] }) })
     }
@@ -398,6 +408,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       return
     }
     const key = idKey(id)
+    this.promises.delete(key)
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
     if (this.seen.has(key) || this.pending.has(key)) {
       this.stats.duplicates++
@@ -679,6 +690,13 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     for (const [topic, m] of this.backoff) {
       for (const [p, until] of m) if (until <= now) m.delete(p)
       if (m.size === 0) this.backoff.delete(topic)
+    }
+    // Broken IWANT promises: the advertiser did not deliver in time.
+    for (const [k, p] of this.promises) {
+      if (p.deadline > now) break
+      this.promises.delete(k)
+      this.stats.brokenPromises++
+      this.score.addPenalty(p.peer)
     }
     this.mcache.shift()
     this.seen.expire(now)
