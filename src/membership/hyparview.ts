@@ -164,7 +164,7 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
   }
 
   activeView (): NodeId[] {
-    return [...this.active.keys()]
+    return this.neighbors()
   }
 
   passiveView (): NodeId[] {

@@ -14,6 +14,7 @@
  * negative peers are pruned from meshes and never grafted, oversubscribed meshes keep their best D_score.
  */
 import { UsageError, type PeerError } from '../core/errors.js'
+import { utf8Length } from '../core/bytes.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import { SeenCache } from '../broadcast/seen.js'
 import { DEFAULT_RPC_LIMITS, RpcCodec, isEmptyRpc, type RpcLimits } from './codec.js'
@@ -606,7 +607,14 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
         const byScore = this.env.rng.shuffle([...mesh]).sort((a, b) => scoreOf(b) - scoreOf(a))
         const keep = new Set(byScore.slice(0, Dscore))
         const rest = this.env.rng.shuffle(byScore.slice(Dscore))
-        for (const p of rest) if (keep.size < D && this.peers.get(p)?.outbound === true && [...keep].filter(k => this.peers.get(k)?.outbound === true).length < Dout) keep.add(p)
+        let outboundKept = [...keep].filter(k => this.peers.get(k)?.outbound === true).length
+        for (const p of rest) {
+          if (keep.size >= D || outboundKept >= Dout) break
+          if (this.peers.get(p)?.outbound === true) {
+            keep.add(p)
+            outboundKept++
+          }
+        }
         for (const p of rest) if (keep.size < D) keep.add(p)
         for (const p of byScore) {
           if (keep.has(p)) continue
@@ -750,7 +758,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
 
   private checkTopic (topic: string): void {
     if (typeof topic !== 'string' || topic === '') throw new UsageError('ERR_TOPIC', 'topic must be a non-empty string')
-    if (Buffer.byteLength(topic) > this.config.limits.maxTopicBytes) throw new UsageError('ERR_TOPIC', `topic is longer than maxTopicBytes (${this.config.limits.maxTopicBytes})`)
+    if (utf8Length(topic) > this.config.limits.maxTopicBytes) throw new UsageError('ERR_TOPIC', `topic is longer than maxTopicBytes (${this.config.limits.maxTopicBytes})`)
   }
 }
 

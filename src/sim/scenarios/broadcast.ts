@@ -10,6 +10,7 @@
  * share of nodes crashes after broadcast `failAfter`, and the summary then also says how many broadcasts
  * it took to be back at 100% reliability and under 0.1 RMR.
  */
+import type { NeighborListener } from '../../core/neighbors.js'
 import type { AnyProtocol } from '../../core/protocol.js'
 import { Rng } from '../../core/rng.js'
 import { Flood, type Delivery } from '../../broadcast/flood.js'
@@ -128,7 +129,7 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
   const proto = o.protocol
   const pop = new Population(sim, rng, ctx => {
     const hv = new HyParView(ctx.env('membership'), o.membership)
-    const b: AnyProtocol & { neighborUp: (now: number, p: string) => void, neighborDown: (now: number, p: string) => void } =
+    const b: AnyProtocol & NeighborListener =
       proto === 'plumtree' ? new Plumtree(ctx.env('plumtree'), o.plumtree) : new Flood(ctx.env('flood'))
     hv.addNeighborListener(b)
     return [hv, b]
