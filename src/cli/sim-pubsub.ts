@@ -17,8 +17,17 @@ GossipSub in the simulator.
   --seconds S          publishing time (default 10)
   --size B             message size in bytes (default 256)
   --latency MS         one-way link latency (default 25)
+  --latency-spread MS  each link's latency drawn from latency ± spread (default 0: all equal)
+  --join-spread MS     nodes subscribe at random moments within this long (default 1000)
   --bandwidth MBPS     each node's upload bandwidth in MB/s, 0 for unlimited (default 12.5)
+  --overlay random|hyparview
+                       random: each node dials --degree random others (default);
+                       hyparview: whole grapevine nodes (HyParView + state + GossipSub), topic
+                       peers found through the replicated state
   --degree K           random connections per node (default 20)
+  --subscribers PCT    percentage of nodes subscribed (default 100)
+  --discovery on|off   topic discovery through the state, hyparview overlay (default on)
+  --warmup MS          time for meshes to form before publishing (default 5000; 20000 for hyparview)
   --idontwant on|off   IDONTWANT for messages ≥ 1 KiB (default on)
   --attackers PCT      percentage of nodes publishing invalid messages (default 0)
   --seed S             seed (default 1)
@@ -36,6 +45,12 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
       size: { type: 'string' },
       latency: { type: 'string' },
       degree: { type: 'string' },
+      'latency-spread': { type: 'string' },
+      'join-spread': { type: 'string' },
+      overlay: { type: 'string' },
+      subscribers: { type: 'string' },
+      discovery: { type: 'string' },
+      warmup: { type: 'string' },
       bandwidth: { type: 'string' },
       idontwant: { type: 'string' },
       attackers: { type: 'string' },
@@ -53,13 +68,21 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     sizeBytes: num(values.size, 'size', 256, { min: 8, int: true }),
     latencyMs: num(values.latency, 'latency', 25, { min: 0 }),
     degree: num(values.degree, 'degree', 20, { min: 1, int: true }),
+    latencySpreadMs: num(values['latency-spread'], 'latency-spread', 0, { min: 0 }),
+    joinSpreadMs: num(values['join-spread'], 'join-spread', 1000, { min: 0 }),
+    overlay: choice(values.overlay, 'overlay', 'random', ['random', 'hyparview']) as 'random' | 'hyparview',
+    subscribersPct: num(values.subscribers, 'subscribers', 100, { min: 0.1, max: 100 }),
+    discovery: choice(values.discovery, 'discovery', 'on', ['on', 'off']) === 'on',
+    warmupMs: num(values.warmup, 'warmup', values.overlay === 'hyparview' ? 20_000 : 5_000, { min: 0 }),
     bandwidthMBps: num(values.bandwidth, 'bandwidth', 12.5, { min: 0 }),
     idontwant: choice(values.idontwant, 'idontwant', 'on', ['on', 'off']) === 'on',
     attackersPct: num(values.attackers, 'attackers', 0, { min: 0, max: 90 }),
     seed: num(values.seed, 'seed', 1, { min: 0, int: true })
   }
   out(`grapevine sim pubsub: ${o.nodes} nodes, ${o.topics} topic(s), ${o.publishers} publishers × ${o.rate}/s for ${o.seconds} s, ` +
-    `${o.sizeBytes} B messages, ${o.latencyMs} ms links, degree ${o.degree}, IDONTWANT ${o.idontwant ? 'on' : 'off'}` +
+    `${o.sizeBytes} B messages, ${o.latencyMs}${o.latencySpreadMs > 0 ? ` ± ${o.latencySpreadMs}` : ''} ms links, ` +
+    `${o.overlay === 'hyparview' ? `HyParView overlay, discovery ${o.discovery ? 'on' : 'off'}` : `degree ${o.degree}`}, ` +
+    `${o.subscribersPct < 100 ? `${o.subscribersPct}% subscribed, ` : ''}IDONTWANT ${o.idontwant ? 'on' : 'off'}` +
     `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}, seed ${o.seed}`)
   const started = performance.now()
   const r = runPubsubScenario(o)
@@ -71,6 +94,8 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
   out(`  transmissions per delivery    ${r.transmissionsPerDelivery.toFixed(3)}`)
   out(`  duplicate payloads per node   ${r.duplicatePayloadsPerNode.toFixed(1)} (${(r.duplicateBytes / 1e6).toFixed(2)} MB in all)`)
   out(`  control bytes                 ${(r.controlBytes / 1e6).toFixed(2)} MB`)
+  out(`  mesh degree mean (min–max)    ${r.meshDegree.mean.toFixed(2)} (${r.meshDegree.min}–${r.meshDegree.max})`)
+  if (r.queueDrops > 0) out(`  dropped at full uplinks       ${r.queueDrops}`)
   if (o.attackersPct > 0) {
     out(`  attackers' mean score by second  ${r.attackerScoreBySecond.map(x => x.toFixed(0)).join(' ')}`)
     out(`  every attacker graylisted after  ${r.attackersGraylistedAfterSec === null ? 'never' : `${r.attackersGraylistedAfterSec} s`}`)

@@ -65,7 +65,8 @@ export interface Protocol<M, T> {
   start (now: number): void
   onMessage (now: number, from: NodeId, msg: M): void
   onTimer (now: number, timer: T): void
-  onPeerUp (now: number, peer: NodeId): void
+  /** A connection to `peer` is open; `outbound`: this node dialled it. */
+  onPeerUp (now: number, peer: NodeId, outbound?: boolean): void
   onPeerDown (now: number, peer: NodeId): void
   onMalformed (now: number, from: NodeId, error: PeerError): void
 }

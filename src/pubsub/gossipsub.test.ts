@@ -4,6 +4,7 @@ import { Rng } from '../core/rng.js'
 import { Simulator } from '../sim/simulator.js'
 import { GossipSub, type GossipSubConfig, type GossipSubEvent } from './gossipsub.js'
 import { identityFromSeed, seqnoBytes, signMessage } from './signing.js'
+import type { RPC } from '../wire/rpc.js'
 
 /** n GossipSub nodes with seeded Ed25519 identities, each linked to `degree` random others. */
 function network (n: number, degree: number, config: Partial<GossipSubConfig> = {}, seed = 1): { sim: Simulator, ids: string[], gs: (id: string) => GossipSub, got: Map<string, Set<string>> } {
@@ -104,4 +105,28 @@ test('an IHAVE that is never delivered after our IWANT is a broken promise and c
   sim.run(sim.now + 5000)
   assert.equal(gs(a!).stats.brokenPromises, 1)
   assert.ok(gs(a!).score.score(sim.now, liar!) < 0)
+})
+
+test('a message awaiting validation is not forwarded to peers that sent it meanwhile', () => {
+  const rng = new Rng(9)
+  const [me, a, b, c, author] = Array.from({ length: 5 }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
+  const sent: Array<{ to: string, rpc: RPC }> = []
+  const events: GossipSubEvent[] = []
+  const x = new GossipSub({ id: me!.peerId, rng: new Rng(1), io: { send: (to, rpc) => sent.push({ to, rpc }), setTimer () {}, connect () {}, disconnect () {}, emit: (e) => events.push(e) } }, me!)
+  for (const p of [a!, b!, c!]) {
+    x.onPeerUp(0, p.peerId, true)
+    x.onMessage(0, p.peerId, { subscriptions: [{ subscribe: true, topic: 't' }], messages: [] })
+  }
+  x.subscribe(0, 't')
+  assert.equal(x.mesh.get('t')!.size, 3)
+  x.setValidator('t', true)
+  const msg = signMessage(author!, 't', new Uint8Array([7]), seqnoBytes(1n))
+  x.onMessage(1, a!.peerId, { subscriptions: [], messages: [msg] })
+  x.onMessage(2, b!.peerId, { subscriptions: [], messages: [msg] })
+  const v = events.find(e => e.type === 'validate')
+  assert.ok(v !== undefined && v.type === 'validate')
+  sent.length = 0
+  x.reportValidation(3, v.key, 'accept')
+  const to = sent.filter(s => s.rpc.messages.length > 0).map(s => s.to)
+  assert.deepEqual(to, [c!.peerId], 'forwarded only to the peer that did not send it')
 })

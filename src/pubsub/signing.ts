@@ -64,11 +64,17 @@ export type Rejection =
 
 type Verify = (data: Uint8Array, signature: Uint8Array) => boolean
 
-/** Checks messages against a signature policy, caching the authors' public keys (bounded). */
+/**
+ * Checks messages against a signature policy, caching the authors' public keys (bounded). With `memo` > 0
+ * it also remembers that many verdicts, keyed by the signature and a hash of the signed bytes: the
+ * simulator shares one such verifier among all its nodes, which all check the same messages (a verdict
+ * is a pure function of the bytes, so sharing changes no outcome, only the CPU spent).
+ */
 export class SignatureVerifier {
   private readonly keys = new Map<string, Verify>()
+  private readonly verdicts = new Map<string, boolean>()
 
-  constructor (readonly policy: SignaturePolicy, private readonly maxKeys = 4096) {}
+  constructor (readonly policy: SignaturePolicy, private readonly maxKeys = 4096, private readonly memo = 0) {}
 
   /** Undefined when `msg` is valid under the policy, else why not. */
   check (msg: RPC.Message): Rejection | undefined {
@@ -82,11 +88,22 @@ export class SignatureVerifier {
     if (msg.seqno === undefined || msg.seqno.length !== 8) return 'bad-seqno'
     const verify = this.verifierFor(msg.from, msg.key)
     if (typeof verify === 'string') return verify
+    const bytes = signedBytes(msg)
+    let memoKey: string | undefined
+    if (this.memo > 0) {
+      memoKey = Buffer.from(msg.signature).toString('latin1') + createHash('sha256').update(bytes).digest().toString('latin1')
+      const known = this.verdicts.get(memoKey)
+      if (known !== undefined) return known ? undefined : 'bad-signature'
+    }
     let ok: boolean
     try {
-      ok = verify(signedBytes(msg), msg.signature)
+      ok = verify(bytes, msg.signature)
     } catch {
       ok = false
+    }
+    if (memoKey !== undefined) {
+      this.verdicts.set(memoKey, ok)
+      if (this.verdicts.size > this.memo) this.verdicts.delete(this.verdicts.keys().next().value!)
     }
     return ok ? undefined : 'bad-signature'
   }

@@ -4,7 +4,7 @@ import { PeerError } from '../core/errors.js'
 import type { Codec, Env, NodeId, Protocol } from '../core/protocol.js'
 import { EventHeap } from './heap.js'
 import { ConstantLatency, UniformLinkLatency } from './network.js'
-import { Simulator } from './simulator.js'
+import { Simulator, type NodeContext } from './simulator.js'
 
 test('event heap pops by time, then by sequence', () => {
   const h = new EventHeap<{ time: number, seq: number }>()
@@ -60,6 +60,7 @@ class Echo implements Protocol<string, number> {
   onMalformed (): void { this.malformed++ }
   send (to: NodeId, msg: string): void { this.env.io.send(to, msg) }
   connect (to: NodeId): void { this.env.io.connect(to) }
+  disconnect (to: NodeId): void { this.env.io.disconnect(to) }
 }
 
 function echoSim (seed: number, opts: { loss?: number } = {}): { sim: Simulator, echo: (id: string) => Echo } {
@@ -135,6 +136,26 @@ test('connections come up at both ends and go down when a peer crashes', () => {
   echo('a').connect('b')
   sim.run(5000)
   assert.equal(echo('a').log.filter(l => l.startsWith('down:b')).length, 2, 'connecting to a dead peer fails')
+})
+
+test('shared links: a link stays up while any protocol at either end holds it', () => {
+  const sim = new Simulator({ seed: 3, latency: new ConstantLatency(10), sharedLinks: true })
+  const two = (ctx: NodeContext): Echo[] => [new Echo(ctx.env('echo')), Object.assign(new Echo(ctx.env('other')), { name: 'other' })]
+  for (const id of ['a', 'b']) sim.addNode(id, two)
+  const p = (id: string, name: string): Echo => sim.protocol<Echo>(id, name)
+  p('a', 'echo').connect('b')
+  p('a', 'other').connect('b')
+  sim.run(100)
+  assert.ok(p('a', 'other').log.includes('up:b@20'), 'every protocol hears of the link, the dialler as outbound')
+  p('a', 'echo').disconnect('b')
+  sim.run(200)
+  assert.ok(!p('b', 'echo').log.some(l => l.startsWith('down:')), 'still held by the other protocol')
+  p('b', 'echo').disconnect('a') // b holds nothing: releasing changes nothing while a's 'other' holds it
+  sim.run(300)
+  assert.ok(!p('b', 'echo').log.some(l => l.startsWith('down:')))
+  p('a', 'other').disconnect('b')
+  sim.run(400)
+  assert.ok(p('b', 'echo').log.some(l => l.startsWith('down:a@')), 'closed once nobody holds it')
 })
 
 test('same seed, same run: the whole event log is identical', () => {

@@ -37,6 +37,17 @@ export interface SimOptions {
    * another, each taking size / bandwidth, so large messages queue behind each other as on a real link.
    */
   uploadBytesPerMs?: number
+  /**
+   * With a bandwidth limit: a message that would wait longer than this for the uplink is dropped and
+   * counted (`Traffic.queueDrops`), as a real node's bounded send queue does. Default 5 s.
+   */
+  maxUplinkQueueMs?: number
+  /**
+   * Connections shared by a node's protocols, as on libp2p, where protocols tag the connections they need:
+   * `Io.connect` from a protocol holds the link for that protocol, `Io.disconnect` releases the hold, and the
+   * link closes only when no protocol at either end holds it. Off (default): any disconnect closes the link.
+   */
+  sharedLinks?: boolean
 }
 
 /** What a node's factory gets to build its protocols. */
@@ -65,6 +76,8 @@ export class SimNode {
   protocols = new Map<string, AnyProtocol>()
   /** Open connections (from `Io.connect`). */
   readonly links = new Set<NodeId>()
+  /** With shared links: peer → the protocols here that hold the link (or the dial) to it. */
+  readonly holds = new Map<NodeId, Set<string>>()
   /** When the node's upload link is free again (with a bandwidth limit). */
   uplinkFreeAt = 0
 
@@ -80,6 +93,8 @@ export interface Traffic {
   toDead: number
   oversize: number
   malformed: number
+  /** Dropped because the sender's uplink queue was full. */
+  queueDrops: number
 }
 
 export type SimListener = (node: SimNode, protocol: string, event: unknown, now: number) => void
@@ -92,6 +107,8 @@ const ACTION = 2
 const UP = 3
 const DOWN = 4
 const CONNECT = 5
+/** UP at the end that dialled. */
+const UP_OUT = 6
 
 /** One scheduled event. A class with every field always set keeps the hot loop monomorphic. */
 class Ev {
@@ -120,6 +137,8 @@ export class Simulator {
   readonly crashNotice: 'reset' | 'silent'
   readonly connectTimeoutMs: number
   readonly uploadBytesPerMs: number | undefined
+  readonly maxUplinkQueueMs: number
+  readonly sharedLinks: boolean
   /** Events processed so far. */
   events = 0
   readonly traffic = new Map<string, Traffic>()
@@ -142,6 +161,8 @@ export class Simulator {
     this.crashNotice = opts.crashNotice ?? 'reset'
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 1000
     this.uploadBytesPerMs = opts.uploadBytesPerMs
+    this.maxUplinkQueueMs = opts.maxUplinkQueueMs ?? 5000
+    this.sharedLinks = opts.sharedLinks ?? false
   }
 
   // ---- building ----
@@ -217,9 +238,11 @@ export class Simulator {
     for (const peerId of node.links) {
       const peer = this.byId.get(peerId)!
       peer.links.delete(id)
+      peer.holds.delete(id)
       if (this.crashNotice === 'reset') this.notify(peer, node, DOWN, this.delay(node, peer))
     }
     node.links.clear()
+    node.holds.clear()
   }
 
   /**
@@ -260,7 +283,7 @@ export class Simulator {
   trafficOf (proto: string): Traffic {
     let t = this.traffic.get(proto)
     if (t === undefined) {
-      t = { sent: 0, bytes: 0, delivered: 0, lost: 0, partitioned: 0, toDead: 0, oversize: 0, malformed: 0 }
+      t = { sent: 0, bytes: 0, delivered: 0, lost: 0, partitioned: 0, toDead: 0, oversize: 0, malformed: 0, queueDrops: 0 }
       this.traffic.set(proto, t)
     }
     return t
@@ -291,8 +314,8 @@ export class Simulator {
         if (!node.alive) return
         this.push(new Ev(Math.max(at, this.now), TIMER, node, null, node.epoch, name, timer, null))
       },
-      connect: (peer) => this.connect(node, peer),
-      disconnect: (peer) => this.disconnect(node, peer),
+      connect: (peer) => this.connect(node, peer, name),
+      disconnect: (peer) => this.disconnect(node, peer, name),
       emit: (event) => {
         for (const l of this.listeners) l(node, name, event, this.now)
       }
@@ -320,6 +343,10 @@ export class Simulator {
     }
     let departs = this.now
     if (this.uploadBytesPerMs !== undefined) {
+      if (from.uplinkFreeAt - this.now > this.maxUplinkQueueMs) {
+        t.queueDrops++
+        return
+      }
       departs = Math.max(this.now, from.uplinkFreeAt) + size / this.uploadBytesPerMs
       from.uplinkFreeAt = departs
     }
@@ -330,8 +357,13 @@ export class Simulator {
     this.push(new Ev(departs + this.delay(from, dst), DELIVER, dst, from, 0, proto, payload, null))
   }
 
-  private connect (node: SimNode, peerId: NodeId): void {
+  private connect (node: SimNode, peerId: NodeId, proto: string): void {
     if (!node.alive) return
+    if (this.sharedLinks && peerId !== node.id) {
+      let h = node.holds.get(peerId)
+      if (h === undefined) node.holds.set(peerId, h = new Set())
+      h.add(proto)
+    }
     const peer = this.byId.get(peerId)
     if (peer === undefined || peer === node) {
       this.push(new Ev(this.now + this.connectTimeoutMs, DOWN, node, null, node.epoch, '', peerId, null))
@@ -341,10 +373,18 @@ export class Simulator {
     this.push(new Ev(this.now + this.delay(node, peer), CONNECT, peer, node, node.epoch, '', null, null))
   }
 
-  private disconnect (node: SimNode, peerId: NodeId): void {
+  private disconnect (node: SimNode, peerId: NodeId, proto: string): void {
+    if (this.sharedLinks) {
+      const h = node.holds.get(peerId)
+      h?.delete(proto)
+      if (h !== undefined && h.size > 0) return
+      node.holds.delete(peerId)
+      if ((this.byId.get(peerId)?.holds.get(node.id)?.size ?? 0) > 0) return
+    }
     if (!node.links.delete(peerId)) return
     const peer = this.byId.get(peerId)!
     peer.links.delete(node.id)
+    peer.holds.delete(node.id)
     this.notify(peer, node, DOWN, this.delay(node, peer))
   }
 
@@ -362,14 +402,17 @@ export class Simulator {
       }
       case ACTION: return e.fn!()
       case UP:
+      case UP_OUT:
       case DOWN: {
         const node = e.node
         if (e.epoch !== node.epoch || !node.alive) return
         const peer = e.payload as NodeId
+        const up = e.k !== DOWN
         // A notice overtaken by events (the link came back, or went away again) is stale.
-        if ((e.k === UP) !== node.links.has(peer)) return
+        if (up !== node.links.has(peer)) return
+        if (!up) node.holds.delete(peer)
         for (const p of node.protocols.values()) {
-          if (e.k === UP) p.onPeerUp(this.now, peer)
+          if (up) p.onPeerUp(this.now, peer, e.k === UP_OUT)
           else p.onPeerDown(this.now, peer)
         }
         return
@@ -390,7 +433,7 @@ export class Simulator {
         initiator.links.add(target.id)
         target.links.add(initiator.id)
         this.notify(target, initiator, UP, 0)
-        this.notify(initiator, target, UP, back)
+        this.notify(initiator, target, UP_OUT, back)
       }
     }
   }

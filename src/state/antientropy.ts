@@ -137,6 +137,7 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
   private recent: Recent[] = []
   private recentHead = 0
   private readonly strikes: Strikes
+  private readonly observers: Array<(now: number, change: StateChange) => void> = []
 
   constructor (env: Env<StateMessage, StateTimer, StateEvent>, peers: PeerSampling, config: Partial<AntiEntropyConfig> = {}) {
     this.config = { ...DEFAULT_ANTI_ENTROPY, ...config }
@@ -177,6 +178,11 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
   /** The current entry (tombstones included) of `key` written by `origin`. */
   entry (key: string, origin: NodeId = this.env.id): Entry | undefined {
     return this.store.origins.get(origin)?.entries.get(key)
+  }
+
+  /** Calls `fn` for every change, as the `change` event does, for cores composed with this one on a node. */
+  observe (fn: (now: number, change: StateChange) => void): void {
+    this.observers.push(fn)
   }
 
   /** Every live `(origin, key, value, version)`. */
@@ -361,7 +367,9 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
       if (this.recent.length - this.recentHead > this.config.store.maxEntries) this.recentHead++
     }
     if (e.deleted) this.tombstones.push({ origin, key: e.key, version: e.version, at: now })
-    this.env.io.emit({ type: 'change', origin, key: e.key, value: e.value, version: e.version, deleted: e.deleted, local })
+    const change: StateChange = { type: 'change', origin, key: e.key, value: e.value, version: e.version, deleted: e.deleted, local }
+    for (const fn of this.observers) fn(now, change)
+    this.env.io.emit(change)
     return e
   }
 

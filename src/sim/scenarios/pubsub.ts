@@ -9,11 +9,14 @@
  * with attackers publishing invalid messages, how the honest nodes score them over time.
  */
 import { Rng } from '../../core/rng.js'
-import { GossipSub, type GossipSubConfig, type GossipSubEvent } from '../../pubsub/gossipsub.js'
-import { identityFromSeed, seqnoBytes, signMessage } from '../../pubsub/signing.js'
+import { GossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats } from '../../pubsub/gossipsub.js'
+import { SignatureVerifier, identityFromSeed, seqnoBytes, signMessage } from '../../pubsub/signing.js'
 import type { RPC } from '../../wire/rpc.js'
-import { ConstantLatency } from '../network.js'
+import { ConstantLatency, UniformLinkLatency } from '../network.js'
 import { Simulator } from '../simulator.js'
+import { createCores } from '../../node/cores.js'
+import type { HyParView } from '../../membership/hyparview.js'
+import type { TopicDiscovery } from '../../pubsub/discovery.js'
 
 export interface PubsubScenarioOptions {
   nodes: number
@@ -24,13 +27,27 @@ export interface PubsubScenarioOptions {
   seconds: number
   sizeBytes: number
   latencyMs: number
+  /** Each link's latency is drawn once from [latencyMs − spread, latencyMs + spread] (0: all equal). */
+  latencySpreadMs: number
   /** Each node's upload bandwidth in MB/s (0: unlimited). */
   bandwidthMBps: number
   degree: number
   idontwant: boolean
+  /**
+   * How nodes connect: 'random' — each dials `degree` random others (a libp2p node's connections);
+   * 'hyparview' — whole grapevine nodes (src/node/cores.ts): HyParView membership gives each node ~5
+   * connections, and topic discovery through the replicated state connects topic peers.
+   */
+  overlay: 'random' | 'hyparview'
+  /** Percentage of nodes that subscribe to the topics (the rest only relay membership and state). */
+  subscribersPct: number
+  /** With the hyparview overlay: topic discovery through the state on or off. */
+  discovery: boolean
   /** Percentage of nodes publishing invalid (badly signed) messages. */
   attackersPct: number
   seed: number
+  /** Nodes subscribe at random moments within this long from the start. */
+  joinSpreadMs: number
   /** Time for meshes to form before publishing starts. */
   warmupMs: number
   gossipsub: Partial<GossipSubConfig>
@@ -44,11 +61,16 @@ export const DEFAULT_PUBSUB_SCENARIO: PubsubScenarioOptions = {
   seconds: 10,
   sizeBytes: 256,
   latencyMs: 25,
+  latencySpreadMs: 0,
   bandwidthMBps: 12.5,
   degree: 20,
   idontwant: true,
+  overlay: 'random',
+  subscribersPct: 100,
+  discovery: true,
   attackersPct: 0,
   seed: 1,
+  joinSpreadMs: 1_000,
   warmupMs: 5_000,
   gossipsub: {}
 }
@@ -69,42 +91,71 @@ export interface PubsubScenarioResult {
   attackerScoreBySecond: number[]
   /** With attackers: seconds until every attacker is under the graylist threshold at every honest peer that knows it. */
   attackersGraylistedAfterSec: number | null
+  /** Mean and extremes of honest nodes' mesh sizes (topic 0) at the end. */
+  meshDegree: { mean: number, min: number, max: number }
+  /** Sends dropped because a node's uplink queue was full (see SimOptions.maxUplinkQueueMs). */
+  queueDrops: number
+  /** The routers' counters summed over all nodes. */
+  stats: GossipSubStats
   events: number
 }
 
 export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): PubsubScenarioResult {
   const o = { ...DEFAULT_PUBSUB_SCENARIO, ...partial }
-  const sim = new Simulator({ seed: o.seed, latency: new ConstantLatency(o.latencyMs), ...(o.bandwidthMBps > 0 ? { uploadBytesPerMs: o.bandwidthMBps * 1000 } : {}) })
+  const latency = o.latencySpreadMs > 0 ? new UniformLinkLatency(Math.max(0, o.latencyMs - o.latencySpreadMs), o.latencyMs + o.latencySpreadMs, 0, o.seed) : new ConstantLatency(o.latencyMs)
+  const sim = new Simulator({ seed: o.seed, latency, sharedLinks: o.overlay === 'hyparview', ...(o.bandwidthMBps > 0 ? { uploadBytesPerMs: o.bandwidthMBps * 1000 } : {}) })
   const rng = new Rng(o.seed).fork('pubsub')
   const idents = Array.from({ length: o.nodes }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
   const ids = idents.map(i => i.peerId)
-  const config: Partial<GossipSubConfig> = { ...o.gossipsub, ...(o.idontwant ? {} : { idontwantMinBytes: Infinity }) }
-  idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub'), ident, config)]))
+  // One verifier for all nodes, remembering verdicts: every node checks the same signatures.
+  const verifier = new SignatureVerifier(o.gossipsub.signaturePolicy ?? 'StrictSign', 100_000, 50_000)
+  const config: Partial<GossipSubConfig> = { verifier, ...o.gossipsub, ...(o.idontwant ? {} : { idontwantMinBytes: Infinity }) }
   const gs = (id: string): GossipSub => sim.protocol<GossipSub>(id, 'meshsub')
-  const linked = new Set<string>()
-  for (const a of ids) {
-    for (const b of rng.sample(ids, o.degree)) {
-      if (a === b) continue
-      const k = a < b ? `${a} ${b}` : `${b} ${a}`
-      if (linked.has(k)) continue
-      linked.add(k)
-      gs(a).onPeerUp(0, b, true)
-      gs(b).onPeerUp(0, a, false)
+  if (o.overlay === 'hyparview') {
+    idents.forEach((ident, i) => {
+      sim.addNode(ids[i]!, ctx => createCores(name => ctx.env(name), ident, { gossipsub: config, discovery: o.discovery ? {} : false }).all)
+      if (i > 0) sim.protocol<HyParView>(ids[i]!, 'membership').join(sim.now, ids[rng.int(i)]!)
+      sim.run(sim.now + 10)
+    })
+  } else {
+    idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub'), ident, config)]))
+    const linked = new Set<string>()
+    for (const a of ids) {
+      for (const b of rng.sample(ids, o.degree)) {
+        if (a === b) continue
+        const k = a < b ? `${a} ${b}` : `${b} ${a}`
+        if (linked.has(k)) continue
+        linked.add(k)
+        gs(a).onPeerUp(0, b, true)
+        gs(b).onPeerUp(0, a, false)
+      }
     }
   }
   const topics = Array.from({ length: o.topics }, (_, i) => `topic-${i}`)
-  for (const id of ids) for (const t of topics) gs(id).subscribe(0, t)
+  const subscribers = o.subscribersPct >= 100 ? ids : rng.sample(ids, Math.max(1, Math.round(o.nodes * o.subscribersPct / 100)))
+  // Nodes join their topics at random moments of the first `joinSpreadMs`, as a real network's nodes do
+  // (a perfectly simultaneous start makes every node graft the same first few announcers).
+  const t0 = sim.now
+  const joins = subscribers.map(id => ({ id, at: t0 + o.joinSpreadMs * rng.float() })).sort((a, b) => a.at - b.at)
+  for (const j of joins) {
+    sim.run(j.at)
+    for (const t of topics) gs(j.id).subscribe(sim.now, t)
+    if (o.overlay === 'hyparview' && o.discovery) sim.protocol<TopicDiscovery>(j.id, 'topics').sync(sim.now)
+  }
   const attackers = new Set(rng.sample(ids, Math.round(o.nodes * o.attackersPct / 100)))
   const honest = ids.filter(id => !attackers.has(id))
-  const publishers = rng.sample(honest, Math.min(o.publishers, honest.length))
+  const subscribed = new Set(subscribers)
+  const honestSubscribers = honest.filter(id => subscribed.has(id))
+  const publishers = rng.sample(honestSubscribers, Math.min(o.publishers, honestSubscribers.length))
 
   // Accounting: deliveries and latency by message id; payload and control bytes by send.
   const sentAt = new Map<string, number>()
   const delivered = new Map<string, number>()
   const latencies: number[] = []
-  sim.onEvent((node, _p, ev) => {
+  sim.onEvent((node, proto, ev) => {
+    if (proto !== 'meshsub') return
     const e = ev as GossipSubEvent
-    if (e.type !== 'message' || attackers.has(node.id)) return
+    if (e.type !== 'message' || attackers.has(node.id) || !subscribed.has(node.id)) return
     const k = Buffer.from(e.id).toString('latin1')
     const t = sentAt.get(k)
     if (t === undefined) return
@@ -114,7 +165,8 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   let payloadSends = 0
   let payloadBytes = 0
   let controlBytes = 0
-  sim.onSend((_from, _to, _p, m, bytes) => {
+  sim.onSend((_from, _to, proto, m, bytes) => {
+    if (proto !== 'meshsub') return
     const rpc = m as RPC
     if (rpc.messages.length > 0) {
       payloadSends += rpc.messages.length
@@ -124,7 +176,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     }
   })
 
-  sim.run(o.warmupMs)
+  sim.run(t0 + o.warmupMs)
   const start = sim.now
   const interval = 1000 / o.rate
   let messages = 0
@@ -156,7 +208,6 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   }
   sim.run(sim.now + 5000)
 
-  const subscribers = honest.length
   let deliveries = 0
   for (const n of delivered.values()) deliveries += n
   const sorted = latencies.sort((a, b) => a - b)
@@ -165,7 +216,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   return {
     nodes: o.nodes,
     messages,
-    deliveryRatio: messages === 0 ? 1 : honestDeliveries / (messages * subscribers),
+    deliveryRatio: messages === 0 ? 1 : honestDeliveries / (messages * honestSubscribers.length),
     latencyP50Ms: sorted[Math.floor(sorted.length * 0.5)] ?? 0,
     latencyP99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
     transmissionsPerDelivery: honestDeliveries === 0 ? 0 : payloadSends / honestDeliveries,
@@ -175,6 +226,9 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     payloadBytes,
     attackerScoreBySecond: scoreBySecond,
     attackersGraylistedAfterSec: attackers.size > 0 ? graylistedAt : null,
+    queueDrops: sim.trafficOf('meshsub').queueDrops,
+    stats: sumStats(ids.map(id => gs(id).stats)),
+    meshDegree: meshDegree(honestSubscribers.map(id => gs(id).mesh.get(topics[0]!)?.size ?? 0)),
     events: sim.events
   }
 }
@@ -194,4 +248,15 @@ function attackerScores (sim: Simulator, honest: string[], attackers: Set<string
     }
   }
   return { mean: n === 0 ? 0 : sum / n, allGraylisted: all }
+}
+
+function meshDegree (sizes: number[]): { mean: number, min: number, max: number } {
+  if (sizes.length === 0) return { mean: 0, min: 0, max: 0 }
+  return { mean: sizes.reduce((a, b) => a + b, 0) / sizes.length, min: Math.min(...sizes), max: Math.max(...sizes) }
+}
+
+function sumStats (all: GossipSubStats[]): GossipSubStats {
+  const sum = { ...all[0]! }
+  for (const k of Object.keys(sum) as (keyof GossipSubStats)[]) sum[k] = all.reduce((a, s) => a + s[k], 0)
+  return sum
 }
