@@ -48,3 +48,30 @@ test('README example: membership and Plumtree broadcast', async () => {
   sim.run(sim.now + 2000)
   assert.equal(got.size, 50)
 })
+
+test('README example: pub/sub on whole nodes, subscribers found through the state', async () => {
+  const { createCores, identityFromSeed, PubSub } = await import('../src/index.js')
+  type Cores = ReturnType<typeof createCores>
+  const sim = new Simulator({ seed: 3, sharedLinks: true })
+  const nodes = new Map<string, { cores: Cores, pubsub: InstanceType<typeof PubSub> }>()
+  for (let i = 0; i < 100; i++) {
+    const identity = identityFromSeed(new Uint8Array(32).fill(i + 1))
+    let cores!: Cores
+    sim.addNode(identity.peerId, ctx => (cores = createCores(name => ctx.env(name), identity)).all)
+    const pubsub = new PubSub(cores.pubsub, { now: () => sim.now, topicsChanged: now => cores.topics?.sync(now) })
+    nodes.set(identity.peerId, { cores, pubsub })
+    if (i > 0) cores.membership.join(sim.now, [...nodes.keys()][0]!)
+    sim.run(sim.now + 10)
+  }
+  sim.onEvent((node, protocol, event) => {
+    if (protocol === 'meshsub') nodes.get(node.id)!.pubsub.handle(event as never)
+  })
+  const [a, b] = [...nodes.values()].slice(-2).map(n => n.pubsub.join('news'))
+  const sub = b!.subscribe({ bufferSize: 256, overflow: 'drop-oldest' })
+  a!.subscribe()
+  sim.run(sim.now + 20_000)
+  const r = await a!.publish(new TextEncoder().encode('hello'))
+  assert.ok(r.recipients >= 1)
+  sim.run(sim.now + 1000)
+  assert.equal(new TextDecoder().decode((await sub.next()).data), 'hello')
+})

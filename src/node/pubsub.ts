@@ -16,6 +16,8 @@ import type { RPC } from '../wire/rpc.js'
 export interface Driver {
   /** The current time, as the core's `now`. */
   now (): number
+  /** Called after the node's topic set changed (a node with topic discovery writes it into its state). */
+  topicsChanged? (now: number): void
 }
 
 export interface Message {
@@ -98,7 +100,10 @@ export class Topic {
 
   subscribe (opts: SubscribeOptions = {}): Subscription {
     const sub = new Subscription(this, opts.bufferSize ?? 1024, opts.overflow ?? 'drop-oldest')
-    if (this.subs.size === 0) this.ps.core.subscribe(this.ps.driver.now(), this.name)
+    if (this.subs.size === 0) {
+      this.ps.core.subscribe(this.ps.driver.now(), this.name)
+      this.ps.driver.topicsChanged?.(this.ps.driver.now())
+    }
     this.subs.add(sub)
     return sub
   }
@@ -157,7 +162,10 @@ export class Topic {
   /** @internal */
   unsubscribed (sub: Subscription): void {
     this.subs.delete(sub)
-    if (this.subs.size === 0) this.ps.core.unsubscribe(this.ps.driver.now(), this.name)
+    if (this.subs.size === 0) {
+      this.ps.core.unsubscribe(this.ps.driver.now(), this.name)
+      this.ps.driver.topicsChanged?.(this.ps.driver.now())
+    }
   }
 
   private async waitForPeers (min: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {

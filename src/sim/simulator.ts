@@ -78,6 +78,10 @@ export class SimNode {
   readonly links = new Set<NodeId>()
   /** With shared links: peer → the protocols here that hold the link (or the dial) to it. */
   readonly holds = new Map<NodeId, Set<string>>()
+  /** With shared links: peers this node's protocols were told are up. */
+  readonly told = new Set<NodeId>()
+  /** With shared links: dials in flight (a second connect to the same peer joins the first). */
+  readonly dialing = new Set<NodeId>()
   /** When the node's upload link is free again (with a bandwidth limit). */
   uplinkFreeAt = 0
 
@@ -243,6 +247,8 @@ export class Simulator {
     }
     node.links.clear()
     node.holds.clear()
+    node.told.clear()
+    node.dialing.clear()
   }
 
   /**
@@ -370,6 +376,10 @@ export class Simulator {
       return
     }
     if (node.links.has(peerId)) return
+    if (this.sharedLinks) {
+      if (node.dialing.has(peerId)) return
+      node.dialing.add(peerId)
+    }
     this.push(new Ev(this.now + this.delay(node, peer), CONNECT, peer, node, node.epoch, '', null, null))
   }
 
@@ -386,6 +396,8 @@ export class Simulator {
     peer.links.delete(node.id)
     peer.holds.delete(node.id)
     this.notify(peer, node, DOWN, this.delay(node, peer))
+    // With shared links the closing end's other protocols lose the link too: tell them.
+    if (this.sharedLinks) this.notify(node, peer, DOWN, 0)
   }
 
   private notify (node: SimNode, peer: SimNode, k: number, after: number): void {
@@ -411,6 +423,13 @@ export class Simulator {
         // A notice overtaken by events (the link came back, or went away again) is stale.
         if (up !== node.links.has(peer)) return
         if (!up) node.holds.delete(peer)
+        if (this.sharedLinks) {
+          // Protocols see every link as down-then-up: a new link whose predecessor's DOWN was overtaken
+          // first reports that DOWN, so no protocol keeps state from the old link (a libp2p stream reset).
+          if (up && node.told.has(peer)) for (const p of node.protocols.values()) p.onPeerDown(this.now, peer)
+          if (up) node.told.add(peer)
+          else node.told.delete(peer)
+        }
         for (const p of node.protocols.values()) {
           if (up) p.onPeerUp(this.now, peer, e.k === UP_OUT)
           else p.onPeerDown(this.now, peer)
@@ -422,6 +441,9 @@ export class Simulator {
         const initiator = e.peer!
         const target = e.node
         if (e.epoch !== initiator.epoch || !initiator.alive) return
+        initiator.dialing.delete(target.id)
+        // Both ends dialled each other at once: the first connection serves both.
+        if (this.sharedLinks && initiator.links.has(target.id)) return
         const back = this.delay(target, initiator)
         if (!target.alive || target.group !== initiator.group) {
           // A crashed process's host refuses at once ('reset'); a silent host or a partition lets the dial time out.
