@@ -1,0 +1,55 @@
+/**
+ * The js-libp2p host a grapevine node runs on (DESIGN.md §4): TCP and WebSockets, Noise, Yamux, identify
+ * and ping, with the node's Ed25519 key. Loopback and any `allow` addresses are exempt from the
+ * connection manager's inbound rate limit (many local nodes dial each other at once), and the connection
+ * monitor only measures: it does not abort busy connections whose pings are late.
+ */
+import './shim.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p } from 'libp2p'
+
+export interface HostOptions {
+  /** The node's 32-byte Ed25519 seed: its peer id. */
+  seed: Uint8Array
+  /** Multiaddrs to listen on, e.g. `/ip4/0.0.0.0/tcp/4001`, `/ip4/127.0.0.1/tcp/0/ws`. */
+  listen: string[]
+  /** Multiaddr prefixes always let in (default: loopback). */
+  allow?: string[]
+  maxConnections?: number
+  /** Refuse these peers (a driver's ban list). */
+  denyPeer?: (peer: PeerId) => boolean
+}
+
+export type Host = Libp2p<{ identify: unknown, ping: unknown }>
+
+export async function createHost (o: HostOptions): Promise<Host> {
+  const privateKey = await generateKeyPairFromSeed('Ed25519', o.seed)
+  const deny = o.denyPeer ?? (() => false)
+  return await createLibp2p({
+    privateKey,
+    addresses: { listen: o.listen },
+    transports: [tcp(), webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: {
+      maxConnections: o.maxConnections ?? 300,
+      allow: o.allow ?? ['/ip4/127.0.0.1', '/ip6/::1']
+    },
+    connectionMonitor: { abortConnectionOnPingFailure: false },
+    connectionGater: {
+      denyDialPeer: async (peer) => deny(peer),
+      denyInboundEncryptedConnection: async (peer) => deny(peer),
+      denyOutboundEncryptedConnection: async (peer) => deny(peer),
+      // Loopback and private addresses are fine: this is also a cluster tool.
+      denyDialMultiaddr: async () => false
+    },
+    services: { identify: identify(), ping: ping() }
+  }) as Host
+}

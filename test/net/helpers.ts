@@ -1,0 +1,122 @@
+// Helpers for real-network tests on 127.0.0.1: grapevine GossipSub nodes on the network driver, and
+// unmodified @libp2p/gossipsub nodes as the reference. Waiting is by polling a condition with a deadline.
+import '../../src/net/shim.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub, type GossipSub as JsGossipSub } from '@libp2p/gossipsub'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import type { Libp2p } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { Rng } from '../../src/core/rng.js'
+import { NetDriver } from '../../src/net/driver.js'
+import { createHost, type Host } from '../../src/net/host.js'
+import { PubSub } from '../../src/node/pubsub.js'
+import { GossipSub, type GossipSubConfig, type GossipSubEvent } from '../../src/pubsub/gossipsub.js'
+import { identityFromSeed, type SignaturePolicy } from '../../src/pubsub/signing.js'
+
+export async function waitFor (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+export function seedOf (n: number): Uint8Array {
+  return new Uint8Array(32).fill(n)
+}
+
+export interface GrapevineTestNode {
+  kind: 'grapevine'
+  host: Host
+  driver: NetDriver
+  core: GossipSub
+  pubsub: PubSub
+  got: Map<string, string[]>
+}
+
+export async function grapevineNode (n: number, policy: SignaturePolicy, config: Partial<GossipSubConfig> = {}): Promise<GrapevineTestNode> {
+  let driver!: NetDriver
+  const host = await createHost({ seed: seedOf(n), listen: ['/ip4/127.0.0.1/tcp/0'], denyPeer: p => driver?.isBanned(p.toString()) ?? false })
+  const got = new Map<string, string[]>()
+  let pubsub!: PubSub
+  driver = new NetDriver(host, { onEvent: (_name, ev) => pubsub.handle(ev as GossipSubEvent) })
+  const identity = identityFromSeed(seedOf(n))
+  const core = new GossipSub({ id: host.peerId.toString(), rng: new Rng(n), io: driver.io('meshsub') }, policy === 'StrictSign' ? identity : null, { signaturePolicy: policy, ...config })
+  pubsub = new PubSub(core, { now: () => driver.now() })
+  await driver.host([core])
+  return { kind: 'grapevine', host, driver, core, pubsub, got }
+}
+
+export interface JsTestNode {
+  kind: 'js'
+  host: Libp2p<{ pubsub: JsGossipSub, identify: unknown }>
+  got: Map<string, string[]>
+}
+
+export async function jsNode (n: number, policy: SignaturePolicy): Promise<JsTestNode> {
+  const host = await createLibp2p({
+    privateKey: await generateKeyPairFromSeed('Ed25519', seedOf(n)),
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { allow: ['/ip4/127.0.0.1'] },
+    services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) }
+  })
+  const got = new Map<string, string[]>()
+  host.services.pubsub.addEventListener('message', (e) => {
+    const l = got.get(e.detail.topic) ?? []
+    l.push(new TextDecoder().decode(e.detail.data))
+    got.set(e.detail.topic, l)
+  })
+  return { kind: 'js', host, got }
+}
+
+export type TestNode = GrapevineTestNode | JsTestNode
+
+export function hostOf (n: TestNode): Libp2p {
+  return n.host as unknown as Libp2p
+}
+
+/** Subscribes; grapevine messages are collected into `got` by a reader loop. */
+export function subscribe (n: TestNode, topic: string): void {
+  if (n.kind === 'js') {
+    n.host.services.pubsub.subscribe(topic)
+    return
+  }
+  const sub = n.pubsub.join(topic).subscribe()
+  void (async () => {
+    for await (const m of sub) {
+      const l = n.got.get(topic) ?? []
+      l.push(new TextDecoder().decode(m.data))
+      n.got.set(topic, l)
+    }
+  })()
+}
+
+export async function publish (n: TestNode, topic: string, text: string): Promise<void> {
+  const data = new TextEncoder().encode(text)
+  if (n.kind === 'js') await n.host.services.pubsub.publish(topic, data)
+  else await n.pubsub.join(topic).publish(data)
+}
+
+/** Topic peers a node sees (subscribed and connected). */
+export function topicPeers (n: TestNode, topic: string): string[] {
+  if (n.kind === 'js') return n.host.services.pubsub.getSubscribers(topic).map(p => p.toString())
+  return n.core.peersOf(topic)
+}
+
+export function meshPeers (n: TestNode, topic: string): string[] {
+  if (n.kind === 'js') return (n.host.services.pubsub as unknown as { getMeshPeers: (t: string) => unknown[] }).getMeshPeers(topic).map(String)
+  return [...(n.core.mesh.get(topic) ?? [])]
+}
+
+export async function stopAll (nodes: TestNode[]): Promise<void> {
+  for (const n of nodes) {
+    if (n.kind === 'grapevine') await n.driver.stop()
+    await n.host.stop()
+  }
+}
