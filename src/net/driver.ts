@@ -16,7 +16,7 @@
  * not decode become `onMalformed`, a broken length prefix resets the stream. A core's `misbehaviour`
  * event closes the connection and bans the peer for `banMs`. Every per-peer queue is bounded.
  */
-import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'

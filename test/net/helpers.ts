@@ -38,14 +38,12 @@ export interface GrapevineTestNode {
 }
 
 export async function grapevineNode (n: number, policy: SignaturePolicy, config: Partial<GossipSubConfig> = {}): Promise<GrapevineTestNode> {
-  let driver!: NetDriver
-  const host = await createHost({ seed: seedOf(n), listen: ['/ip4/127.0.0.1/tcp/0'], denyPeer: p => driver?.isBanned(p.toString()) ?? false })
+  const host = await createHost({ seed: seedOf(n), listen: ['/ip4/127.0.0.1/tcp/0'], denyPeer: p => driver.isBanned(p.toString()) })
   const got = new Map<string, string[]>()
-  let pubsub!: PubSub
-  driver = new NetDriver(host, { onEvent: (_name, ev) => pubsub.handle(ev as GossipSubEvent) })
+  const driver: NetDriver = new NetDriver(host, { onEvent: (_name, ev) => pubsub.handle(ev as GossipSubEvent) })
   const identity = identityFromSeed(seedOf(n))
   const core = new GossipSub({ id: host.peerId.toString(), rng: new Rng(n), io: driver.io('meshsub') }, policy === 'StrictSign' ? identity : null, { signaturePolicy: policy, ...config })
-  pubsub = new PubSub(core, { now: () => driver.now() })
+  const pubsub = new PubSub(core, { now: () => driver.now() })
   await driver.host([core])
   return { kind: 'grapevine', host, driver, core, pubsub, got }
 }
