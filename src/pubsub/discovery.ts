@@ -85,6 +85,11 @@ export class TopicDiscovery implements Protocol<never, TopicDiscoveryTimer> {
     return [...(this.members.get(topic) ?? [])]
   }
 
+  /** Whether we dialled `peer` for a topic and still want it. */
+  keepsConnection (peer: NodeId): boolean {
+    return this.held.has(peer)
+  }
+
   /** Write our subscriptions into the state now and look for topic peers (call after subscribe / unsubscribe). */
   sync (now: number): void {
     const subscribed = new Set(this.router.topics())

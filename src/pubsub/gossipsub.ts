@@ -251,6 +251,13 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     return [...this.subscriptions]
   }
 
+  /** Whether we still route through `peer` (a mesh or fanout member): its connection should stay. */
+  keepsConnection (peer: NodeId): boolean {
+    for (const m of this.mesh.values()) if (m.has(peer)) return true
+    for (const f of this.fanout.values()) if (f.has(peer)) return true
+    return false
+  }
+
   /** Whether a pubsub stream to `peer` is open. */
   hasPeer (peer: NodeId): boolean {
     return this.peers.has(peer)
