@@ -97,7 +97,7 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
   out(`  mesh degree mean (min–max)    ${r.meshDegree.mean.toFixed(2)} (${r.meshDegree.min}–${r.meshDegree.max})`)
   if (r.queueDrops > 0) out(`  dropped at full uplinks       ${r.queueDrops}`)
   if (o.attackersPct > 0) {
-    out(`  attackers' mean score by second  ${r.attackerScoreBySecond.map(x => x.toFixed(0)).join(' ')}`)
+    out(`  attackers' mean score at 1 s, 2 s, …  ${r.attackerScoreBySecond.map(x => x.toFixed(0)).join(' ')}`)
     out(`  every attacker graylisted after  ${r.attackersGraylistedAfterSec === null ? 'never' : `${r.attackersGraylistedAfterSec} s`}`)
   }
   out(`wall ${wall.toFixed(1)} s, ${r.events.toLocaleString('en-US')} simulated events`)

@@ -87,9 +87,9 @@ export interface PubsubScenarioResult {
   duplicateBytes: number
   controlBytes: number
   payloadBytes: number
-  /** With attackers: per second after the attack starts, the mean score honest peers give attackers. */
+  /** With attackers: the mean score honest peers give attackers 1, 2, … s after the attack starts. */
   attackerScoreBySecond: number[]
-  /** With attackers: seconds until every attacker is under the graylist threshold at every honest peer that knows it. */
+  /** With attackers: seconds (to 0.1 s) until every attacker is under the graylist threshold at every honest peer that knows it. */
   attackersGraylistedAfterSec: number | null
   /** Mean and extremes of honest nodes' mesh sizes (topic 0) at the end. */
   meshDegree: { mean: number, min: number, max: number }
@@ -182,6 +182,17 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   let messages = 0
   const scoreBySecond: number[] = []
   let graylistedAt: number | null = null
+  if (attackers.size > 0) {
+    // Scores every 100 ms from the first attack: when all attackers are graylisted, and a per-second series.
+    for (let j = 1; j <= o.seconds * 10; j++) {
+      sim.at(start + j * 100, () => {
+        if (graylistedAt !== null && j % 10 !== 0) return
+        const { mean, allGraylisted } = attackerScores(sim, honest, attackers, gs)
+        if (j % 10 === 0) scoreBySecond.push(mean)
+        if (allGraylisted && graylistedAt === null) graylistedAt = j / 10
+      })
+    }
+  }
   for (let tick = 0; tick < o.seconds * o.rate; tick++) {
     sim.run(start + tick * interval)
     for (const p of publishers) {
@@ -199,11 +210,6 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
       const msg = signMessage(idents[ids.indexOf(a)]!, topics[0]!, new Uint8Array(o.sizeBytes), seqnoBytes(BigInt(tick + 1)))
       const bad = { ...msg, data: new Uint8Array(o.sizeBytes).fill(1) }
       for (const peer of gs(a).peersOf(topics[0]!)) sim.inject(a, peer, 'meshsub', gs(a).codec.encode({ subscriptions: [], messages: [bad] }))
-    }
-    if (attackers.size > 0 && (tick + 1) % o.rate === 0) {
-      const { mean, allGraylisted } = attackerScores(sim, honest, attackers, gs)
-      scoreBySecond.push(mean)
-      if (allGraylisted && graylistedAt === null) graylistedAt = (tick + 1) / o.rate
     }
   }
   sim.run(sim.now + 5000)
