@@ -3,6 +3,9 @@
  * The `grapevine` command line: simulator scenarios and (for now) a simulated demo.
  */
 import { GrapevineError } from '../core/errors.js'
+import { AGENT_USAGE, agent } from './agent.js'
+import { CLIENT_USAGE, client } from './client.js'
+import { demo } from './demo.js'
 import { SIM_BROADCAST_USAGE, simBroadcast } from './sim-broadcast.js'
 import { SIM_MEMBERSHIP_USAGE, simMembership } from './sim-membership.js'
 import { SIM_PUBSUB_USAGE, simPubsub } from './sim-pubsub.js'
@@ -11,24 +14,37 @@ import { SIM_STATE_USAGE, simState } from './sim-state.js'
 const USAGE = `grapevine — gossip protocols for TypeScript
 
 usage:
-  grapevine demo                 a replicated update spreading through 1,000 simulated nodes
+  grapevine demo                 five agents on 127.0.0.1: membership, pub/sub, state, broadcast
+  grapevine demo --sim           a replicated update spreading through 1,000 simulated nodes
+  grapevine agent [options]      run a node with its local control API (--help for options)
   grapevine sim state [options]       anti-entropy convergence in the simulator (--help for options)
   grapevine sim membership [options]  HyParView growth, failure and churn experiments (--help)
   grapevine sim broadcast [options]   Plumtree and flood gossip: reliability, RMR, LDH (--help)
   grapevine sim pubsub [options]      GossipSub: delivery, latency, duplicates, attackers (--help)
-  grapevine help`
+  grapevine help
 
-export function main (argv: string[]): number {
+${CLIENT_USAGE}`
+
+export async function main (argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     console.log(USAGE)
     return 0
   }
+  if (cmd === 'demo' && sub !== '--sim') return await demo()
   if (cmd === 'demo') {
     console.log('Demo: one update written by one node spreads through 1,000 simulated nodes by push-pull anti-entropy.')
     console.log('(Every message is encoded and decoded with the real protocol code; time is virtual.)\n')
-    return simState(['--nodes', '1000', '--mode', 'pushpull', '--updates', '1', ...(sub === undefined ? [] : [sub, ...rest])])
+    return simState(['--nodes', '1000', '--mode', 'pushpull', '--updates', '1', ...rest])
   }
+  if (cmd === 'agent') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(AGENT_USAGE)
+      return 0
+    }
+    return await agent(argv.slice(1))
+  }
+  if (['members', 'info', 'publish', 'subscribe', 'kv'].includes(cmd)) return await client(cmd, argv.slice(1))
   const sims: Record<string, [string, (argv: string[]) => number]> = {
     state: [SIM_STATE_USAGE, simState],
     membership: [SIM_MEMBERSHIP_USAGE, simMembership],
@@ -48,7 +64,7 @@ export function main (argv: string[]): number {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2))
+  process.exitCode = await main(process.argv.slice(2))
 } catch (err) {
   if (err instanceof GrapevineError && err.fault === 'caller') {
     console.error(`grapevine: ${err.message}`)

@@ -53,6 +53,8 @@ export interface NodeInfo {
   stateEntries: number
   stateOrigins: number
   connections: number
+  /** Broadcasts from other nodes delivered here. */
+  broadcastsDelivered: number
   driver: DriverStats
 }
 
@@ -170,6 +172,7 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
       stateEntries: entries,
       stateOrigins: origins,
       connections: this.host.getConnections().length,
+      broadcastsDelivered: this.cores.broadcast.stats.delivered,
       driver: { ...this.driver.stats }
     }
   }

@@ -1,0 +1,160 @@
+/**
+ * The commands that talk to a running agent through its control API (src/agent/api.ts): members, info,
+ * publish, subscribe, kv. The agent is found with --api URL, or through DIR/agent.json (--data-dir,
+ * default ./.grapevine). Every command takes --json for machine-readable output.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { UsageError } from '../core/errors.js'
+import { DEFAULT_DATA_DIR, type AgentRecord } from './agent.js'
+import { num } from './args.js'
+
+export const CLIENT_USAGE = `commands for a running agent (each takes --api URL or --data-dir DIR, and --json):
+  grapevine members                  the agent's active and passive views
+  grapevine info                     peer id, addresses, topics, state size, traffic counters
+  grapevine publish TOPIC MESSAGE    publish a message (says how many peers it reached)
+  grapevine subscribe TOPIC          print messages as they arrive (--count N: stop after N)
+  grapevine kv set KEY VALUE         write a key of this node's origin
+  grapevine kv get KEY [--origin ID] read a key (default: this node's)
+  grapevine kv del KEY               delete a key of this node's origin
+  grapevine kv list [--origin ID] [--prefix P]   every live entry`
+
+interface Common { api: string, json: boolean }
+
+function locate (values: { api?: string | undefined, 'data-dir'?: string | undefined }): string {
+  if (values.api !== undefined) return values.api.replace(/\/$/, '')
+  if (process.env.GRAPEVINE_API !== undefined) return process.env.GRAPEVINE_API.replace(/\/$/, '')
+  const dir = values['data-dir'] ?? DEFAULT_DATA_DIR
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as AgentRecord).api
+  } catch {
+    throw new UsageError('ERR_NO_AGENT', `no running agent found in ${dir} (start one with "grapevine agent --data-dir ${dir}", or pass --api http://127.0.0.1:PORT)`)
+  }
+}
+
+async function call (c: Common, method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response
+  try {
+    res = await fetch(c.api + path, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) })
+  } catch (err) {
+    throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${c.api} (${(err as Error).message}); is it running?`)
+  }
+  const v = await res.json() as { error?: string }
+  if (!res.ok) throw new UsageError('ERR_AGENT', `agent: ${v.error ?? res.statusText}`)
+  return v
+}
+
+export async function client (cmd: string, argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      api: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+      origin: { type: 'string' },
+      prefix: { type: 'string' },
+      count: { type: 'string' }
+    },
+    allowPositionals: true,
+    strict: true
+  })
+  const c: Common = { api: locate(values), json: values.json === true }
+  const print = (v: unknown, text: () => string[]): void => {
+    if (c.json) out(JSON.stringify(v))
+    else for (const l of text()) out(l)
+  }
+  const need = (n: number, usage: string): string[] => {
+    if (positionals.length < n) throw new UsageError('ERR_ARG', `usage: grapevine ${usage}`)
+    return positionals
+  }
+  switch (cmd) {
+    case 'members': {
+      const v = await call(c, 'GET', '/v1/members') as { active: string[], passive: string[] }
+      print(v, () => [`active (${v.active.length}):`, ...v.active.map(p => `  ${p}`), `passive (${v.passive.length}):`, ...v.passive.map(p => `  ${p}`)])
+      return 0
+    }
+    case 'info': {
+      const v = await call(c, 'GET', '/v1/info') as Record<string, unknown> & { peerId: string, multiaddrs: string[], topics: string[], stateEntries: number, stateOrigins: number, connections: number, members: { active: string[], passive: string[] } }
+      print(v, () => [
+        `peer id      ${v.peerId}`, ...v.multiaddrs.map(a => `address      ${a}`),
+        `members      ${v.members.active.length} active, ${v.members.passive.length} passive; ${v.connections} connections`,
+        `topics       ${v.topics.join(', ') || '(none)'}`,
+        `state        ${v.stateEntries} entries from ${v.stateOrigins} origins`,
+        `traffic      ${JSON.stringify(v.driver)}`
+      ])
+      return 0
+    }
+    case 'publish': {
+      const [topic, msg] = need(2, 'publish TOPIC MESSAGE')
+      const v = await call(c, 'POST', '/v1/publish', { topic, data: msg }) as { id: string, recipients: number, reason?: string }
+      print(v, () => [`published ${v.id} to ${v.recipients} peer(s)${v.reason !== undefined ? ` (${v.reason})` : ''}`])
+      return 0
+    }
+    case 'subscribe': {
+      const [topic] = need(1, 'subscribe TOPIC')
+      const count = num(values.count, 'count', Infinity, { min: 1, int: true })
+      return await stream(c, topic!, count, out)
+    }
+    case 'kv': {
+      const [verb, key, value] = need(1, 'kv set|get|del|list …')
+      if (verb === 'set') {
+        need(3, 'kv set KEY VALUE')
+        const v = await call(c, 'PUT', `/v1/kv/${encodeURIComponent(key!)}`, { value }) as { version: number }
+        print(v, () => [`${key} = ${value} (version ${v.version})`])
+      } else if (verb === 'get') {
+        need(2, 'kv get KEY [--origin ID]')
+        const q = values.origin !== undefined ? `?origin=${encodeURIComponent(values.origin)}` : ''
+        const v = await call(c, 'GET', `/v1/kv/${encodeURIComponent(key!)}${q}`) as { value: string, version: number }
+        print(v, () => [v.value])
+      } else if (verb === 'del') {
+        need(2, 'kv del KEY')
+        const v = await call(c, 'DELETE', `/v1/kv/${encodeURIComponent(key!)}`) as { deleted: boolean }
+        print(v, () => [v.deleted ? `deleted ${key}` : `${key} was not set`])
+      } else if (verb === 'list') {
+        const q = new URLSearchParams()
+        if (values.origin !== undefined) q.set('origin', values.origin)
+        if (values.prefix !== undefined) q.set('prefix', values.prefix)
+        const v = await call(c, 'GET', `/v1/kv?${q.toString()}`) as Array<{ origin: string, key: string, value: string, version: number }>
+        print(v, () => v.map(e => `${e.origin}  ${e.key} = ${e.value}  (v${e.version})`))
+      } else {
+        throw new UsageError('ERR_ARG', 'usage: grapevine kv set|get|del|list …')
+      }
+      return 0
+    }
+  }
+  throw new UsageError('ERR_ARG', `unknown command ${cmd}`)
+}
+
+async function stream (c: Common, topic: string, count: number, out: (line: string) => void): Promise<number> {
+  const ac = new AbortController()
+  let res: Response
+  try {
+    res = await fetch(`${c.api}/v1/subscribe?topic=${encodeURIComponent(topic)}`, { signal: ac.signal })
+  } catch (err) {
+    throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${c.api} (${(err as Error).message}); is it running?`)
+  }
+  if (!res.ok || res.body === null) throw new UsageError('ERR_AGENT', `agent: ${res.statusText}`)
+  let seen = 0
+  let buf = ''
+  const decoder = new TextDecoder()
+  try {
+    for await (const chunk of res.body) {
+      buf += decoder.decode(chunk, { stream: true })
+      let nl
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        const m = JSON.parse(line) as { data: string, from: string | null, encoding: string }
+        out(c.json ? line : `${m.from ?? '(unsigned)'}: ${m.data}`)
+        if (++seen >= count) {
+          ac.abort()
+          return 0
+        }
+      }
+    }
+  } catch (err) {
+    if (!ac.signal.aborted) throw err
+  }
+  return 0
+}
