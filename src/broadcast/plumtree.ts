@@ -19,6 +19,7 @@ import type { NeighborListener } from '../core/neighbors.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
 import type { Delivery } from './flood.js'
+import { Strikes } from '../core/strikes.js'
 import type { BroadcastMessage } from './messages.js'
 import { SeenCache } from './seen.js'
 
@@ -67,6 +68,9 @@ export type PlumtreeTimer =
   | { kind: 'ihave', token: number }
   | { kind: 'missing', id: string, token: number }
 
+/** A delivery, or a peer dropped for sending malformed frames. */
+export type PlumtreeEvent = Delivery | { type: 'misbehaviour', peer: NodeId }
+
 export interface PlumtreeStats {
   broadcasts: number
   delivered: number
@@ -107,7 +111,9 @@ export class Plumtree implements Protocol<BroadcastMessage, PlumtreeTimer>, Neig
   private token = 0
   private seq = 0
 
-  constructor (private readonly env: Env<BroadcastMessage, PlumtreeTimer, Delivery>, config: Partial<PlumtreeConfig> = {}) {
+  private readonly strikes = new Strikes(5)
+
+  constructor (private readonly env: Env<BroadcastMessage, PlumtreeTimer, PlumtreeEvent>, config: Partial<PlumtreeConfig> = {}) {
     this.config = { ...DEFAULT_PLUMTREE, ...config }
     validate(this.config)
     this.codec = new BroadcastCodec(this.config.codec)
@@ -187,8 +193,13 @@ export class Plumtree implements Protocol<BroadcastMessage, PlumtreeTimer>, Neig
     this.graft(next.peer, timer.id)
   }
 
-  onMalformed (_now: number, _from: NodeId, _error: PeerError): void {
+  onMalformed (_now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
+    // A peer that keeps sending bytes we cannot read is dropped (and reported).
+    if (this.strikes.strike(from)) {
+      this.env.io.disconnect(from)
+      this.env.io.emit({ type: 'misbehaviour', peer: from })
+    }
   }
 
   // ---- §4.2: eager push, prune ----

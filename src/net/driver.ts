@@ -62,6 +62,8 @@ export interface DriverStats {
   oversize: number
   /** Streams reset for a broken length prefix. */
   resets: number
+  /** Streams that ended in the middle of a frame. */
+  truncated: number
   /** Frames dropped because a peer's queue was full or its stream could not be opened. */
   dropped: number
   dialFailures: number
@@ -89,7 +91,7 @@ interface Hosted {
 }
 
 export class NetDriver {
-  readonly stats: DriverStats = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, dropped: 0, dialFailures: 0, bans: 0 }
+  readonly stats: DriverStats = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0, dialFailures: 0, bans: 0 }
   readonly scheduler: Scheduler
   private readonly hosted = new Map<string, Hosted>()
   /** Banned peers: id → until (scheduler time). Bounded. */
@@ -336,6 +338,21 @@ export class NetDriver {
     // The peer opened a stream of this protocol: it speaks it, even if identify has not told us yet.
     this.peerUp(h, peer, conn.direction === 'outbound')
     const decoder = new FrameDecoder(h.core.maxFrameBytes)
+    let ended = false
+    const end = (): void => {
+      if (ended) return
+      ended = true
+      if (decoder.buffered > 0) { // (inside an oversized frame nothing is buffered: it was counted already)
+        this.stats.truncated++
+        this.call(h.core.name, c => c.onMalformed(this.now(), peer, new PeerError('ERR_TRUNCATED', 'the stream ended inside a frame')))
+      }
+    }
+    stream.addEventListener('close', end)
+    // The peer is done writing: nothing more comes on this stream, so close our side too.
+    stream.addEventListener('remoteCloseWrite', () => {
+      end()
+      stream.close().catch(() => {})
+    })
     stream.addEventListener('message', (evt) => {
       for (const f of decoder.push(evt.data)) {
         if (f.kind === 'frame') {

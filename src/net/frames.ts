@@ -79,6 +79,11 @@ export class FrameDecoder {
     }
   }
 
+  /** Whether the rest of an oversized frame is still being skipped. */
+  get skipping (): boolean {
+    return this.skip > 0
+  }
+
   /** Bytes buffered for an incomplete frame. */
   get buffered (): number {
     return this.buf.byteLength

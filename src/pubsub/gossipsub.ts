@@ -15,6 +15,7 @@
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import { utf8Length } from '../core/bytes.js'
+import { Strikes } from '../core/strikes.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import { SeenCache } from '../broadcast/seen.js'
 import { DEFAULT_RPC_LIMITS, RpcCodec, isEmptyRpc, type RpcLimits } from './codec.js'
@@ -192,6 +193,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer>, also: Set<NodeId> }>()
   /** IWANT promises: message id → the peer that advertised it and until when it must deliver. Bounded. */
   private readonly promises = new Map<string, { peer: NodeId, deadline: number }>()
+  private readonly strikes = new Strikes(5)
   private token = 0
   private seq: bigint
   private heartbeats = 0
@@ -332,7 +334,12 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
 
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
-    this.env.io.emit({ type: 'misbehaviour', peer: from })
+    // Each unreadable RPC costs the sender score (P7); five in a row and it is dropped and reported.
+    this.score.addPenalty(from)
+    if (this.strikes.strike(from)) {
+      this.env.io.disconnect(from)
+      this.env.io.emit({ type: 'misbehaviour', peer: from })
+    }
   }
 
   onTimer (now: number, timer: GossipSubTimer): void {
