@@ -29,3 +29,6 @@ export { PubSub, Topic, Subscription, type Message, type SubscribeOptions, type 
 export { runPubsubScenario, type PubsubScenarioOptions, type PubsubScenarioResult } from './sim/scenarios/pubsub.js'
 export { TopicDiscovery, TOPIC_KEY_PREFIX, DEFAULT_TOPIC_DISCOVERY, type TopicDiscoveryConfig } from './pubsub/discovery.js'
 export { createCores, type Cores, type CoreOptions } from './node/cores.js'
+export { createNode, GrapevineNode, NodeState, type NodeOptions, type NodeInfo, type StateEntry, type NodeEvents } from './node/node.js'
+export { NetDriver, MESHSUB_PROTOCOLS, protocolIdsOf, type DriverOptions, type DriverStats } from './net/driver.js'
+export { createHost, type HostOptions, type Host } from './net/host.js'

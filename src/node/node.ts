@@ -17,7 +17,7 @@ import type { PlumtreeConfig } from '../broadcast/plumtree.js'
 import type { HyParViewConfig } from '../membership/hyparview.js'
 import { NetDriver, type DriverStats } from '../net/driver.js'
 import { createHost, type Host } from '../net/host.js'
-import type { TopicDiscoveryConfig } from '../pubsub/discovery.js'
+import { TOPIC_KEY_PREFIX, type TopicDiscoveryConfig } from '../pubsub/discovery.js'
 import type { GossipSubConfig, GossipSubEvent } from '../pubsub/gossipsub.js'
 import { identityFromSeed, type SignaturePolicy } from '../pubsub/signing.js'
 import type { AntiEntropyConfig, StateChange } from '../state/antientropy.js'
@@ -65,12 +65,20 @@ export interface StateEntry {
   version: number
 }
 
+/** Keys grapevine itself keeps in the replicated state (topic discovery): hidden from the application. */
+export const RESERVED_PREFIX = TOPIC_KEY_PREFIX
+
+function reserved (key: string): boolean {
+  return key.startsWith(RESERVED_PREFIX)
+}
+
 /** The node's replicated key-value state: it writes its own keys and reads everyone's. */
 export class NodeState {
   constructor (private readonly node: GrapevineNode) {}
 
   /** Writes `key` of this node's origin; resolves once the write is on disk (with a data directory). */
   async set (key: string, value: Uint8Array | string): Promise<StateEntry> {
+    if (reserved(key)) throw new UsageError('ERR_RESERVED_KEY', `keys under ${RESERVED_PREFIX} are grapevine's own (topic discovery); choose another key`)
     const v = typeof value === 'string' ? new TextEncoder().encode(value) : value
     const e = this.node.cores.state.set(this.node.now(), key, v)
     await this.node.flush()
@@ -79,6 +87,7 @@ export class NodeState {
 
   /** Deletes `key` of this node's origin (a versioned tombstone). False if it was not set. */
   async delete (key: string): Promise<boolean> {
+    if (reserved(key)) throw new UsageError('ERR_RESERVED_KEY', `keys under ${RESERVED_PREFIX} are grapevine's own (topic discovery)`)
     const e = this.node.cores.state.delete(this.node.now(), key)
     await this.node.flush()
     return e !== undefined
@@ -93,6 +102,7 @@ export class NodeState {
   entries (filter: { origin?: string, prefix?: string } = {}): StateEntry[] {
     const out: StateEntry[] = []
     for (const e of this.node.cores.state.entries()) {
+      if (reserved(e.key)) continue
       if (filter.origin !== undefined && e.origin !== filter.origin) continue
       if (filter.prefix !== undefined && !e.key.startsWith(filter.prefix)) continue
       out.push(e)
@@ -161,7 +171,7 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
     let entries = 0
     for (const rec of this.cores.state.store.origins.values()) {
       origins++
-      for (const e of rec.entries.values()) if (!e.deleted) entries++
+      for (const e of rec.entries.values()) if (!e.deleted && !reserved(e.key)) entries++
     }
     return {
       peerId: this.peerId,
@@ -210,7 +220,7 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
     const e = event as { type?: string, peer?: string }
     if (e.type === 'misbehaviour' && e.peer !== undefined) this.emit('misbehaviour', { core, peer: e.peer })
     else if (core === 'plumtree') this.emit('broadcast', event as Delivery)
-    else if (core === 'state' && e.type === 'change') this.emit('change', event as StateChange)
+    else if (core === 'state' && e.type === 'change' && !reserved((event as StateChange).key)) this.emit('change', event as StateChange)
   }
 }
 
