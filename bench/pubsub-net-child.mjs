@@ -1,0 +1,149 @@
+// One side of the two-process pub/sub benchmark (bench/pubsub-net.mjs): a libp2p host on 127.0.0.1 running
+// either grapevine's GossipSub (on the network driver) or @libp2p/gossipsub, as `sub` (subscribes, counts
+// deliveries and latency) or `pub` (publishes 1 KiB messages as fast as the window the parent relays allows).
+// Talks to the parent over stdin / stdout, one JSON object per line.
+import '../dist/src/net/shim.js'
+import { createInterface } from 'node:readline'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { Rng } from '../dist/src/core/rng.js'
+import { NetDriver } from '../dist/src/net/driver.js'
+import { createHost } from '../dist/src/net/host.js'
+import { PubSub } from '../dist/src/node/pubsub.js'
+import { GossipSub } from '../dist/src/pubsub/gossipsub.js'
+import { identityFromSeed } from '../dist/src/pubsub/signing.js'
+
+const [impl, role, policy, sizeArg] = process.argv.slice(2)
+const size = Number(sizeArg)
+const TOPIC = 'bench'
+const send = (o) => process.stdout.write(JSON.stringify(o) + '\n')
+const wallNow = () => performance.timeOrigin + performance.now()
+const seed = new Uint8Array(32).fill(role === 'pub' ? 1 : 2)
+
+let publish, subscribe, dial, peersInTopic, stop, addrs
+if (impl === 'grapevine') {
+  const host = await createHost({ seed, listen: ['/ip4/127.0.0.1/tcp/0'] })
+  let pubsub
+  const driver = new NetDriver(host, { onEvent: (_n, ev) => pubsub.handle(ev) })
+  const core = new GossipSub({ id: host.peerId.toString(), rng: new Rng(7), io: driver.io('meshsub') }, policy === 'StrictSign' ? identityFromSeed(seed) : null, { signaturePolicy: policy })
+  pubsub = new PubSub(core, { now: () => driver.now() })
+  await driver.host([core])
+  const topic = pubsub.join(TOPIC)
+  publish = async (data) => { await topic.publish(data) }
+  subscribe = (onData) => {
+    const sub = topic.subscribe({ bufferSize: 1 << 16 })
+    void (async () => { for await (const m of sub) onData(m.data) })()
+  }
+  dial = async (a) => { await host.dial(multiaddr(a)) }
+  peersInTopic = () => core.peersOf(TOPIC).length
+  stop = async () => { await driver.stop(); await host.stop() }
+  addrs = host.getMultiaddrs().map(String)
+} else {
+  const host = await createLibp2p({
+    privateKey: await generateKeyPairFromSeed('Ed25519', seed),
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { allow: ['/ip4/127.0.0.1'] },
+    connectionMonitor: { abortConnectionOnPingFailure: false },
+    services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) }
+  })
+  const ps = host.services.pubsub
+  publish = async (data) => { await ps.publish(TOPIC, data) }
+  subscribe = (onData) => {
+    ps.subscribe(TOPIC)
+    ps.addEventListener('message', (e) => { if (e.detail.topic === TOPIC) onData(e.detail.data) })
+  }
+  dial = async (a) => { await host.dial(multiaddr(a)) }
+  peersInTopic = () => ps.getSubscribers(TOPIC).length
+  stop = async () => { await host.stop() }
+  addrs = host.getMultiaddrs().map(String)
+}
+
+let delivered = 0
+let deliveredTotal = 0
+let publishedTotal = 0
+const latencies = []
+let cpu0 = null
+let t0 = 0
+let window = 0
+let published = 0
+let running = false
+
+if (role === 'sub') {
+  subscribe((data) => {
+    delivered++
+    deliveredTotal++
+    if (data.length >= 8) latencies.push(wallNow() - new DataView(data.buffer, data.byteOffset, 8).getFloat64(0))
+  })
+  // Progress for the publisher's window, every 20 ms.
+  setInterval(() => send({ progress: deliveredTotal }), 20).unref()
+}
+send({ ready: true, addrs })
+
+const lines = createInterface({ input: process.stdin })
+for await (const line of lines) {
+  const cmd = JSON.parse(line)
+  if (cmd.dial !== undefined) {
+    await dial(cmd.dial)
+    while (peersInTopic() < 1) await new Promise(resolve => setTimeout(resolve, 10))
+    send({ dialled: true })
+  } else if (cmd.waitTopicPeer) {
+    while (peersInTopic() < 1) await new Promise(resolve => setTimeout(resolve, 10))
+    send({ topicPeer: true })
+  } else if (cmd.measure !== undefined) {
+    // Start (or restart) the measurement window: CPU and counts from now.
+    cpu0 = process.cpuUsage()
+    t0 = performance.now()
+    delivered = 0
+    latencies.length = 0
+    published = 0
+    send({ measuring: true })
+  } else if (cmd.window !== undefined) {
+    window = cmd.window
+    if (role === 'pub' && !running) {
+      running = true
+      void (async () => {
+        const data = new Uint8Array(size)
+        const dv = new DataView(data.buffer)
+        let n = 0
+        while (running) {
+          if (publishedTotal >= window) {
+            await new Promise(resolve => setImmediate(resolve))
+            continue
+          }
+          dv.setFloat64(0, wallNow())
+          dv.setUint32(8, n++)
+          await publish(data.slice())
+          published++
+          publishedTotal++
+          if (publishedTotal % 64 === 0) await new Promise(resolve => setImmediate(resolve))
+        }
+      })()
+    }
+  } else if (cmd.report) {
+    running = false
+    const cpu = process.cpuUsage(cpu0)
+    const sorted = latencies.sort((a, b) => a - b)
+    send({
+      report: true,
+      elapsedMs: performance.now() - t0,
+      delivered,
+      published,
+      cpuUs: cpu.user + cpu.system,
+      latencyP50Ms: sorted[Math.floor(sorted.length * 0.5)] ?? null,
+      latencyP99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? null,
+      peakRssMB: process.resourceUsage().maxRSS / 1024
+    })
+  } else if (cmd.stop) {
+    await stop()
+    process.exit(0)
+  }
+}
