@@ -19,6 +19,7 @@ const WINDOW = 1000
 function child (impl, role, policy, profDir) {
   const args = [...(profDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), CHILD, impl, role, policy, String(SIZE)]
   const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
+  p.stdin.on('error', () => {}) // progress relayed after the child stopped
   const waiters = []
   const listeners = []
   createInterface({ input: p.stdout }).on('line', (line) => {
@@ -29,7 +30,7 @@ function child (impl, role, policy, profDir) {
     if (i >= 0) waiters.splice(i, 1)[0].resolve(msg)
   })
   return {
-    send: (o) => p.stdin.write(JSON.stringify(o) + '\n'),
+    send: (o) => { if (p.exitCode === null && p.stdin.writable) p.stdin.write(JSON.stringify(o) + '\n') },
     wait: (key) => new Promise(resolve => waiters.push({ key, resolve })),
     on: (fn) => listeners.push(fn),
     exited: new Promise(resolve => p.once('exit', resolve))

@@ -1,10 +1,15 @@
 // `npm run bench`: every benchmark, each printing its figures and ratios against the reference run made in
 // the same invocation. Needs a build (npm run bench builds first).
 import { benchBroadcastSim } from './broadcast-sim.mjs'
+import { benchPubsubNet } from './pubsub-net.mjs'
 import { benchMembershipSim } from './membership-sim.mjs'
 import { benchStateSim } from './state-sim.mjs'
 
 console.log(`grapevine benchmarks — node ${process.version}, ${new Date().toISOString()}`)
-benchStateSim()
-benchMembershipSim()
-benchBroadcastSim()
+// BENCH_ONLY=pubsub-net (or state, membership, broadcast; comma list) runs a subset.
+const only = process.env.BENCH_ONLY?.split(',')
+const want = (name) => only === undefined || only.includes(name)
+if (want('pubsub-net')) await benchPubsubNet()
+if (want('state')) benchStateSim()
+if (want('membership')) benchMembershipSim()
+if (want('broadcast')) benchBroadcastSim()

@@ -17,6 +17,7 @@
  * event closes the connection and bans the peer for `banMs`. Every per-peer queue is bounded.
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'
@@ -76,7 +77,12 @@ interface Channel {
   opening: boolean
   queue: Uint8Array[]
   queued: number
+  /** Frames written this turn of the event loop, sent together (one encryption, one syscall). */
+  batch: Uint8ArrayList | null
 }
+
+/** A batch is sent at the end of the event-loop turn, or at once when it reaches this size. */
+const BATCH_BYTES = 256 * 1024
 
 interface Hosted {
   core: AnyProtocol & ConnectionUser
@@ -188,9 +194,9 @@ export class NetDriver {
     }
     const frame = encodeFrame(bytes)
     let ch = h.channels.get(to)
-    if (ch === undefined) h.channels.set(to, ch = { out: null, opening: false, queue: [], queued: 0 })
+    if (ch === undefined) h.channels.set(to, ch = { out: null, opening: false, queue: [], queued: 0, batch: null })
     if (ch.out !== null && ch.out.status === 'open') {
-      this.write(ch.out, frame)
+      this.write(ch, frame)
       return
     }
     if (ch.queued + frame.length > this.maxQueuedBytes) {
@@ -202,14 +208,31 @@ export class NetDriver {
     if (!ch.opening) void this.openStream(h, to, ch)
   }
 
-  private write (stream: Stream, frame: Uint8Array): void {
-    if (stream.writeBufferLength > this.maxQueuedBytes) {
+  private write (ch: Channel, frame: Uint8Array): void {
+    const stream = ch.out!
+    if (stream.writeBufferLength + (ch.batch?.byteLength ?? 0) > this.maxQueuedBytes) {
       this.stats.dropped++
       return
     }
     this.stats.framesOut++
     this.stats.bytesOut += frame.length
-    stream.send(frame)
+    if (ch.batch === null) {
+      ch.batch = new Uint8ArrayList()
+      setImmediate(() => this.flush(ch))
+    }
+    ch.batch.append(frame)
+    if (ch.batch.byteLength >= BATCH_BYTES) this.flush(ch)
+  }
+
+  private flush (ch: Channel): void {
+    const batch = ch.batch
+    ch.batch = null
+    if (batch === null || batch.byteLength === 0) return
+    if (ch.out === null || ch.out.status !== 'open') {
+      this.stats.dropped++
+      return
+    }
+    ch.out.send(batch)
   }
 
   private async openStream (h: Hosted, peer: NodeId, ch: Channel): Promise<void> {
@@ -222,7 +245,7 @@ export class NetDriver {
         if (ch.out === stream) ch.out = null
       })
       // The stream is ours: it carries nothing back (the peer writes on a stream it opens).
-      for (const f of ch.queue) this.write(stream, f)
+      for (const f of ch.queue) this.write(ch, f)
     } catch {
       this.stats.dropped += ch.queue.length
       this.stats.dialFailures++

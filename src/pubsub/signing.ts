@@ -151,9 +151,18 @@ export function defaultMessageId (policy: SignaturePolicy, msg: RPC.Message): Ui
   return new Uint8Array(createHash('sha256').update(msg.data ?? new Uint8Array(0)).digest())
 }
 
-/** Peer-id bytes (a multihash) → the peer id string; throws on bytes that are not a peer id. */
+const idStrings = new Map<string, string>()
+
+/** Peer-id bytes (a multihash) → the peer id string; throws on bytes that are not a peer id. Cached (bounded). */
 export function peerIdString (bytes: Uint8Array): string {
-  return peerIdFromMultihash(Digest.decode(bytes)).toString()
+  const k = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  let s = idStrings.get(k)
+  if (s === undefined) {
+    s = peerIdFromMultihash(Digest.decode(bytes)).toString()
+    idStrings.set(k, s)
+    if (idStrings.size > 4096) idStrings.delete(idStrings.keys().next().value!)
+  }
+  return s
 }
 
 /** Peer id string → its multihash bytes. */
