@@ -37,7 +37,10 @@ export async function demo (out: (line: string) => void = console.log, agents = 
     const got = running.map(() => [] as string[])
     const subs = running.map((a, i) => subscribeAgent(a, 'demo', m => got[i]!.push(m.data)))
     await Promise.all(subs.map(async s => await s.ready))
-    await waitUntil('topic peers', async () => (await Promise.all(running.map(async a => await api<{ topics: string[] }>(a, 'GET', '/v1/info')))).every(v => v.topics.includes('demo')))
+    // Subscriptions travel to every agent (topic discovery connects them all): then nobody misses a message.
+    await waitUntil('every agent to know every other agent subscribes', async () =>
+      (await Promise.all(running.map(async a => await api<{ topicPeers: Record<string, { peers: string[] } | undefined> }>(a, 'GET', '/v1/info'))))
+        .every(v => (v.topicPeers.demo?.peers.length ?? 0) === agents - 1))
     out('\npub/sub (GossipSub, topic "demo"):')
     for (const [i, a] of running.entries()) {
       const t0 = Date.now()

@@ -18,7 +18,7 @@ import type { HyParViewConfig } from '../membership/hyparview.js'
 import { NetDriver, type DriverStats } from '../net/driver.js'
 import { createHost, type Host } from '../net/host.js'
 import { TOPIC_KEY_PREFIX, type TopicDiscoveryConfig } from '../pubsub/discovery.js'
-import type { GossipSubConfig, GossipSubEvent } from '../pubsub/gossipsub.js'
+import type { GossipSubConfig, GossipSubEvent, GossipSubStats } from '../pubsub/gossipsub.js'
 import { identityFromSeed, type SignaturePolicy } from '../pubsub/signing.js'
 import type { AntiEntropyConfig, StateChange } from '../state/antientropy.js'
 import { createCores, type Cores } from './cores.js'
@@ -50,9 +50,13 @@ export interface NodeInfo {
   dataDir: string | null
   members: { active: string[], passive: string[] }
   topics: string[]
+  /** Per subscribed topic: connected peers subscribed to it, and our mesh peers. */
+  topicPeers: Record<string, { peers: string[], mesh: string[] }>
   stateEntries: number
   stateOrigins: number
   connections: number
+  /** The GossipSub router's counters. */
+  pubsubStats: GossipSubStats
   /** Broadcasts from other nodes delivered here. */
   broadcastsDelivered: number
   driver: DriverStats
@@ -179,10 +183,12 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
       dataDir: this.store?.dir ?? null,
       members: this.members(),
       topics: this.cores.pubsub.topics(),
+      topicPeers: Object.fromEntries(this.cores.pubsub.topics().map(t => [t, { peers: this.cores.pubsub.peersOf(t), mesh: [...(this.cores.pubsub.mesh.get(t) ?? [])] }])),
       stateEntries: entries,
       stateOrigins: origins,
       connections: this.host.getConnections().length,
       broadcastsDelivered: this.cores.broadcast.stats.delivered,
+      pubsubStats: { ...this.cores.pubsub.stats },
       driver: { ...this.driver.stats }
     }
   }

@@ -150,6 +150,8 @@ export interface GossipSubStats {
   idontwantSkips: number
   brokenPromises: number
   malformed: number
+  /** RPCs from peers the driver had not announced (dropped). */
+  fromUnknownPeers: number
 }
 
 interface PeerState {
@@ -173,7 +175,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   readonly stats: GossipSubStats = {
     graylisted: 0,
     published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
-    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0
+    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0, fromUnknownPeers: 0
   }
 
   readonly mesh = new Map<string, Set<NodeId>>()
@@ -358,7 +360,10 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
 
   onMessage (now: number, from: NodeId, rpc: RPC): void {
     const st = this.peers.get(from)
-    if (st === undefined) return // no stream: the driver announces peers before their RPCs
+    if (st === undefined) {
+      this.stats.fromUnknownPeers++ // no stream: the driver announces peers before their RPCs
+      return
+    }
     const score = this.score.score(now, from)
     if (score < this.config.thresholds.graylistThreshold) {
       this.stats.graylisted++
