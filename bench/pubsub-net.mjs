@@ -39,7 +39,7 @@ function child (impl, role, policy, profDir) {
 
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
 
-async function runPair (impl, policy, seconds, profDir) {
+export async function runPair (impl, policy, seconds, profDir) {
   const sub = child(impl, 'sub', policy, profDir)
   const pub = child(impl, 'pub', policy, profDir)
   const [s] = await Promise.all([sub.wait('ready'), pub.wait('ready')])
@@ -87,7 +87,7 @@ function ed25519VerifiesPerSec () {
 }
 
 /** Self time by function from the .cpuprofile files in `dir`, top `k`. */
-function profileSummary (dir, k = 12) {
+export function profileSummary (dir, k = 12) {
   const self = new Map()
   let total = 0
   for (const f of readdirSync(dir).filter(f => f.endsWith('.cpuprofile'))) {

@@ -22,7 +22,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'
 import type { AnyProtocol, Io, NodeId } from '../core/protocol.js'
-import { FrameDecoder, encodeFrame } from './frames.js'
+import { FrameDecoder, frameHeader } from './frames.js'
 import { Scheduler } from './scheduler.js'
 
 export const MESHSUB_PROTOCOLS = ['/meshsub/1.2.0', '/meshsub/1.1.0', '/meshsub/1.0.0']
@@ -72,10 +72,15 @@ export interface DriverStats {
   bans: number
 }
 
+/** A length prefix and the encoded message, kept apart so the message is never copied. */
+interface Frame { header: Uint8Array, body: Uint8Array }
+
+const frameLength = (f: Frame): number => f.header.length + f.body.length
+
 interface Channel {
   out: Stream | null
   opening: boolean
-  queue: Uint8Array[]
+  queue: Frame[]
   queued: number
   /** Frames written this turn of the event loop, sent together (one encryption, one syscall). */
   batch: Uint8ArrayList | null
@@ -100,6 +105,8 @@ export class NetDriver {
   readonly stats: DriverStats = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0, dialFailures: 0, bans: 0 }
   readonly scheduler: Scheduler
   private readonly hosted = new Map<string, Hosted>()
+  /** Encodings of message objects, kept while the object lives (a core reusing one object for many sends). */
+  private readonly encoded = new WeakMap<object, Uint8Array>()
   /** Banned peers: id → until (scheduler time). Bounded. */
   private readonly banned = new Map<NodeId, number>()
   private readonly maxQueuedBytes: number
@@ -185,42 +192,46 @@ export class NetDriver {
   private send (name: string, to: NodeId, msg: unknown): void {
     const h = this.hosted.get(name)
     if (h === undefined || h.local || to === this.self) return
-    let bytes: Uint8Array
-    try {
-      bytes = h.core.codec.encode(msg)
-    } catch (err) {
-      this.internal(err)
-      return
+    // A core that sends one message object to many peers (a forward to the mesh) has it encoded once.
+    let bytes = typeof msg === 'object' && msg !== null ? this.encoded.get(msg) : undefined
+    if (bytes === undefined) {
+      try {
+        bytes = h.core.codec.encode(msg)
+      } catch (err) {
+        this.internal(err)
+        return
+      }
+      if (typeof msg === 'object' && msg !== null) this.encoded.set(msg, bytes)
     }
-    const frame = encodeFrame(bytes)
+    const frame: Frame = { header: frameHeader(bytes.length), body: bytes }
     let ch = h.channels.get(to)
     if (ch === undefined) h.channels.set(to, ch = { out: null, opening: false, queue: [], queued: 0, batch: null })
     if (ch.out !== null && ch.out.status === 'open') {
       this.write(ch, frame)
       return
     }
-    if (ch.queued + frame.length > this.maxQueuedBytes) {
+    if (ch.queued + frameLength(frame) > this.maxQueuedBytes) {
       this.stats.dropped++
       return
     }
     ch.queue.push(frame)
-    ch.queued += frame.length
+    ch.queued += frameLength(frame)
     if (!ch.opening) void this.openStream(h, to, ch)
   }
 
-  private write (ch: Channel, frame: Uint8Array): void {
+  private write (ch: Channel, frame: Frame): void {
     const stream = ch.out!
     if (stream.writeBufferLength + (ch.batch?.byteLength ?? 0) > this.maxQueuedBytes) {
       this.stats.dropped++
       return
     }
     this.stats.framesOut++
-    this.stats.bytesOut += frame.length
+    this.stats.bytesOut += frameLength(frame)
     if (ch.batch === null) {
       ch.batch = new Uint8ArrayList()
       setImmediate(() => this.flush(ch))
     }
-    ch.batch.append(frame)
+    ch.batch.append(frame.header, frame.body)
     if (ch.batch.byteLength >= BATCH_BYTES) this.flush(ch)
   }
 

@@ -12,17 +12,25 @@ export type FrameEvent =
   | { kind: 'oversize', length: number }
   | { kind: 'fatal', reason: string }
 
-/** `payload` with its varint length prefix. */
-export function encodeFrame (payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(varintLength(payload.length) + payload.length)
-  let n = payload.length
+/** The varint length prefix of a `length`-byte frame. */
+export function frameHeader (length: number): Uint8Array {
+  const out = new Uint8Array(varintLength(length))
+  let n = length
   let i = 0
   while (n >= 0x80) {
     out[i++] = (n & 0x7f) | 0x80
     n = Math.floor(n / 128)
   }
-  out[i++] = n
-  out.set(payload, i)
+  out[i] = n
+  return out
+}
+
+/** `payload` with its varint length prefix. */
+export function encodeFrame (payload: Uint8Array): Uint8Array {
+  const header = frameHeader(payload.length)
+  const out = new Uint8Array(header.length + payload.length)
+  out.set(header)
+  out.set(payload, header.length)
   return out
 }
 

@@ -292,7 +292,8 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.stats.published++
     this.mcache.put(key, id, msg)
     const to = this.publishPeers(now, topic)
-    for (const p of to) this.send(p, { subscriptions: [], messages: [msg] })
+    const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every recipient: drivers encode it once
+    for (const p of to) this.send(p, rpc)
     if (this.subscriptions.has(topic)) this.deliver(topic, id, msg, null)
     const result: PublishResult = { id, recipients: to.size }
     if (to.size === 0) result.reason = 'no-peers-in-topic'
@@ -494,6 +495,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     const key = idKey(id)
     const targets = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic)
     if (targets === undefined) return
+    const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every target: drivers encode it once
     for (const p of targets) {
       if (p === from || also?.has(p) === true) continue
       if (this.peers.get(p)?.dontWant.has(key) === true) {
@@ -501,7 +503,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
         continue
       }
       this.stats.forwarded++
-      this.send(p, { subscriptions: [], messages: [msg] })
+      this.send(p, rpc)
     }
   }
 

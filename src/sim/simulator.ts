@@ -148,6 +148,7 @@ export class Simulator {
   readonly traffic = new Map<string, Traffic>()
 
   private readonly heap = new EventHeap<Ev>()
+  private readonly encoded = new WeakMap<object, Uint8Array>()
   private seq = 0
   private readonly byId = new Map<NodeId, SimNode>()
   readonly nodes: SimNode[] = []
@@ -335,7 +336,12 @@ export class Simulator {
     let size = 0
     const codec = from.protocols.get(proto)!.codec
     if (this.useCodec) {
-      const bytes = codec.encode(msg)
+      // One message object sent to many peers (a mesh forward) is encoded once, as the network driver does.
+      let bytes = typeof msg === 'object' && msg !== null ? this.encoded.get(msg) : undefined
+      if (bytes === undefined) {
+        bytes = codec.encode(msg)
+        if (typeof msg === 'object' && msg !== null) this.encoded.set(msg, bytes)
+      }
       payload = bytes
       size = bytes.length
     } else if (codec.size !== undefined) {
