@@ -171,6 +171,20 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
     return [...this.passive.values()]
   }
 
+  /**
+   * Adds peers known from an earlier run (a node's data directory) to the passive view. With an empty
+   * active view the next repair tick asks one of them to be a neighbour at high priority (§4.3), so a
+   * restarted node rejoins without a bootstrap contact; peers that are gone fail and are forgotten.
+   */
+  seedPassive (peers: readonly PeerInfo[]): void {
+    for (const p of peers) this.addPassive(p)
+  }
+
+  /** Active and passive peers with their addresses (what a node keeps to rejoin after a restart). */
+  knownPeers (): PeerInfo[] {
+    return [...this.active.keys(), ...this.passive.values()].map(id => ({ id, addrs: this.addrs.get(id) ?? [] }))
+  }
+
   addressesOf (id: NodeId): readonly Uint8Array[] {
     return this.addrs.get(id) ?? []
   }

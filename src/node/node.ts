@@ -132,6 +132,7 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
   readonly state: NodeState
   private stopped = false
   private persisting: Promise<void> = Promise.resolve()
+  private peersTimer: NodeJS.Timeout | undefined
 
   constructor (
     readonly host: Host,
@@ -201,10 +202,25 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    clearInterval(this.peersTimer)
+    await this.savePeers()
     await this.driver.stop()
     await this.host.stop()
     await this.persisting.catch(() => {})
     await this.store?.close()
+  }
+
+  /** @internal Keeps the membership views in the data directory every `everyMs`, to rejoin after a restart. */
+  keepPeers (everyMs: number): void {
+    if (this.store === null) return
+    this.peersTimer = setInterval(() => { void this.savePeers() }, everyMs)
+    this.peersTimer.unref()
+  }
+
+  private async savePeers (): Promise<void> {
+    const peers = this.cores.membership.knownPeers()
+    if (this.store === null || peers.length === 0) return
+    await this.store.savePeers(peers).catch(err => console.error('grapevine: could not save the membership views', err))
   }
 
   /** @internal wired by createNode */
@@ -263,6 +279,8 @@ export async function createNode (options: NodeOptions = {}): Promise<GrapevineN
     if (store !== null) {
       const snap = await store.loadState()
       for (const [origin, { meta, entries }] of snap.origins) cores.state.store.restore(origin, meta.generation, meta.known, meta.gcVersion, entries)
+      // Peers of the last run: with nobody active, membership asks them first (no bootstrap needed).
+      cores.membership.seedPassive((await store.loadPeers()).filter(p => p.id !== peerId))
     }
     node = new GrapevineNode(host, driver, cores, store)
     const n = node
@@ -272,6 +290,7 @@ export async function createNode (options: NodeOptions = {}): Promise<GrapevineN
       neighborDown: (_now, peer) => n.emit('member:down', peer)
     })
     await driver.host(cores.all)
+    node.keepPeers(10_000)
     for (const b of o.bootstrap ?? []) node.join(b)
     return node
   } catch (err) {

@@ -25,6 +25,7 @@ export interface StateSnapshot {
 }
 
 const SEED = 'identity/seed'
+const PEERS = 'membership/peers'
 const ENTRY = 's/'
 const META = 'o/'
 const SEP = '\u0000'
@@ -92,6 +93,23 @@ export class NodeStore {
     const done = this.chain.then(async () => await batch.write())
     this.chain = done.catch(() => {})
     return done
+  }
+
+  /** Peers (id and multiaddr bytes) to rejoin through after a restart. */
+  async savePeers (peers: ReadonlyArray<{ id: string, addrs: readonly Uint8Array[] }>): Promise<void> {
+    const json = JSON.stringify(peers.map(p => ({ id: p.id, addrs: p.addrs.map(a => Buffer.from(a).toString('base64')) })))
+    await this.db.put(PEERS, new TextEncoder().encode(json))
+  }
+
+  async loadPeers (): Promise<Array<{ id: string, addrs: Uint8Array[] }>> {
+    const raw = await this.db.get(PEERS)
+    if (raw === undefined) return []
+    try {
+      const list = JSON.parse(new TextDecoder().decode(raw)) as Array<{ id: string, addrs: string[] }>
+      return list.map(p => ({ id: String(p.id), addrs: p.addrs.map(a => new Uint8Array(Buffer.from(a, 'base64'))) }))
+    } catch {
+      return []
+    }
   }
 
   async get (key: string): Promise<Uint8Array | undefined> {
