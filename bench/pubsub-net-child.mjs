@@ -44,6 +44,7 @@ if (impl === 'grapevine') {
   peersInTopic = () => core.peersOf(TOPIC).length
   stop = async () => { await driver.stop(); await host.stop() }
   addrs = host.getMultiaddrs().map(String)
+  globalThis.driverStats = () => driver.stats
 } else {
   const host = await createLibp2p({
     privateKey: await generateKeyPairFromSeed('Ed25519', seed),
@@ -140,7 +141,8 @@ for await (const line of lines) {
       cpuUs: cpu.user + cpu.system,
       latencyP50Ms: sorted[Math.floor(sorted.length * 0.5)] ?? null,
       latencyP99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? null,
-      peakRssMB: process.resourceUsage().maxRSS / 1024
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      driver: globalThis.driverStats?.()
     })
   } else if (cmd.stop) {
     await stop()

@@ -59,6 +59,7 @@ export async function runPair (impl, policy, seconds, profDir) {
   pub.send({ stop: true })
   await Promise.all([sub.exited, pub.exited])
   const n = rs.delivered
+  if (process.env.BENCH_DEBUG === '1') console.log(impl, policy, 'pub driver', JSON.stringify(rp.driver), 'published', rp.published)
   return {
     impl,
     policy,
