@@ -10,8 +10,8 @@ export interface CachedMessage {
   readonly msg: RPC.Message
   readonly topic: string
   readonly id: Uint8Array<ArrayBuffer>
-  /** How often each peer asked for it by IWANT. */
-  readonly iwants: Map<string, number>
+  /** How often each peer asked for it by IWANT (made on the first IWANT). */
+  iwants: Map<string, number> | null
 }
 
 export class MessageCache {
@@ -27,7 +27,7 @@ export class MessageCache {
 
   put (key: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message): void {
     if (this.byKey.has(key)) return
-    this.byKey.set(key, { msg, topic: msg.topic, id, iwants: new Map() })
+    this.byKey.set(key, { msg, topic: msg.topic, id, iwants: null })
     this.windows[0]!.push(key)
   }
 
@@ -39,6 +39,7 @@ export class MessageCache {
   getForIwant (key: string, peer: string, max: number): RPC.Message | undefined {
     const c = this.byKey.get(key)
     if (c === undefined) return undefined
+    c.iwants ??= new Map()
     const n = (c.iwants.get(peer) ?? 0) + 1
     c.iwants.set(peer, n)
     return n > max ? undefined : c.msg
