@@ -20,6 +20,7 @@ import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import { SeenCache } from '../broadcast/seen.js'
 import { DEFAULT_RPC_LIMITS, RpcCodec, isEmptyRpc, type RpcLimits } from './codec.js'
 import { MessageCache } from './mcache.js'
+import { maintainMesh, type MeshParams } from './mesh.js'
 import { DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, PeerScore, type PeerScoreParams, type PeerScoreThresholds } from './score.js'
 import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection, type SignaturePolicy } from './signing.js'
 import type { RPC } from '../wire/rpc.js'
@@ -616,7 +617,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
 
   private heartbeat (now: number): void {
     this.heartbeats++
-    const { D, Dlo, Dhi, Dout } = this.config
+    const { D } = this.config
     const graft = new Map<NodeId, string[]>()
     const prune = new Map<NodeId, string[]>()
     const note = (m: Map<NodeId, string[]>, p: NodeId, t: string): void => {
@@ -624,63 +625,34 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       if (l === undefined) m.set(p, [t])
       else l.push(t)
     }
-    const { Dscore } = this.config
     const scoreOf = (p: NodeId): number => this.score.score(now, p)
+    const params: MeshParams = {
+      D,
+      Dlo: this.config.Dlo,
+      Dhi: this.config.Dhi,
+      Dscore: this.config.Dscore,
+      Dout: this.config.Dout,
+      opportunistic: this.heartbeats % this.config.opportunisticGraftTicks === 0,
+      opportunisticGraftThreshold: this.config.thresholds.opportunisticGraftThreshold,
+      opportunisticGraftPeers: this.config.opportunisticGraftPeers
+    }
     for (const [topic, mesh] of this.mesh) {
-      // Peers that left the topic or whose score went negative leave the mesh.
-      for (const p of mesh) {
-        if (!this.topicPeers.get(topic)?.has(p)) this.removeFromMesh(now, mesh, p, topic)
-        else if (scoreOf(p) < 0) {
-          this.removeFromMesh(now, mesh, p, topic)
-          note(prune, p, topic)
-        }
-      }
-      if (mesh.size < Dlo) {
-        for (const p of this.graftCandidates(now, topic, D - mesh.size)) {
+      maintainMesh({
+        mesh,
+        inTopic: p => this.topicPeers.get(topic)?.has(p) === true,
+        score: scoreOf,
+        outbound: p => this.peers.get(p)?.outbound === true,
+        candidates: n => this.graftCandidates(now, topic, n),
+        graft: p => {
           this.addToMesh(now, mesh, p, topic)
           note(graft, p, topic)
-        }
-      } else if (mesh.size > Dhi) {
-        // Keep the best Dscore by score, then Dout outbound peers, then random ones, up to D.
-        const byScore = this.env.rng.shuffle([...mesh]).sort((a, b) => scoreOf(b) - scoreOf(a))
-        const keep = new Set(byScore.slice(0, Dscore))
-        const rest = this.env.rng.shuffle(byScore.slice(Dscore))
-        let outboundKept = [...keep].filter(k => this.peers.get(k)?.outbound === true).length
-        for (const p of rest) {
-          if (keep.size >= D || outboundKept >= Dout) break
-          if (this.peers.get(p)?.outbound === true) {
-            keep.add(p)
-            outboundKept++
-          }
-        }
-        for (const p of rest) if (keep.size < D) keep.add(p)
-        for (const p of byScore) {
-          if (keep.has(p)) continue
+        },
+        prune: p => {
           this.removeFromMesh(now, mesh, p, topic)
           note(prune, p, topic)
-        }
-      }
-      // Not enough outbound peers: graft some.
-      const outbound = [...mesh].filter(p => this.peers.get(p)?.outbound === true).length
-      if (mesh.size >= Dlo && outbound < Dout) {
-        const extra = this.graftCandidates(now, topic, Infinity).filter(p => this.peers.get(p)?.outbound === true).slice(0, Dout - outbound)
-        for (const p of extra) {
-          this.addToMesh(now, mesh, p, topic)
-          note(graft, p, topic)
-        }
-      }
-      // Opportunistic grafting: if the mesh's median score is low, graft a few peers scoring above it.
-      if (this.heartbeats % this.config.opportunisticGraftTicks === 0 && mesh.size > 1) {
-        const scores = [...mesh].map(scoreOf).sort((a, b) => a - b)
-        const median = scores[scores.length >> 1]!
-        if (median < this.config.thresholds.opportunisticGraftThreshold) {
-          const better = this.graftCandidates(now, topic, Infinity).filter(p => scoreOf(p) > median).slice(0, this.config.opportunisticGraftPeers)
-          for (const p of better) {
-            this.addToMesh(now, mesh, p, topic)
-            note(graft, p, topic)
-          }
-        }
-      }
+        },
+        drop: p => this.removeFromMesh(now, mesh, p, topic)
+      }, params, this.env.rng)
     }
     for (const [topic, f] of this.fanout) {
       if ((this.fanoutLastPublish.get(topic) ?? 0) + this.config.fanoutTtlMs < now) {
