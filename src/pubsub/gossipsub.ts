@@ -306,7 +306,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     const p = this.pending.get(key)
     if (p === undefined) return
     this.pending.delete(key)
-    this.conclude(now, p.from, p.id, p.msg, result, p.also)
+    this.conclude(now, p.from, p.id, p.msg, result, p.also, key)
   }
 
   // ---- driver inputs ----
@@ -456,7 +456,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     if (bad !== undefined) return this.reject(from, msg.topic, bad)
     this.seen.add(now, key, true)
     if ((msg.data?.length ?? 0) >= this.config.idontwantMinBytes) this.sendIDontWant(from, msg.topic, id)
-    if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept')
+    if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept', undefined, key)
     if (this.pending.size >= this.config.maxPendingValidation) {
       this.stats.ignored++
       return
@@ -466,16 +466,16 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.env.io.emit({ type: 'validate', key, id, topic: msg.topic, msg, from })
   }
 
-  private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult, also?: ReadonlySet<NodeId>): void {
+  private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult, also?: ReadonlySet<NodeId>, key = idKey(id)): void {
     if (result === 'reject') return this.reject(from, msg.topic, 'validator')
     if (result === 'ignore') {
       this.stats.ignored++
       return
     }
-    this.score.firstDelivery(now, from, msg.topic, idKey(id))
-    this.mcache.put(idKey(id), id, msg)
+    this.score.firstDelivery(now, from, msg.topic, key)
+    this.mcache.put(key, id, msg)
     if (this.subscriptions.has(msg.topic)) this.deliver(msg.topic, id, msg, from)
-    this.forward(from, id, msg, also)
+    this.forward(from, key, msg, also)
   }
 
   private deliver (topic: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, source: NodeId | null): void {
@@ -492,8 +492,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   }
 
   /** Sends a validated message on to the topic's mesh, never back to a peer that sent it to us. */
-  private forward (from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, also?: ReadonlySet<NodeId>): void {
-    const key = idKey(id)
+  private forward (from: NodeId, key: string, msg: RPC.Message, also?: ReadonlySet<NodeId>): void {
     const targets = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic)
     if (targets === undefined) return
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every target: drivers encode it once

@@ -135,7 +135,7 @@ export class PeerScore {
   private readonly peers = new Map<NodeId, PeerStats>()
   private readonly peersByIp = new Map<string, Set<NodeId>>()
   /** Message id → when first validated and which peers delivered it (for P3 near-first deliveries). */
-  private readonly deliveries = new Map<string, { firstAt: number, topic: string, peers: Set<NodeId> }>()
+  private readonly deliveries = new Map<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
   private lastDecay = 0
 
   constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {}
@@ -192,14 +192,15 @@ export class PeerScore {
       t.firstDeliveries = Math.min(p.firstMessageDeliveriesCap, t.firstDeliveries + 1)
       if (t.inMesh) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
     }
-    this.deliveries.set(key, { firstAt: now, topic, peers: new Set([peer]) })
+    this.deliveries.set(key, { firstAt: now, topic, first: peer, peers: null }) // a set only once a second peer delivers
     if (this.deliveries.size > this.params.maxDeliveryRecords) this.deliveries.delete(this.deliveries.keys().next().value!)
   }
 
   /** `peer` sent a copy of a message we had already validated. */
   duplicateDelivery (now: number, peer: NodeId, key: string): void {
     const d = this.deliveries.get(key)
-    if (d === undefined || d.peers.has(peer)) return
+    if (d === undefined || d.first === peer || d.peers?.has(peer) === true) return
+    d.peers ??= new Set()
     d.peers.add(peer)
     const p = this.paramsOf(d.topic)
     const t = this.topic(peer, d.topic)
