@@ -4,13 +4,13 @@
  * only ever looks at the front.
  */
 
+import { FifoMap } from '../core/fifo.js'
+
 export class SeenCache<V = true> {
-  /** id → when it was added. A plain number per id keeps a million-entry cache light. */
-  private readonly items = new Map<string, number>()
+  /** id → when it was added, oldest first. */
+  private readonly items = new FifoMap<string, number>()
   /** Values other than `true`, for caches that carry one (Plumtree's payload cache). */
   private readonly values = new Map<string, V>()
-  /** When the oldest entry expires: `expire` has nothing to do before then. */
-  private nextExpiry = Infinity
 
   constructor (readonly ttlMs: number, readonly maxSize: number) {}
 
@@ -31,10 +31,9 @@ export class SeenCache<V = true> {
   add (now: number, id: string, value: V): boolean {
     this.expire(now)
     if (this.items.has(id)) return false
-    if (this.items.size === 0) this.nextExpiry = now + this.ttlMs
     this.items.set(id, now)
     if (value !== true) this.values.set(id, value)
-    if (this.items.size > this.maxSize) this.delete(this.items.keys().next().value!)
+    if (this.items.size > this.maxSize) this.dropOldest()
     return true
   }
 
@@ -44,15 +43,12 @@ export class SeenCache<V = true> {
   }
 
   expire (now: number): void {
-    if (now < this.nextExpiry) return
     const horizon = now - this.ttlMs
-    this.nextExpiry = Infinity
-    for (const [id, at] of this.items) {
-      if (at > horizon) {
-        this.nextExpiry = at + this.ttlMs
-        break
-      }
-      this.delete(id)
-    }
+    for (let o = this.items.oldest(); o !== undefined && o.value <= horizon; o = this.items.oldest()) this.dropOldest()
+  }
+
+  private dropOldest (): void {
+    const o = this.items.shift()
+    if (o !== undefined) this.values.delete(o.key)
   }
 }

@@ -13,6 +13,7 @@
  * of at most `maxPeers` peers, delivery records of at most `maxDeliveryRecords` messages.
  */
 import type { NodeId } from '../core/protocol.js'
+import { FifoMap } from '../core/fifo.js'
 
 export interface TopicScoreParams {
   topicWeight: number
@@ -135,7 +136,7 @@ export class PeerScore {
   private readonly peers = new Map<NodeId, PeerStats>()
   private readonly peersByIp = new Map<string, Set<NodeId>>()
   /** Message id → when first validated and which peers delivered it (for P3 near-first deliveries). */
-  private readonly deliveries = new Map<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
+  private readonly deliveries = new FifoMap<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
   private lastDecay = 0
 
   constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {}
@@ -193,7 +194,7 @@ export class PeerScore {
       if (t.inMesh) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
     }
     this.deliveries.set(key, { firstAt: now, topic, first: peer, peers: null }) // a set only once a second peer delivers
-    if (this.deliveries.size > this.params.maxDeliveryRecords) this.deliveries.delete(this.deliveries.keys().next().value!)
+    if (this.deliveries.size > this.params.maxDeliveryRecords) this.deliveries.shift()
   }
 
   /** `peer` sent a copy of a message we had already validated. */
@@ -287,10 +288,7 @@ export class PeerScore {
       }
       st.behaviourPenalty = d(st.behaviourPenalty, this.params.behaviourPenaltyDecay)
     }
-    for (const [key, rec] of this.deliveries) {
-      if (now - rec.firstAt < 120_000) break
-      this.deliveries.delete(key)
-    }
+    for (let o = this.deliveries.oldest(); o !== undefined && now - o.value.firstAt >= 120_000; o = this.deliveries.oldest()) this.deliveries.shift()
   }
 
   private leaveMesh (now: number, t: TopicStats, p?: TopicScoreParams): void {

@@ -14,6 +14,7 @@ import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { PublicKey } from '@libp2p/interface'
 import * as Digest from 'multiformats/hashes/digest'
 import { RPC } from '../wire/rpc.js'
+import { FifoMap } from '../core/fifo.js'
 
 export type SignaturePolicy = 'StrictSign' | 'StrictNoSign'
 
@@ -72,7 +73,7 @@ type Verify = (data: Uint8Array, signature: Uint8Array) => boolean
  */
 export class SignatureVerifier {
   private readonly keys = new Map<string, Verify>()
-  private readonly verdicts = new Map<string, boolean>()
+  private readonly verdicts = new FifoMap<string, boolean>()
 
   constructor (readonly policy: SignaturePolicy, private readonly maxKeys = 4096, private readonly memo = 0) {}
 
@@ -103,7 +104,7 @@ export class SignatureVerifier {
     }
     if (memoKey !== undefined) {
       this.verdicts.set(memoKey, ok)
-      if (this.verdicts.size > this.memo) this.verdicts.delete(this.verdicts.keys().next().value!)
+      if (this.verdicts.size > this.memo) this.verdicts.shift()
     }
     return ok ? undefined : 'bad-signature'
   }
