@@ -68,6 +68,8 @@ export async function agent (argv: string[], out: (line: string) => void = conso
   if (options.listen === undefined) options.listen = ['/ip4/0.0.0.0/tcp/0']
   const apiPort = num(values['api-port'] ?? (fileApiPort === undefined ? undefined : String(fileApiPort)), 'api-port', 0, { min: 0, max: 65535, int: true })
 
+  // A stray rejection inside a library must not take the node down: log it (it is a bug to report).
+  process.on('unhandledRejection', (err) => console.error('grapevine agent: unhandled rejection (please report):', err))
   const node = await createNode(options)
   const api = await startApi(node, apiPort)
   const record: AgentRecord = { peerId: node.peerId, multiaddrs: node.multiaddrs(), api: api.url, dataDir, pid: process.pid }

@@ -247,7 +247,14 @@ export class NetDriver {
     }
     this.stats.batchesOut++
     // One contiguous buffer: the muxer and the encryption then work per batch, not per frame.
-    ch.out.send(batch.subarray())
+    try {
+      ch.out.send(batch.subarray())
+    } catch {
+      // The stream closed under us (the peer reset it): drop this batch, open a new stream next time.
+      this.stats.dropped++
+      ch.out.abort(new Error('write failed'))
+      ch.out = null
+    }
   }
 
   private async openStream (h: Hosted, peer: NodeId, ch: Channel): Promise<void> {
