@@ -6,7 +6,7 @@
  *   GET    /v1/info                    the node: peer id, addresses, members, topics, counters
  *   GET    /v1/members                 { active, passive }
  *   POST   /v1/publish   {topic, data, encoding?}        → { id, recipients, reason? }
- *   GET    /v1/subscribe?topic=T       NDJSON: { topic, id, from, receivedFrom, data, encoding }
+ *   GET    /v1/subscribe?topic=T       NDJSON: { topic, id, from, receivedFrom, data, encoding, dropped }
  *   POST   /v1/broadcast {data, encoding?}               → { id }
  *   GET    /v1/kv?origin=&prefix=      [ { origin, key, value, encoding, version } ]
  *   GET    /v1/kv/KEY?origin=O         one entry, 404 if absent
@@ -101,7 +101,8 @@ async function subscribe (node: GrapevineNode, topic: string, req: IncomingMessa
   req.on('close', stop)
   res.on('close', stop)
   for await (const msg of sub) {
-    const line = JSON.stringify({ topic, id: Buffer.from(msg.id).toString('hex'), from: msg.from, receivedFrom: msg.receivedFrom, ...dataOut(msg.data) }) + '\n'
+    // `dropped`: messages this stream lost so far because the client read too slowly (buffer of 4,096).
+    const line = JSON.stringify({ topic, id: Buffer.from(msg.id).toString('hex'), from: msg.from, receivedFrom: msg.receivedFrom, ...dataOut(msg.data), dropped: sub.dropped }) + '\n'
     if (!res.write(line)) await new Promise(resolve => res.once('drain', resolve))
   }
   res.end()
