@@ -1,5 +1,5 @@
 // One Plumtree run over a HyParView overlay in a process of its own, so its peak memory is its own.
-import { runBroadcastScenario } from '../dist/src/sim/scenarios/broadcast.js'
+import { runBroadcastScenario } from '../dist/src/scenarios/broadcast.js'
 
 const [nodes, messages = '100'] = process.argv.slice(2)
 const t0 = performance.now()

@@ -1,5 +1,5 @@
 // One HyParView growth + mass-failure run in a process of its own, so its peak memory is its own.
-import { runMembershipScenario } from '../dist/src/sim/scenarios/membership.js'
+import { runMembershipScenario } from '../dist/src/scenarios/membership.js'
 
 const [nodes, failPct = '80'] = process.argv.slice(2)
 const t0 = performance.now()

@@ -16,8 +16,8 @@ import { Rng } from '../dist/src/core/rng.js'
 import { NetDriver } from '../dist/src/net/driver.js'
 import { createHost } from '../dist/src/net/host.js'
 import { PubSub } from '../dist/src/node/pubsub.js'
-import { GossipSub } from '../dist/src/pubsub/gossipsub.js'
-import { identityFromSeed } from '../dist/src/pubsub/signing.js'
+import { GossipSub } from '../dist/src/gossipsub/gossipsub.js'
+import { identityFromSeed } from '../dist/src/gossipsub/signing.js'
 
 const [impl, role, policy, sizeArg] = process.argv.slice(2)
 const size = Number(sizeArg)

@@ -1,5 +1,5 @@
 // One simulator run in a process of its own, so its peak memory is its own. Prints one JSON line.
-import { runStateScenario } from '../dist/src/sim/scenarios/state.js'
+import { runStateScenario } from '../dist/src/scenarios/state.js'
 
 const [nodes, style = 'pushpull', seed = '1'] = process.argv.slice(2)
 const t0 = performance.now()

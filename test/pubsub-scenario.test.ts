@@ -1,7 +1,7 @@
 // GossipSub in the simulator, reduced versions of issue 5's measurements.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { runPubsubScenario } from '../src/sim/scenarios/pubsub.js'
+import { runPubsubScenario } from '../src/scenarios/pubsub.js'
 
 test('200 nodes, 20 publishers, 25 ms links: every message reaches every subscriber at ≤ 6.5 transmissions per delivery', () => {
   const r = runPubsubScenario({ nodes: 200, publishers: 20, seconds: 3, seed: 2 })

@@ -1,7 +1,7 @@
 // The README's API example, run as written (imports from the package entry point).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { AntiEntropy, Simulator, UniformPeerSampling } from '../src/index.js'
+import { AntiEntropy, Simulator, UniformPeerSampling } from '../src/exports/index.js'
 
 test('README example: a value written by one node is read at another', () => {
   const sim = new Simulator({ seed: 7, loss: 0.05 })
@@ -29,7 +29,7 @@ test('README example: a value written by one node is read at another', () => {
 })
 
 test('README example: membership and Plumtree broadcast', async () => {
-  const { Plumtree, HyParView } = await import('../src/index.js')
+  const { Plumtree, HyParView } = await import('../src/exports/index.js')
   const sim = new Simulator({ seed: 1 })
   for (let i = 0; i < 50; i++) {
     const node = sim.addNode(`n${i}`, ctx => {
@@ -50,7 +50,7 @@ test('README example: membership and Plumtree broadcast', async () => {
 })
 
 test('README example: pub/sub on whole nodes, subscribers found through the state', async () => {
-  const { createCores, identityFromSeed, PubSub } = await import('../src/index.js')
+  const { createCores, identityFromSeed, PubSub } = await import('../src/exports/index.js')
   type Cores = ReturnType<typeof createCores>
   const sim = new Simulator({ seed: 3, sharedLinks: true })
   const nodes = new Map<string, { cores: Cores, pubsub: InstanceType<typeof PubSub> }>()

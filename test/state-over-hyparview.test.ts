@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { HyParView } from '../src/membership/hyparview.js'
 import { AntiEntropy } from '../src/state/antientropy.js'
 import { Simulator } from '../src/sim/simulator.js'
-import { stateSignature } from '../src/sim/scenarios/state.js'
+import { stateSignature } from '../src/scenarios/state.js'
 
 test('replicated state converges over HyParView peer sampling, also after 30% of nodes crash', () => {
   const sim = new Simulator({ seed: 12 })

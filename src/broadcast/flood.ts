@@ -10,7 +10,7 @@ import type { NeighborListener } from '../core/neighbors.js'
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
 import type { BroadcastMessage } from './messages.js'
-import { SeenCache } from './seen.js'
+import { SeenCache } from '../core/seen.js'
 
 export interface FloodConfig {
   /** How long a message id is remembered (copies arriving later are delivered again). */

@@ -21,7 +21,7 @@ import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } f
 import type { Delivery } from './flood.js'
 import { Strikes } from '../core/strikes.js'
 import type { BroadcastMessage } from './messages.js'
-import { SeenCache } from './seen.js'
+import { SeenCache } from '../core/seen.js'
 
 export interface PlumtreeConfig {
   /** First missing-message timer: how long an IHAVE may wait for the eager copy before a GRAFT. */

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { runBroadcastScenario, type BroadcastProtocol, type BroadcastScenarioResult } from '../sim/scenarios/broadcast.js'
+import { runBroadcastScenario, type BroadcastProtocol, type BroadcastScenarioResult } from '../scenarios/broadcast.js'
 import { choice, num } from './args.js'
 
 export const SIM_BROADCAST_USAGE = `grapevine sim broadcast [options]

@@ -4,8 +4,8 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { runMembershipScenario, type MembershipScenarioKind, type MembershipScenarioResult } from '../sim/scenarios/membership.js'
-import type { Distribution, OverlayMetrics } from '../sim/scenarios/overlay.js'
+import { runMembershipScenario, type MembershipScenarioKind, type MembershipScenarioResult } from '../scenarios/membership.js'
+import type { Distribution, OverlayMetrics } from '../scenarios/overlay.js'
 import { choice, num } from './args.js'
 
 export const SIM_MEMBERSHIP_USAGE = `grapevine sim membership [options]

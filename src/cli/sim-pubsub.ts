@@ -3,7 +3,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { runPubsubScenario } from '../sim/scenarios/pubsub.js'
+import { runPubsubScenario } from '../scenarios/pubsub.js'
 import { choice, num } from './args.js'
 
 export const SIM_PUBSUB_USAGE = `grapevine sim pubsub [options]

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Content, ExchangeStyle } from '../state/antientropy.js'
-import { runStateScenario, type StateScenarioResult } from '../sim/scenarios/state.js'
+import { runStateScenario, type StateScenarioResult } from '../scenarios/state.js'
 import { choice, choices, median, num } from './args.js'
 
 export const SIM_STATE_USAGE = `grapevine sim state [options]

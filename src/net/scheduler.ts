@@ -3,7 +3,7 @@
  * timers kept in one heap behind a single Node timer, so thousands of pending core timers cost one
  * `setTimeout`. Callbacks run in (time, order of scheduling) order, as in the simulator.
  */
-import { EventHeap } from '../sim/heap.js'
+import { EventHeap } from '../core/heap.js'
 
 interface Job { time: number, seq: number, fn: () => void }
 

@@ -17,13 +17,13 @@ import type { PlumtreeConfig } from '../broadcast/plumtree.js'
 import type { HyParViewConfig } from '../membership/hyparview.js'
 import { NetDriver, type DriverStats } from '../net/driver.js'
 import { createHost, type Host } from '../net/host.js'
-import { TOPIC_KEY_PREFIX, type TopicDiscoveryConfig } from '../pubsub/discovery.js'
-import type { GossipSubConfig, GossipSubEvent, GossipSubStats } from '../pubsub/gossipsub.js'
-import { identityFromSeed, type SignaturePolicy } from '../pubsub/signing.js'
+import { TOPIC_KEY_PREFIX, type TopicDiscoveryConfig } from './discovery.js'
+import type { GossipSubConfig, GossipSubEvent, GossipSubStats } from '../gossipsub/gossipsub.js'
+import { identityFromSeed, type SignaturePolicy } from '../gossipsub/signing.js'
 import type { AntiEntropyConfig, StateChange } from '../state/antientropy.js'
-import { createCores, type Cores } from './cores.js'
+import { createCores, type Cores } from './builder.js'
 import { PubSub } from './pubsub.js'
-import { NodeStore } from './store.js'
+import { NodeStore } from '../net/datadir.js'
 
 export interface NodeOptions {
   /** Where the node keeps its key and replicated state. Without one the node is ephemeral: a new peer id each start. */

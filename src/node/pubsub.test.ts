@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Rng } from '../core/rng.js'
-import { GossipSub, type GossipSubEvent } from '../pubsub/gossipsub.js'
-import { identityFromSeed } from '../pubsub/signing.js'
+import { GossipSub, type GossipSubEvent } from '../gossipsub/gossipsub.js'
+import { identityFromSeed } from '../gossipsub/signing.js'
 import { Simulator } from '../sim/simulator.js'
 import { PubSub } from './pubsub.js'
 

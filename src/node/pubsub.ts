@@ -9,8 +9,8 @@
  */
 import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
-import type { GossipSub, GossipSubEvent, PublishResult, ValidationResult } from '../pubsub/gossipsub.js'
-import { peerIdString } from '../pubsub/signing.js'
+import type { GossipSub, GossipSubEvent, PublishResult, ValidationResult } from '../gossipsub/gossipsub.js'
+import { peerIdString } from '../gossipsub/signing.js'
 import type { RPC } from '../wire/rpc.js'
 
 export interface Driver {

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerError } from '../core/errors.js'
 import type { Codec, Env, NodeId, Protocol } from '../core/protocol.js'
-import { EventHeap } from './heap.js'
+import { EventHeap } from '../core/heap.js'
 import { ConstantLatency, UniformLinkLatency } from './network.js'
 import { Simulator, type NodeContext } from './simulator.js'
 

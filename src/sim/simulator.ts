@@ -10,7 +10,7 @@
 import { PeerError } from '../core/errors.js'
 import type { AnyProtocol, Env, Io, NodeId } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
-import { EventHeap } from './heap.js'
+import { EventHeap } from '../core/heap.js'
 import { UniformLinkLatency, type LatencyModel } from './network.js'
 
 export interface SimOptions {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { UniformPeerSampling } from '../core/sampling.js'
-import { runStateScenario, stateSignature } from '../sim/scenarios/state.js'
+import { runStateScenario, stateSignature } from '../scenarios/state.js'
 import { Simulator } from '../sim/simulator.js'
 import { StateMessage as Wire } from '../wire/state.js'
 import { AntiEntropy, type AntiEntropyConfig, type StateEvent } from './antientropy.js'

@@ -15,7 +15,7 @@ import { MembershipCodec } from '../../src/membership/codec.js'
 import { MESHSUB_PROTOCOLS } from '../../src/net/driver.js'
 import { encodeFrame } from '../../src/net/frames.js'
 import { createNode, type GrapevineNode } from '../../src/node/node.js'
-import { RpcCodec } from '../../src/pubsub/codec.js'
+import { RpcCodec } from '../../src/gossipsub/codec.js'
 import { StateCodec } from '../../src/state/codec.js'
 import { waitFor } from './helpers.js'
 

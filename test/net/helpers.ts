@@ -13,8 +13,8 @@ import { Rng } from '../../src/core/rng.js'
 import { NetDriver } from '../../src/net/driver.js'
 import { createHost, type Host } from '../../src/net/host.js'
 import { PubSub } from '../../src/node/pubsub.js'
-import { GossipSub, type GossipSubConfig, type GossipSubEvent } from '../../src/pubsub/gossipsub.js'
-import { identityFromSeed, type SignaturePolicy } from '../../src/pubsub/signing.js'
+import { GossipSub, type GossipSubConfig, type GossipSubEvent } from '../../src/gossipsub/gossipsub.js'
+import { identityFromSeed, type SignaturePolicy } from '../../src/gossipsub/signing.js'
 
 export async function waitFor (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

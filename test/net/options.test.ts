@@ -1,7 +1,7 @@
 // createNode's options: mistakes are refused before anything starts, with a message that says what to fix.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createNode, UsageError } from '../../src/index.js'
+import { createNode, UsageError } from '../../src/exports/index.js'
 
 test('createNode refuses bad options with errors that say what to fix', async () => {
   const cases: Array<[unknown, RegExp]> = [

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNode } from '../../src/index.js'
+import { createNode } from '../../src/exports/index.js'
 import { waitFor } from './helpers.js'
 
 test('README quickstart: pub/sub, state, broadcast and membership between two nodes', { timeout: 60_000 }, async () => {

@@ -8,9 +8,9 @@
 import type { AnyProtocol, Env } from '../core/protocol.js'
 import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
 import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
-import { TopicDiscovery, type TopicDiscoveryConfig } from '../pubsub/discovery.js'
-import { GossipSub, type GossipSubConfig } from '../pubsub/gossipsub.js'
-import type { Identity } from '../pubsub/signing.js'
+import { TopicDiscovery, type TopicDiscoveryConfig } from './discovery.js'
+import { GossipSub, type GossipSubConfig } from '../gossipsub/gossipsub.js'
+import type { Identity } from '../gossipsub/signing.js'
 import { AntiEntropy, type AntiEntropyConfig } from '../state/antientropy.js'
 
 export interface CoreOptions {

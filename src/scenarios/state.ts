@@ -10,13 +10,13 @@
  * Theory to compare with (Karp et al., FOCS 2000; Demers et al., 1987): one update reaches n nodes in about
  * log₂n + ln n rounds by push, log₂n + O(ln ln n) by pull, log₃n + O(ln ln n) by push-pull.
  */
-import type { NodeId } from '../../core/protocol.js'
-import { Rng } from '../../core/rng.js'
-import { UniformPeerSampling } from '../../core/sampling.js'
-import { AntiEntropy, type AntiEntropyConfig, type Content, type ExchangeStyle, type StateEvent } from '../../state/antientropy.js'
-import type { Entry } from '../../state/messages.js'
-import { Simulator } from '../simulator.js'
-import { UniformLinkLatency } from '../network.js'
+import type { NodeId } from '../core/protocol.js'
+import { Rng } from '../core/rng.js'
+import { UniformPeerSampling } from '../core/sampling.js'
+import { AntiEntropy, type AntiEntropyConfig, type Content, type ExchangeStyle, type StateEvent } from '../state/antientropy.js'
+import type { Entry } from '../state/messages.js'
+import { Simulator } from '../sim/simulator.js'
+import { UniformLinkLatency } from '../sim/network.js'
 
 export interface StateScenarioOptions {
   nodes: number

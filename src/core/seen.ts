@@ -4,7 +4,7 @@
  * only ever looks at the front.
  */
 
-import { FifoMap } from '../core/fifo.js'
+import { FifoMap } from './fifo.js'
 
 export class SeenCache<V = true> {
   /** id → when it was added, oldest first. */

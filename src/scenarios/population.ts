@@ -3,9 +3,9 @@
  * HyParView named 'membership') and join through a random live contact; crashes remove them. Shared by the
  * membership and broadcast scenarios.
  */
-import type { Rng } from '../../core/rng.js'
-import type { HyParView } from '../../membership/hyparview.js'
-import type { NodeFactory, SimNode, Simulator } from '../simulator.js'
+import type { Rng } from '../core/rng.js'
+import type { HyParView } from '../membership/hyparview.js'
+import type { NodeFactory, SimNode, Simulator } from '../sim/simulator.js'
 
 export class Population {
   readonly live: SimNode[] = []

@@ -15,7 +15,7 @@
 import type { Env, NodeId, Protocol } from '../core/protocol.js'
 import type { PeerError } from '../core/errors.js'
 import type { AntiEntropy, StateChange } from '../state/antientropy.js'
-import type { GossipSub } from './gossipsub.js'
+import type { GossipSub } from '../gossipsub/gossipsub.js'
 
 export const TOPIC_KEY_PREFIX = 'pubsub/topic/'
 

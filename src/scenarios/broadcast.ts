@@ -10,15 +10,15 @@
  * share of nodes crashes after broadcast `failAfter`, and the summary then also says how many broadcasts
  * it took to be back at 100% reliability and under 0.1 RMR.
  */
-import type { NeighborListener } from '../../core/neighbors.js'
-import type { AnyProtocol } from '../../core/protocol.js'
-import { Rng } from '../../core/rng.js'
-import { Flood, type Delivery } from '../../broadcast/flood.js'
-import type { BroadcastMessage } from '../../broadcast/messages.js'
-import { Plumtree, type PlumtreeConfig } from '../../broadcast/plumtree.js'
-import { HyParView, type HyParViewConfig } from '../../membership/hyparview.js'
-import { Simulator, type SimNode } from '../simulator.js'
-import { UniformLinkLatency } from '../network.js'
+import type { NeighborListener } from '../core/neighbors.js'
+import type { AnyProtocol } from '../core/protocol.js'
+import { Rng } from '../core/rng.js'
+import { Flood, type Delivery } from '../broadcast/flood.js'
+import type { BroadcastMessage } from '../broadcast/messages.js'
+import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
+import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
+import { Simulator, type SimNode } from '../sim/simulator.js'
+import { UniformLinkLatency } from '../sim/network.js'
 import { overlayMetrics } from './overlay.js'
 import { Population } from './population.js'
 

@@ -11,11 +11,11 @@
  *              report reliability and view health over time.
  * Each node runs the real HyParView core and a flood-gossip core fed by its neighbour events.
  */
-import { Rng } from '../../core/rng.js'
-import { Flood, type Delivery } from '../../broadcast/flood.js'
-import { HyParView, type HyParViewConfig } from '../../membership/hyparview.js'
-import { Simulator } from '../simulator.js'
-import { UniformLinkLatency } from '../network.js'
+import { Rng } from '../core/rng.js'
+import { Flood, type Delivery } from '../broadcast/flood.js'
+import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
+import { Simulator } from '../sim/simulator.js'
+import { UniformLinkLatency } from '../sim/network.js'
 import { overlayMetrics, type OverlayMetrics } from './overlay.js'
 import { Population } from './population.js'
 

@@ -3,9 +3,9 @@
  * and passive views: link symmetry, connected components, in-degree distributions, average shortest path
  * and clustering coefficient (the measures of Leitão et al., DSN 2007 §5.2).
  */
-import type { Rng } from '../../core/rng.js'
-import type { HyParView } from '../../membership/hyparview.js'
-import type { SimNode } from '../simulator.js'
+import type { Rng } from '../core/rng.js'
+import type { HyParView } from '../membership/hyparview.js'
+import type { SimNode } from '../sim/simulator.js'
 
 export interface Distribution {
   min: number

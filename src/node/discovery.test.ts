@@ -4,7 +4,7 @@ import { Rng } from '../core/rng.js'
 import type { Env, NodeId } from '../core/protocol.js'
 import type { AntiEntropy, StateChange } from '../state/antientropy.js'
 import { TOPIC_KEY_PREFIX, TopicDiscovery } from './discovery.js'
-import { GossipSub } from './gossipsub.js'
+import { GossipSub } from '../gossipsub/gossipsub.js'
 
 /** A stand-in for the state core: a map of (origin, key) → value, with change observers. */
 function fakeState (self: NodeId): { state: AntiEntropy, learn: (origin: NodeId, key: string, deleted?: boolean) => void } {

@@ -8,15 +8,15 @@
  * transmissions per delivery, duplicate payloads per node, control bytes; with IDONTWANT on or off; and,
  * with attackers publishing invalid messages, how the honest nodes score them over time.
  */
-import { Rng } from '../../core/rng.js'
-import { GossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats } from '../../pubsub/gossipsub.js'
-import { SignatureVerifier, identityFromSeed, seqnoBytes, signMessage } from '../../pubsub/signing.js'
-import type { RPC } from '../../wire/rpc.js'
-import { ConstantLatency, UniformLinkLatency } from '../network.js'
-import { Simulator } from '../simulator.js'
-import { createCores } from '../../node/cores.js'
-import type { HyParView } from '../../membership/hyparview.js'
-import type { TopicDiscovery } from '../../pubsub/discovery.js'
+import { Rng } from '../core/rng.js'
+import { GossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats } from '../gossipsub/gossipsub.js'
+import { SignatureVerifier, identityFromSeed, seqnoBytes, signMessage } from '../gossipsub/signing.js'
+import type { RPC } from '../wire/rpc.js'
+import { ConstantLatency, UniformLinkLatency } from '../sim/network.js'
+import { Simulator } from '../sim/simulator.js'
+import { createCores } from '../node/builder.js'
+import type { HyParView } from '../membership/hyparview.js'
+import type { TopicDiscovery } from '../node/discovery.js'
 
 export interface PubsubScenarioOptions {
   nodes: number
