@@ -43,6 +43,8 @@ export interface PeerScoreParams {
   appSpecificWeight: number
   ipColocationFactorWeight: number
   ipColocationFactorThreshold: number
+  /** Addresses P6 never counts (many peers on one loopback address are one machine's test cluster). */
+  ipColocationFactorWhitelist: readonly string[]
   behaviourPenaltyWeight: number
   behaviourPenaltyThreshold: number
   behaviourPenaltyDecay: number
@@ -103,6 +105,7 @@ export const DEFAULT_SCORE_PARAMS: PeerScoreParams = {
   appSpecificWeight: 1,
   ipColocationFactorWeight: -10,
   ipColocationFactorThreshold: 10,
+  ipColocationFactorWhitelist: ['127.0.0.1', '::1'],
   behaviourPenaltyWeight: -10,
   behaviourPenaltyThreshold: 0,
   behaviourPenaltyDecay: 0.9,
@@ -250,7 +253,7 @@ export class PeerScore {
     }
     let score = Math.min(topicScore, P.topicScoreCap)
     score += P.appSpecificWeight * st.appScore
-    if (st.ip !== undefined) {
+    if (st.ip !== undefined && !P.ipColocationFactorWhitelist.includes(st.ip)) {
       const n = this.peersByIp.get(st.ip)?.size ?? 0
       if (n > P.ipColocationFactorThreshold) {
         const surplus = n - P.ipColocationFactorThreshold
