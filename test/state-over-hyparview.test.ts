@@ -14,11 +14,11 @@ test('replicated state converges over HyParView peer sampling, also after 30% of
       const hv = new HyParView(ctx.env('membership'), { shufflePeriodMs: 1000 })
       return [hv, new AntiEntropy(ctx.env('state'), hv)]
     })
-    if (i > 0) sim.protocol<HyParView>(id, 'membership').join(sim.now, ids[sim.rng.int(i)]!)
+    if (i > 0) sim.core<HyParView>(id, 'membership').join(sim.now, ids[sim.rng.int(i)]!)
     sim.run(sim.now + 20)
   }
   sim.run(sim.now + 10_000)
-  const state = (id: string): AntiEntropy => sim.protocol<AntiEntropy>(id, 'state')
+  const state = (id: string): AntiEntropy => sim.core<AntiEntropy>(id, 'state')
   state('n5').set(sim.now, 'k', new Uint8Array([1]))
   sim.run(sim.now + 20_000)
   assert.ok(ids.every(id => state(id).get('k', 'n5')?.[0] === 1), 'one update reached every node')

@@ -79,8 +79,8 @@ async function handle (node: GrapevineNode, req: IncomingMessage, res: ServerRes
     if (key === '') throw new HttpError(400, 'the key is missing: /v1/kv/KEY')
     if (m === 'GET') {
       const origin = url.searchParams.get('origin') ?? node.peerId
-      const e = node.cores.state.entry(key, origin)
-      if (e === undefined || e.deleted) throw new HttpError(404, `no key ${JSON.stringify(key)} from ${origin}`)
+      const e = node.state.entry(key, origin)
+      if (e === undefined) throw new HttpError(404, `no key ${JSON.stringify(key)} from ${origin}`)
       return reply(res, 200, { origin, key, ...valueOut(e.value), version: e.version })
     }
     if (m === 'PUT') {

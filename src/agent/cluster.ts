@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { AgentRecord } from '../cli/agent.js'
+import { ApiClient } from './client.js'
+import type { AgentRecord } from './record.js'
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url))
 
@@ -43,34 +44,23 @@ export async function spawnAgent (dataDir: string, args: string[] = [], timeoutM
   return { record, child, stderr: () => err, exited }
 }
 
+/** One call to an agent's control API. */
 export async function api<T = unknown> (a: RunningAgent | string, method: string, path: string, body?: unknown): Promise<T> {
-  const base = typeof a === 'string' ? a : a.record.api
-  const res = await fetch(base + path, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) })
-  const v = await res.json() as T & { error?: string }
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${v.error ?? ''}`)
-  return v
+  return await new ApiClient(typeof a === 'string' ? a : a.record.api).call<T>(method, path, body)
 }
 
-/** Streams a topic's messages from an agent into `onMessage` until the returned stop() is called. */
+/** Streams a topic's messages from an agent into `onMessage` until stop(); `ready`: the agent has subscribed. */
 export function subscribeAgent (a: RunningAgent, topic: string, onMessage: (m: { data: string, from: string | null }) => void): { ready: Promise<void>, stop: () => void } {
   const ac = new AbortController()
   let ready!: () => void
   const readyP = new Promise<void>(resolve => { ready = resolve })
   void (async () => {
     try {
-      const res = await fetch(`${a.record.api}/v1/subscribe?topic=${encodeURIComponent(topic)}`, { signal: ac.signal })
-      ready()
-      let buf = ''
-      const dec = new TextDecoder()
-      for await (const chunk of res.body!) {
-        buf += dec.decode(chunk, { stream: true })
-        let nl
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          onMessage(JSON.parse(buf.slice(0, nl)) as { data: string, from: string | null })
-          buf = buf.slice(nl + 1)
-        }
-      }
+      const stream = new ApiClient(a.record.api).lines<{ data: string, from: string | null }>(`/v1/subscribe?topic=${encodeURIComponent(topic)}`, ac.signal, ready)
+      for await (const m of stream) onMessage(m)
     } catch {
+      // The agent went away (a test may kill it): the stream just ends.
+    } finally {
       ready()
     }
   })()
@@ -83,7 +73,8 @@ export async function stopAgent (a: RunningAgent, signal: NodeJS.Signals = 'SIGT
   await a.exited
 }
 
-export async function waitUntil (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, everyMs = 50): Promise<number> {
+/** Polls `cond` until it holds; returns the ms it took, or throws naming `what` after `timeoutMs`. */
+export async function waitUntil (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, everyMs = 20): Promise<number> {
   const start = Date.now()
   while (!(await cond())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)

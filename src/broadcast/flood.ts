@@ -7,9 +7,9 @@
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener } from '../core/neighbors.js'
-import type { Env, NodeId, Protocol } from '../core/protocol.js'
+import type { Env, NodeId, WireProtocol, WireSpec } from '../core/protocol.js'
 import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
-import type { BroadcastMessage } from './messages.js'
+import type { BroadcastDelivery, BroadcastMessage } from './messages.js'
 import { SeenCache } from '../core/seen.js'
 
 export interface FloodConfig {
@@ -28,15 +28,6 @@ export const DEFAULT_FLOOD: FloodConfig = {
   codec: DEFAULT_BROADCAST_LIMITS
 }
 
-/** A broadcast delivered to this node's application. `round`: hops from the source (0 at the source). */
-export interface Delivery {
-  type: 'deliver'
-  id: string
-  payload: Uint8Array
-  round: number
-  from: NodeId | null
-}
-
 export interface FloodStats {
   broadcasts: number
   delivered: number
@@ -45,20 +36,18 @@ export interface FloodStats {
   malformed: number
 }
 
-export class Flood implements Protocol<BroadcastMessage, never>, NeighborListener {
+export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborListener {
   readonly name = 'flood'
-  readonly codec: BroadcastCodec
-  readonly maxFrameBytes: number
+  readonly wire: WireSpec<BroadcastMessage>
   readonly config: FloodConfig
   readonly stats: FloodStats = { broadcasts: 0, delivered: 0, duplicates: 0, payloadsSent: 0, malformed: 0 }
   private readonly peers = new Set<NodeId>()
   private readonly seen: SeenCache
   private seq = 0
 
-  constructor (private readonly env: Env<BroadcastMessage, never, Delivery>, config: Partial<FloodConfig> = {}) {
+  constructor (private readonly env: Env<BroadcastMessage, never, BroadcastDelivery>, config: Partial<FloodConfig> = {}) {
     this.config = { ...DEFAULT_FLOOD, ...config }
-    this.codec = new BroadcastCodec(this.config.codec)
-    this.maxFrameBytes = this.config.maxFrameBytes
+    this.wire = { protocolIds: ['/grapevine/flood/1.0.0'], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)
   }
 

@@ -14,3 +14,13 @@ export type BroadcastMessage =
   | { readonly kind: 'prune' }
 
 export type BroadcastKind = BroadcastMessage['kind']
+
+/** A broadcast delivered to this node's application. `round`: hops from the source (0 at the source). */
+export interface BroadcastDelivery {
+  type: 'deliver'
+  id: string
+  payload: Uint8Array
+  round: number
+  /** The neighbour it came from; null at the source. */
+  from: string | null
+}

@@ -16,12 +16,11 @@
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener } from '../core/neighbors.js'
-import type { Env, NodeId, Protocol } from '../core/protocol.js'
-import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
-import type { Delivery } from './flood.js'
-import { Strikes } from '../core/strikes.js'
-import type { BroadcastMessage } from './messages.js'
+import type { Env, NodeId, WireProtocol, WireSpec } from '../core/protocol.js'
 import { SeenCache } from '../core/seen.js'
+import { Strikes } from '../core/strikes.js'
+import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
+import type { BroadcastDelivery, BroadcastMessage } from './messages.js'
 
 export interface PlumtreeConfig {
   /** First missing-message timer: how long an IHAVE may wait for the eager copy before a GRAFT. */
@@ -44,6 +43,8 @@ export interface PlumtreeConfig {
   maxAnnouncers: number
   /** Most ids queued for one peer's next IHAVE. */
   maxIhaveQueue: number
+  /** Malformed frames from one peer before it is banned. */
+  maxStrikes: number
   maxFrameBytes: number
   codec: BroadcastCodecLimits
 }
@@ -60,6 +61,7 @@ export const DEFAULT_PLUMTREE: PlumtreeConfig = {
   maxMissing: 10_000,
   maxAnnouncers: 8,
   maxIhaveQueue: 1024,
+  maxStrikes: 5,
   maxFrameBytes: DEFAULT_BROADCAST_LIMITS.maxPayloadBytes + 1024,
   codec: DEFAULT_BROADCAST_LIMITS
 }
@@ -68,8 +70,7 @@ export type PlumtreeTimer =
   | { kind: 'ihave', token: number }
   | { kind: 'missing', id: string, token: number }
 
-/** A delivery, or a peer dropped for sending malformed frames. */
-export type PlumtreeEvent = Delivery | { type: 'misbehaviour', peer: NodeId }
+export type PlumtreeEvent = BroadcastDelivery
 
 export interface PlumtreeStats {
   broadcasts: number
@@ -90,10 +91,9 @@ interface Missing {
   announcers: Array<{ peer: NodeId, round: number }>
 }
 
-export class Plumtree implements Protocol<BroadcastMessage, PlumtreeTimer>, NeighborListener {
+export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, NeighborListener {
   readonly name = 'plumtree'
-  readonly codec: BroadcastCodec
-  readonly maxFrameBytes: number
+  readonly wire: WireSpec<BroadcastMessage>
   readonly config: PlumtreeConfig
   readonly stats: PlumtreeStats = {
     broadcasts: 0, delivered: 0, duplicates: 0, payloadsSent: 0, ihavesSent: 0, idsAnnounced: 0,
@@ -111,13 +111,13 @@ export class Plumtree implements Protocol<BroadcastMessage, PlumtreeTimer>, Neig
   private token = 0
   private seq = 0
 
-  private readonly strikes = new Strikes(5)
+  private readonly strikes: Strikes
 
   constructor (private readonly env: Env<BroadcastMessage, PlumtreeTimer, PlumtreeEvent>, config: Partial<PlumtreeConfig> = {}) {
     this.config = { ...DEFAULT_PLUMTREE, ...config }
     validate(this.config)
-    this.codec = new BroadcastCodec(this.config.codec)
-    this.maxFrameBytes = this.config.maxFrameBytes
+    this.wire = { protocolIds: ['/grapevine/plumtree/1.0.0'], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
+    this.strikes = new Strikes(this.config.maxStrikes)
     this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)
     this.cache = new SeenCache(this.config.cacheTtlMs, this.config.cacheMax)
   }
@@ -196,10 +196,7 @@ export class Plumtree implements Protocol<BroadcastMessage, PlumtreeTimer>, Neig
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
     // A peer that keeps sending bytes we cannot read is dropped (and reported).
-    if (this.strikes.strike(from)) {
-      this.env.io.disconnect(from)
-      this.env.io.emit({ type: 'misbehaviour', peer: from })
-    }
+    if (this.strikes.strike(from)) this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames`)
   }
 
   // ---- §4.2: eager push, prune ----
@@ -329,7 +326,7 @@ export class Plumtree implements Protocol<BroadcastMessage, PlumtreeTimer>, Neig
 }
 
 function validate (c: PlumtreeConfig): void {
-  const positive: Array<keyof PlumtreeConfig> = ['graftTimeoutMs', 'graftRetryMs', 'ihaveIntervalMs', 'cacheTtlMs', 'seenTtlMs', 'seenMax', 'cacheMax', 'maxMissing', 'maxAnnouncers', 'maxIhaveQueue', 'maxFrameBytes']
+  const positive: Array<keyof PlumtreeConfig> = ['graftTimeoutMs', 'graftRetryMs', 'ihaveIntervalMs', 'cacheTtlMs', 'seenTtlMs', 'seenMax', 'cacheMax', 'maxMissing', 'maxAnnouncers', 'maxIhaveQueue', 'maxStrikes', 'maxFrameBytes']
   for (const k of positive) {
     const v = c[k]
     if (typeof v !== 'number' || !(v > 0)) throw new UsageError('ERR_CONFIG', `plumtree.${k} must be a positive number (got ${String(v)})`)

@@ -5,9 +5,10 @@
 import { readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { UsageError } from '../core/errors.js'
 import { startApi } from '../agent/api.js'
-import { createNode, type NodeOptions } from '../node/node.js'
+import { DEFAULT_DATA_DIR, type AgentRecord } from '../agent/record.js'
+import { UsageError } from '../core/errors.js'
+import { createNode, type NodeOptions } from '../net/create-node.js'
 import { num } from './args.js'
 
 export const AGENT_USAGE = `grapevine agent [options]
@@ -23,16 +24,6 @@ Runs a grapevine node: membership, broadcast, replicated state and pub/sub on js
   --api-port PORT        control API on 127.0.0.1 (default 0: a free port, written to DIR/agent.json)
   --signature-policy P   StrictSign (default) or StrictNoSign
   --json                 print the startup record as one JSON line`
-
-export const DEFAULT_DATA_DIR = '.grapevine'
-
-export interface AgentRecord {
-  peerId: string
-  multiaddrs: string[]
-  api: string
-  dataDir: string
-  pid: number
-}
 
 export async function agent (argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({

@@ -29,10 +29,3 @@ export function choices<T extends string> (raw: string | undefined, name: string
   if (raw === 'all') return [...allowed]
   return raw.split(',').map(s => choice(s.trim(), name, dflt, allowed))
 }
-
-export function median (xs: readonly number[]): number {
-  if (xs.length === 0) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}

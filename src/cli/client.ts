@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { ApiClient } from '../agent/client.js'
+import { DEFAULT_DATA_DIR, type AgentRecord } from '../agent/record.js'
 import { UsageError } from '../core/errors.js'
-import { DEFAULT_DATA_DIR, type AgentRecord } from './agent.js'
 import { num } from './args.js'
 
 export const CLIENT_USAGE = `commands for a running agent (each takes --api URL or --data-dir DIR, and --json):
@@ -20,7 +21,7 @@ export const CLIENT_USAGE = `commands for a running agent (each takes --api URL 
   grapevine kv del KEY               delete a key of this node's origin
   grapevine kv list [--origin ID] [--prefix P]   every live entry`
 
-interface Common { api: string, json: boolean }
+interface Common { api: ApiClient, json: boolean }
 
 function locate (values: { api?: string | undefined, 'data-dir'?: string | undefined }): string {
   if (values.api !== undefined) return values.api.replace(/\/$/, '')
@@ -34,15 +35,7 @@ function locate (values: { api?: string | undefined, 'data-dir'?: string | undef
 }
 
 async function call (c: Common, method: string, path: string, body?: unknown): Promise<unknown> {
-  let res: Response
-  try {
-    res = await fetch(c.api + path, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) })
-  } catch (err) {
-    throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${c.api} (${(err as Error).message}); is it running?`)
-  }
-  const v = await res.json() as { error?: string }
-  if (!res.ok) throw new UsageError('ERR_AGENT', `agent: ${v.error ?? res.statusText}`)
-  return v
+  return await c.api.call(method, path, body)
 }
 
 export async function client (cmd: string, argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -59,7 +52,7 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
     allowPositionals: true,
     strict: true
   })
-  const c: Common = { api: locate(values), json: values.json === true }
+  const c: Common = { api: new ApiClient(locate(values)), json: values.json === true }
   const print = (v: unknown, text: () => string[]): void => {
     if (c.json) out(JSON.stringify(v))
     else for (const l of text()) out(l)
@@ -128,33 +121,13 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
 
 async function stream (c: Common, topic: string, count: number, out: (line: string) => void): Promise<number> {
   const ac = new AbortController()
-  let res: Response
-  try {
-    res = await fetch(`${c.api}/v1/subscribe?topic=${encodeURIComponent(topic)}`, { signal: ac.signal })
-  } catch (err) {
-    throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${c.api} (${(err as Error).message}); is it running?`)
-  }
-  if (!res.ok || res.body === null) throw new UsageError('ERR_AGENT', `agent: ${res.statusText}`)
   let seen = 0
-  let buf = ''
-  const decoder = new TextDecoder()
-  try {
-    for await (const chunk of res.body) {
-      buf += decoder.decode(chunk, { stream: true })
-      let nl
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl)
-        buf = buf.slice(nl + 1)
-        const m = JSON.parse(line) as { data: string, from: string | null, encoding: string }
-        out(c.json ? line : `${m.from ?? '(unsigned)'}: ${m.data}`)
-        if (++seen >= count) {
-          ac.abort()
-          return 0
-        }
-      }
+  for await (const m of c.api.lines<{ data: string, from: string | null }>(`/v1/subscribe?topic=${encodeURIComponent(topic)}`, ac.signal)) {
+    out(c.json ? JSON.stringify(m) : `${m.from ?? '(unsigned)'}: ${m.data}`)
+    if (++seen >= count) {
+      ac.abort()
+      break
     }
-  } catch (err) {
-    if (!ac.signal.aborted) throw err
   }
   return 0
 }

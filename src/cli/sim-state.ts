@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Content, ExchangeStyle } from '../state/antientropy.js'
 import { runStateScenario, type StateScenarioResult } from '../scenarios/state.js'
-import { choice, choices, median, num } from './args.js'
+import { median } from '../scenarios/stats.js'
+import { choice, choices, num } from './args.js'
 
 export const SIM_STATE_USAGE = `grapevine sim state [options]
 

@@ -1,5 +1,6 @@
 /**
- * A map that remembers insertion order cheaply enough to drop its oldest entries one by one.
+ * A map that remembers insertion order cheaply enough to drop its oldest entries one by one; with a
+ * `limit`, adding a new key past it drops the oldest entry (the bound of every table fed by peers).
  *
  * `Map` alone is a trap for that: V8 leaves a hole for every deleted entry until the table is rebuilt,
  * and `map.keys().next()` walks over all the holes at the front, so deleting the oldest entry of a
@@ -12,6 +13,8 @@ export class FifoMap<K, V> {
   private order: Array<{ key: K, seq: number }> = []
   private head = 0
   private seq = 0
+
+  constructor (readonly limit = Infinity) {}
 
   get size (): number {
     return this.map.size
@@ -35,6 +38,13 @@ export class FifoMap<K, V> {
     const seq = this.seq++
     this.map.set(key, { value, seq })
     this.order.push({ key, seq })
+    if (this.map.size > this.limit) this.shift()
+  }
+
+  /** Sets `key` as the newest entry, whether or not it was there. */
+  renew (key: K, value: V): void {
+    this.map.delete(key)
+    this.set(key, value)
   }
 
   delete (key: K): boolean {

@@ -1,23 +1,41 @@
 /**
- * The contract every protocol core follows (DESIGN.md §2).
+ * The contract between protocol cores and drivers (ARCHITECTURE.md, "The sans-IO contract").
  *
- * A core is a plain object that reacts to inputs and acts on the world only through the `Io` it was given:
+ * A core is a plain object that reacts to inputs and acts on the world only through the `Io` it was given.
  *
  *   inputs  (driver → core, each with `now` in milliseconds):
- *     start, message from a peer, timer fired, peer up, peer down, malformed frame from a peer,
- *     and local commands (methods specific to each core, e.g. `state.set(now, key, value)`)
+ *     start · timer fired · peer up · peer down                               every core
+ *     message from a peer · malformed frame from a peer                       wire protocols only
+ *     local commands (methods of each core, e.g. `state.set(now, key, value)`)
  *   outputs (core → Io):
- *     send(to, msg), connect(peer), disconnect(peer), setTimer(at, timer), emit(event)
+ *     setTimer · connect / disconnect · hold / release · report · emit        every core
+ *     send                                                                    wire protocols only
  *
- * Time: `now` is a monotonic millisecond count chosen by the driver (virtual in the simulator, real in the
- * network driver). A core never reads a clock. Timers are data: a core asks for `timer` to fire at `at`; a
- * timer cannot be cancelled, so a core marks its timers with tokens and ignores stale ones. Events that fall
- * on the same instant are delivered in the order they were scheduled.
+ * Two kinds of core: a **wire protocol** has a `wire` spec (protocol ids, codec, frame limit) and exchanges
+ * messages with peers; a **local core** (`wire: null`) never touches the wire — it works from timers,
+ * peer events and the other cores of its node (topic discovery is one).
  *
- * Randomness: a core draws only from the seeded `Rng` in its `Env`.
+ * Time: `now` is a monotonic millisecond count chosen by the driver (virtual in the simulator, real on the
+ * network). A core never reads a clock. Timers are data: a core asks for `timer` to fire at `at`; timers
+ * cannot be cancelled, so a core marks them with tokens and ignores stale ones. Events that fall on the
+ * same instant are delivered in the order they were scheduled. Randomness comes only from the seeded `Rng`
+ * in the core's `Env`.
  *
- * Messages: a core sends and receives typed messages; the driver turns them into bytes with the core's
- * `codec`, enforcing `maxFrameBytes` before decoding. Bytes that do not decode reach the core as
+ * Connections are shared by the cores of a node. Each core says which connections it needs:
+ *   connect(p)     hold the connection to p, dialling if there is none; `onPeerUp` follows, or `onPeerDown`
+ *                  if the dial fails (told to every core that holds p; their holds are dropped)
+ *   hold(p)        hold the connection to p without dialling (a connection this core routes through)
+ *   release(p)     stop holding it; the connection stays open
+ *   disconnect(p)  stop holding it, and close it if no core of this node holds it any more
+ * A closed connection is reported with `onPeerDown` to every core at both ends that was told it was up.
+ *
+ * Peers that break a protocol's rules are reported with a sanction, applied identically by every driver:
+ *   penalise       counted and reported to the application; the connection stays
+ *   disconnect     the connection is closed now, whoever holds it
+ *   ban            closed, and the peer refused (dials both ways, messages) for the driver's ban time
+ *
+ * Messages: a wire protocol sends and receives typed messages; the driver turns them into bytes with the
+ * codec, enforcing `maxFrameBytes` before decoding. Bytes that do not decode reach the core as
  * `onMalformed`, never as an exception.
  */
 import type { PeerError } from './errors.js'
@@ -34,43 +52,107 @@ export interface Codec<M> {
   size? (msg: M): number
 }
 
-/** The outputs of a core: the only way it acts on the world. */
-export interface Io<M, T, E = never> {
-  /** Send `msg` to `to`. Delivery is best-effort: the peer may be gone, the message lost. */
-  send (to: NodeId, msg: M): void
+/** What a wire protocol puts on the wire. */
+export interface WireSpec<M> {
+  /** Protocol ids, preferred first (on libp2p, the ids its streams negotiate). */
+  readonly protocolIds: readonly string[]
+  readonly codec: Codec<M>
+  /** Frames larger than this are dropped (and reported through `onMalformed`) before decoding. */
+  readonly maxFrameBytes: number
+}
+
+/** How a driver treats a peer that broke a protocol's rules; each level includes the ones before. */
+export type Sanction = 'penalise' | 'disconnect' | 'ban'
+
+export const SANCTIONS: readonly Sanction[] = ['penalise', 'disconnect', 'ban']
+
+/** A report of a peer's misbehaviour, as the driver applied it. */
+export interface Misbehaviour {
+  peer: NodeId
+  sanction: Sanction
+  /** Why, in a few words (e.g. 'malformed frames', 'graft during backoff'). */
+  reason: string
+}
+
+/** What the driver knows of a connection that came up. */
+export interface PeerLink {
+  /** This node dialled it. */
+  outbound: boolean
+  /** The peer's IP address, where the transport has one. */
+  address?: string
+}
+
+/** The outputs every core has. */
+export interface LocalIo<T, E> {
   /** Ask for `timer` to be handed back through `onTimer` at time `at` (or as soon after as possible). */
   setTimer (at: number, timer: T): void
-  /** Open a connection to `peer`; `onPeerUp` or `onPeerDown` follows. */
+  /** Hold the connection to `peer`, dialling if there is none. */
   connect (peer: NodeId): void
-  /** Close the connection to `peer`. */
+  /** Stop holding the connection to `peer`, and close it if no core of this node holds it. */
   disconnect (peer: NodeId): void
-  /** Tell the application (or the simulator's observers) something happened. */
+  /** Hold the connection to `peer` without dialling. */
+  hold (peer: NodeId): void
+  /** Stop holding the connection to `peer`; it stays open. */
+  release (peer: NodeId): void
+  /** `peer` broke this protocol's rules: the driver applies `sanction` and tells the application why. */
+  report (peer: NodeId, sanction: Sanction, reason: string): void
+  /** Tell the application (or a scenario) something happened. */
   emit (event: E): void
 }
 
+/** The outputs of a wire protocol. */
+export interface Io<M, T, E> extends LocalIo<T, E> {
+  /**
+   * Send `msg` to `to`. Best-effort: the peer may be gone, the message lost. With no connection to `to`,
+   * the network driver dials one for it (held by no core); the simulator delivers it after one link delay.
+   */
+  send (to: NodeId, msg: M): void
+}
+
 /** What a core is given when it is made. */
-export interface Env<M, T, E = never> {
+export interface Env<M, T, E> {
   readonly id: NodeId
   readonly rng: Rng
   readonly io: Io<M, T, E>
 }
 
-/** The inputs a driver feeds into a core. */
-export interface Protocol<M, T> {
-  /** Channel name; on the network, the protocol id is `/grapevine/<name>/1.0.0`. */
+/** The environment of a local core: no `send`. */
+export interface LocalEnv<T, E> {
+  readonly id: NodeId
+  readonly rng: Rng
+  readonly io: LocalIo<T, E>
+}
+
+/** Where a driver delivers what one core emits and the misbehaviour reports it applied. */
+export interface CoreListener<E> {
+  event? (event: E): void
+  misbehaviour? (report: Misbehaviour): void
+}
+
+/** The inputs every core takes. */
+export interface CoreInputs<T> {
+  /** The core's role in its node ('membership', 'broadcast', …): names its timers, traffic and reports. */
   readonly name: string
-  readonly codec: Codec<M>
-  /** Frames larger than this are dropped (and reported through `onMalformed`) before decoding. */
-  readonly maxFrameBytes: number
   start (now: number): void
-  onMessage (now: number, from: NodeId, msg: M): void
   onTimer (now: number, timer: T): void
-  /** A connection to `peer` is open; `outbound`: this node dialled it. */
-  onPeerUp (now: number, peer: NodeId, outbound?: boolean): void
+  /** A connection to `peer` is open (and, for a wire protocol, the peer speaks it). */
+  onPeerUp (now: number, peer: NodeId, link: PeerLink): void
+  /** The connection to `peer` closed, or a dial this core asked for failed. */
   onPeerDown (now: number, peer: NodeId): void
+}
+
+/** A core that exchanges messages with peers. */
+export interface WireProtocol<M, T> extends CoreInputs<T> {
+  readonly wire: WireSpec<M>
+  onMessage (now: number, from: NodeId, msg: M): void
   onMalformed (now: number, from: NodeId, error: PeerError): void
 }
 
-/** Any protocol, for drivers that host several side by side. */
+/** A core that never touches the wire. */
+export interface LocalCore<T> extends CoreInputs<T> {
+  readonly wire: null
+}
+
+/** Any core, for drivers that host several side by side. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyProtocol = Protocol<any, any>
+export type AnyCore = WireProtocol<any, any> | LocalCore<any>

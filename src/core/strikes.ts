@@ -2,20 +2,24 @@
  * Counts protocol violations per peer (malformed or oversized frames) so a core can drop a peer that keeps
  * sending them. Bounded: the least recently struck peers are forgotten first.
  */
+import { FifoMap } from './fifo.js'
 import type { NodeId } from './protocol.js'
 
 export class Strikes {
-  private readonly counts = new Map<NodeId, number>()
+  private readonly counts: FifoMap<NodeId, number>
 
-  constructor (readonly limit: number, readonly maxPeers = 1024) {}
+  constructor (readonly limit: number, maxPeers = 1024) {
+    this.counts = new FifoMap(maxPeers)
+  }
 
   /** Records one strike against `peer`; true when it reached the limit (its count then starts over). */
   strike (peer: NodeId): boolean {
     const n = (this.counts.get(peer) ?? 0) + 1
-    this.counts.delete(peer)
-    if (n >= this.limit) return true
-    this.counts.set(peer, n)
-    if (this.counts.size > this.maxPeers) this.counts.delete(this.counts.keys().next().value!)
+    if (n >= this.limit) {
+      this.counts.delete(peer)
+      return true
+    }
+    this.counts.renew(peer, n)
     return false
   }
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { noopIo } from '../core/io.js'
 import { Rng } from '../core/rng.js'
 import { Simulator } from '../sim/simulator.js'
 import { GossipSub, type GossipSubConfig, type GossipSubEvent } from './gossipsub.js'
@@ -13,25 +14,23 @@ function network (n: number, degree: number, config: Partial<GossipSubConfig> = 
   const idents = Array.from({ length: n }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
   const ids = idents.map(i => i.peerId)
   const got = new Map<string, Set<string>>()
-  sim.onEvent((node, _p, ev) => {
-    const e = ev as GossipSubEvent
+  const delivered = (node: string, e: GossipSubEvent): void => {
     if (e.type !== 'message') return
     const k = Buffer.from(e.id).toString('hex')
     const s = got.get(k) ?? new Set<string>()
-    assert.ok(!s.has(node.id), 'delivered twice to one node')
-    s.add(node.id)
+    assert.ok(!s.has(node), 'delivered twice to one node')
+    s.add(node)
     got.set(k, s)
-  })
-  idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub'), ident, config)]))
-  const gs = (id: string): GossipSub => sim.protocol<GossipSub>(id, 'meshsub')
+  }
+  idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub', { event: (e: GossipSubEvent) => delivered(ctx.id, e) }), ident, config)]))
+  const gs = (id: string): GossipSub => sim.core<GossipSub>(id, 'meshsub')
   const linked = new Set<string>()
   for (const a of ids) {
     for (const b of rng.sample(ids.filter(x => x !== a), degree)) {
       const k = a < b ? `${a} ${b}` : `${b} ${a}`
       if (linked.has(k)) continue
       linked.add(k)
-      gs(a).onPeerUp(0, b, true)
-      gs(b).onPeerUp(0, a, false)
+      sim.link(a, b)
     }
   }
   return { sim, ids, gs, got }
@@ -72,7 +71,7 @@ test('a peer sending invalid messages falls under the graylist threshold and is 
   const victims = honest.filter(id => gs(id).peersOf('blocks').includes(attacker!))
   assert.ok(victims.length > 0)
   // A message signed by the attacker, then tampered with: its signature no longer verifies.
-  const codec = gs(attacker!).codec
+  const codec = gs(attacker!).wire.codec
   const forged = signMessage(identityFromSeed(new Uint8Array(32).fill(9)), 'blocks', new Uint8Array([1]), seqnoBytes(1n))
   for (const v of victims) sim.inject(attacker!, v, 'meshsub', codec.encode({ subscriptions: [], messages: [{ ...forged, data: new Uint8Array([2]) }] }))
   sim.run(sim.now + 100)
@@ -98,7 +97,7 @@ test('an IHAVE that is never delivered after our IWANT is a broken promise and c
   for (const id of ids) gs(id).subscribe(0, 'blocks')
   sim.run(2000)
   const [a, liar] = ids
-  const codec = gs(a!).codec
+  const codec = gs(a!).wire.codec
   sim.inject(liar!, a!, 'meshsub', codec.encode({ subscriptions: [], messages: [], control: { ihave: [{ topicID: 'blocks', messageIDs: [new Uint8Array([7, 7, 7])] }], iwant: [], graft: [], prune: [], idontwant: [] } }))
   sim.run(sim.now + 100)
   assert.equal(gs(a!).stats.iwantSent, 1)
@@ -112,9 +111,9 @@ test('a message awaiting validation is not forwarded to peers that sent it meanw
   const [me, a, b, c, author] = Array.from({ length: 5 }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
   const sent: Array<{ to: string, rpc: RPC }> = []
   const events: GossipSubEvent[] = []
-  const x = new GossipSub({ id: me!.peerId, rng: new Rng(1), io: { send: (to, rpc) => sent.push({ to, rpc }), setTimer () {}, connect () {}, disconnect () {}, emit: (e) => events.push(e) } }, me!)
+  const x = new GossipSub({ id: me!.peerId, rng: new Rng(1), io: noopIo({ send: (to, rpc) => sent.push({ to, rpc }), emit: (e) => events.push(e) }) }, me!)
   for (const p of [a!, b!, c!]) {
-    x.onPeerUp(0, p.peerId, true)
+    x.onPeerUp(0, p.peerId, { outbound: true })
     x.onMessage(0, p.peerId, { subscriptions: [{ subscribe: true, topic: 't' }], messages: [] })
   }
   x.subscribe(0, 't')

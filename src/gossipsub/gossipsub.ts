@@ -1,8 +1,8 @@
 /**
  * GossipSub router (libp2p specs pubsub/gossipsub: v1.0 mesh, fanout, gossip; v1.1 prune backoff, peer
- * exchange, flood publishing, opportunistic grafting, IHAVE/IWANT limits; v1.2 IDONTWANT). A sans-IO
- * core (DESIGN.md §2) speaking libp2p's RPC (./codec.ts), so it runs in the simulator and, through the
- * network driver, against go-libp2p-pubsub and @libp2p/gossipsub peers.
+ * exchange, flood publishing, opportunistic grafting, IHAVE/IWANT limits, peer scoring; v1.2 IDONTWANT).
+ * A sans-IO wire protocol (src/core/protocol.ts) speaking libp2p's RPC (./codec.ts), so it runs in the
+ * simulator and, through the network driver, against go-libp2p-pubsub and @libp2p/gossipsub peers.
  *
  * Differences that design away known pains: `publish` returns who it reached and why not (never a silent
  * success with zero recipients); a peer whose subscription arrives while our mesh is below D_lo is grafted
@@ -12,148 +12,24 @@
  * Peer scoring (./score.ts, v1.1 P1–P7) gates everything: RPCs from graylisted peers are ignored, no
  * gossip with peers under the gossip threshold, no flood publishing to peers under the publish threshold,
  * negative peers are pruned from meshes and never grafted, oversubscribed meshes keep their best D_score.
+ * Mesh and fanout peers are held (./routes.ts): the router routes through their connections.
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import { utf8Length } from '../core/bytes.js'
-import { Strikes } from '../core/strikes.js'
-import type { Env, NodeId, Protocol } from '../core/protocol.js'
+import { FifoMap } from '../core/fifo.js'
 import { SeenCache } from '../core/seen.js'
-import { DEFAULT_RPC_LIMITS, RpcCodec, isEmptyRpc, type RpcLimits } from './codec.js'
+import { Strikes } from '../core/strikes.js'
+import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
+import type { RPC } from '../wire/rpc.js'
+import { RpcCodec, isEmptyRpc } from './codec.js'
+import { DEFAULT_GOSSIPSUB, MESHSUB_PROTOCOLS, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
 import { MessageCache } from './mcache.js'
 import { maintainMesh, type MeshParams } from './mesh.js'
-import { DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, PeerScore, type PeerScoreParams, type PeerScoreThresholds } from './score.js'
-import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection, type SignaturePolicy } from './signing.js'
-import type { RPC } from '../wire/rpc.js'
+import { Routes, TopicSets } from './routes.js'
+import { PeerScore } from './score.js'
+import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection } from './signing.js'
 
-export interface GossipSubConfig {
-  D: number
-  Dlo: number
-  Dhi: number
-  Dlazy: number
-  Dout: number
-  heartbeatMs: number
-  fanoutTtlMs: number
-  mcacheLength: number
-  mcacheGossip: number
-  seenTtlMs: number
-  gossipFactor: number
-  pruneBackoffMs: number
-  unsubscribeBackoffMs: number
-  floodPublish: boolean
-  /** Offer other peers when pruning (peer exchange), and follow offers. */
-  doPX: boolean
-  /** IDONTWANT (v1.2) is sent for messages at least this large. */
-  idontwantMinBytes: number
-  /** Most IHAVE messages accepted from one peer per heartbeat. */
-  maxIHaveMessages: number
-  /** Most message ids requested from one peer per heartbeat. */
-  maxIHaveLength: number
-  /** Most times a message is sent again to one peer that asks for it by IWANT. */
-  gossipRetransmission: number
-  /** A peer that answered our IWANT with nothing within this long broke its IHAVE promise (P7). */
-  iwantFollowupMs: number
-  /** How long an application validator may take. */
-  validationTimeoutMs: number
-  /** Most messages awaiting validation. */
-  maxPendingValidation: number
-  /** Most topics one peer may subscribe to (beyond it its subscriptions are ignored). */
-  maxTopicsPerPeer: number
-  /** Most IDONTWANT ids remembered per peer. */
-  maxDontWantPerPeer: number
-  signaturePolicy: SignaturePolicy
-  /** Mesh peers kept by score when a mesh is oversubscribed. */
-  Dscore: number
-  /** Every this many heartbeats, graft better peers if the mesh's median score is low. */
-  opportunisticGraftTicks: number
-  opportunisticGraftPeers: number
-  score: PeerScoreParams
-  thresholds: PeerScoreThresholds
-  /** Message ids; default `from ‖ seqno` (StrictSign) or SHA-256 of the data (StrictNoSign). */
-  messageId?: (msg: RPC.Message) => Uint8Array<ArrayBuffer>
-  maxFrameBytes: number
-  limits: RpcLimits
-  /** The signature checker; by default one of our own. (The simulator shares one that remembers verdicts.) */
-  verifier?: SignatureVerifier
-}
-
-export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
-  D: 6,
-  Dlo: 4,
-  Dhi: 12,
-  Dlazy: 6,
-  Dout: 2,
-  heartbeatMs: 1000,
-  fanoutTtlMs: 60_000,
-  mcacheLength: 5,
-  mcacheGossip: 3,
-  seenTtlMs: 120_000,
-  gossipFactor: 0.25,
-  pruneBackoffMs: 60_000,
-  unsubscribeBackoffMs: 10_000,
-  floodPublish: true,
-  doPX: false,
-  idontwantMinBytes: 1024,
-  maxIHaveMessages: 10,
-  maxIHaveLength: 5000,
-  gossipRetransmission: 3,
-  iwantFollowupMs: 3_000,
-  validationTimeoutMs: 5_000,
-  maxPendingValidation: 4096,
-  maxTopicsPerPeer: 1024,
-  maxDontWantPerPeer: 4096,
-  signaturePolicy: 'StrictSign',
-  Dscore: 4,
-  opportunisticGraftTicks: 60,
-  opportunisticGraftPeers: 2,
-  score: DEFAULT_SCORE_PARAMS,
-  thresholds: DEFAULT_THRESHOLDS,
-  maxFrameBytes: 4 * 1024 * 1024,
-  limits: DEFAULT_RPC_LIMITS
-}
-
-export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number }
-
-export type ValidationResult = 'accept' | 'reject' | 'ignore'
-
-export type GossipSubEvent =
-  /** A message for a topic we subscribe to: deliver it to the application. */
-  | { type: 'message', topic: string, id: Uint8Array<ArrayBuffer>, data: Uint8Array, from: NodeId | null, propagationSource: NodeId | null }
-  /** A peer subscribed to or left a topic. */
-  | { type: 'subscription', peer: NodeId, topic: string, subscribed: boolean }
-  /** Ask the application's validator; answer with `reportValidation(now, key, result)`. */
-  | { type: 'validate', key: string, id: Uint8Array, topic: string, msg: RPC.Message, from: NodeId }
-  | { type: 'rejected', peer: NodeId, reason: Rejection | 'validator' | 'validation-timeout' }
-  | { type: 'misbehaviour', peer: NodeId }
-
-export interface PublishResult {
-  id: Uint8Array<ArrayBuffer>
-  /** Peers the message was sent to. */
-  recipients: number
-  /** Why nobody got it, when recipients is 0 (and we are not subscribed ourselves). */
-  reason?: 'no-peers-in-topic'
-}
-
-export interface GossipSubStats {
-  /** RPCs ignored because their sender's score is under the graylist threshold. */
-  graylisted: number
-  published: number
-  delivered: number
-  duplicates: number
-  rejected: number
-  ignored: number
-  forwarded: number
-  ihaveSent: number
-  iwantSent: number
-  iwantServed: number
-  graftsSent: number
-  prunesSent: number
-  idontwantSent: number
-  idontwantSkips: number
-  brokenPromises: number
-  malformed: number
-  /** RPCs from peers the driver had not announced (dropped). */
-  fromUnknownPeers: number
-}
+export * from './config.js'
 
 interface PeerState {
   topics: Set<string>
@@ -161,16 +37,22 @@ interface PeerState {
   /** IHAVE messages received and ids asked this heartbeat. */
   ihaves: number
   asked: number
-  /** IDONTWANT ids from this peer (keys), oldest first. */
-  dontWant: Map<string, number>
+  /** IDONTWANT ids from this peer (keys) → when, oldest first. */
+  dontWant: FifoMap<string, number>
+}
+
+/** Control messages gathered during one heartbeat, sent as one RPC per peer. */
+interface HeartbeatControl {
+  graft: Map<NodeId, string[]>
+  prune: Map<NodeId, string[]>
+  ihave: Map<NodeId, RPC.ControlIHave[]>
 }
 
 const idKey = (id: Uint8Array<ArrayBuffer>): string => Buffer.from(id).toString('latin1')
 
-export class GossipSub implements Protocol<RPC, GossipSubTimer> {
+export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   readonly name = 'meshsub'
-  readonly codec: RpcCodec
-  readonly maxFrameBytes: number
+  readonly wire: WireSpec<RPC>
   readonly config: GossipSubConfig
   readonly score: PeerScore
   readonly stats: GossipSubStats = {
@@ -179,8 +61,11 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0, fromUnknownPeers: 0
   }
 
-  readonly mesh = new Map<string, Set<NodeId>>()
-  readonly fanout = new Map<string, Set<NodeId>>()
+  private readonly routes: Routes
+  /** Topic → the peers we forward its messages to (topics we subscribe to). */
+  readonly mesh: TopicSets
+  /** Topic → the peers we publish to (topics we publish to without subscribing). */
+  readonly fanout: TopicSets
   private readonly fanoutLastPublish = new Map<string, number>()
   private readonly subscriptions = new Set<string>()
   private readonly validated = new Set<string>()
@@ -194,26 +79,29 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   private readonly verifier: SignatureVerifier
   /** Messages awaiting the application's verdict, with the peers that sent copies meanwhile (not forwarded to). */
   private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer>, also: Set<NodeId> }>()
-  /** IWANT promises: message id → the peer that advertised it and until when it must deliver. Bounded. */
-  private readonly promises = new Map<string, { peer: NodeId, deadline: number }>()
-  private readonly strikes = new Strikes(5)
+  /** IWANT promises: message id → the peer that advertised it and until when it must deliver, oldest first. */
+  private readonly promises = new FifoMap<string, { peer: NodeId, deadline: number }>()
+  private readonly strikes: Strikes
   private token = 0
   private seq: bigint
   private heartbeats = 0
 
   constructor (private readonly env: Env<RPC, GossipSubTimer, GossipSubEvent>, private readonly identity: Identity | null, config: Partial<GossipSubConfig> = {}) {
     this.config = { ...DEFAULT_GOSSIPSUB, ...config }
-    validate(this.config)
+    validateGossipSub(this.config)
     if (this.config.signaturePolicy === 'StrictSign' && identity === null) {
       throw new UsageError('ERR_CONFIG', 'StrictSign needs the node\'s identity (its Ed25519 key); pass one, or use signaturePolicy StrictNoSign')
     }
-    this.codec = new RpcCodec(this.config.limits)
-    this.maxFrameBytes = this.config.maxFrameBytes
+    this.wire = { protocolIds: MESHSUB_PROTOCOLS, codec: new RpcCodec(this.config.limits), maxFrameBytes: this.config.maxFrameBytes }
+    this.routes = new Routes(env.io)
+    this.mesh = new TopicSets(this.routes)
+    this.fanout = new TopicSets(this.routes)
     this.seen = new SeenCache(this.config.seenTtlMs, 1_000_000)
     this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip)
-    this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy)
+    this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
     this.score = new PeerScore(this.config.score)
+    this.strikes = new Strikes(this.config.maxStrikes)
     // Sequence numbers start from a random point, as go-libp2p-pubsub does, so a restart does not reuse ids.
     this.seq = (BigInt(env.rng.nextU32()) << 32n) | BigInt(env.rng.nextU32())
   }
@@ -226,14 +114,13 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.subscriptions.add(topic)
     for (const p of this.peers.keys()) this.send(p, { subscriptions: [{ subscribe: true, topic }], messages: [] })
     // Join: start from the fanout peers, then fill up to D with topic peers.
-    const mesh = new Set<NodeId>()
-    this.mesh.set(topic, mesh)
+    const mesh = this.mesh.open(topic)
     for (const p of this.fanout.get(topic) ?? []) {
-      if (mesh.size < this.config.D && this.score.score(now, p) >= 0) this.addToMesh(now, mesh, p, topic)
+      if (mesh.size < this.config.D && this.score.score(now, p) >= 0) this.addToMesh(now, topic, p)
     }
-    this.fanout.delete(topic)
+    this.fanout.close(topic)
     this.fanoutLastPublish.delete(topic)
-    for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) this.addToMesh(now, mesh, p, topic)
+    for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) this.addToMesh(now, topic, p)
     for (const p of mesh) this.sendGraft(p, topic)
   }
 
@@ -244,7 +131,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       this.score.prune(now, p, topic)
       this.sendPrune(now, p, topic, this.config.unsubscribeBackoffMs)
     }
-    this.mesh.delete(topic)
+    this.mesh.close(topic)
   }
 
   isSubscribed (topic: string): boolean {
@@ -254,13 +141,6 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
   /** The topics we subscribe to. */
   topics (): string[] {
     return [...this.subscriptions]
-  }
-
-  /** Whether we still route through `peer` (a mesh or fanout member): its connection should stay. */
-  keepsConnection (peer: NodeId): boolean {
-    for (const m of this.mesh.values()) if (m.has(peer)) return true
-    for (const f of this.fanout.values()) if (f.has(peer)) return true
-    return false
   }
 
   /** Whether a pubsub stream to `peer` is open. */
@@ -316,11 +196,11 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.env.io.setTimer(now + this.config.heartbeatMs * (0.5 + this.env.rng.float() * 0.5), { kind: 'heartbeat', token })
   }
 
-  /** A pubsub stream to `peer` is open: announce our subscriptions. `outbound`: we dialled. */
-  onPeerUp (_now: number, peer: NodeId, outbound = false): void {
+  /** A pubsub stream to `peer` is open: announce our subscriptions. */
+  onPeerUp (_now: number, peer: NodeId, link: PeerLink): void {
     if (this.peers.has(peer)) return
-    this.peers.set(peer, { topics: new Set(), outbound, ihaves: 0, asked: 0, dontWant: new Map() })
-    this.score.addPeer(peer)
+    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: new FifoMap(this.config.maxDontWantPerPeer) })
+    this.score.addPeer(peer, link.address)
     if (this.subscriptions.size > 0) {
       this.send(peer, { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] })
     }
@@ -332,18 +212,16 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.peers.delete(peer)
     this.score.removePeer(now, peer)
     for (const t of st.topics) this.topicPeers.get(t)?.delete(peer)
-    for (const m of this.mesh.values()) m.delete(peer)
-    for (const f of this.fanout.values()) f.delete(peer)
+    this.mesh.drop(peer)
+    this.fanout.drop(peer)
+    this.routes.forget(peer)
   }
 
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
-    // Each unreadable RPC costs the sender score (P7); five in a row and it is dropped and reported.
+    // Each unreadable RPC costs the sender score (P7); after `maxStrikes` of them it is banned.
     this.score.addPenalty(from)
-    if (this.strikes.strike(from)) {
-      this.env.io.disconnect(from)
-      this.env.io.emit({ type: 'misbehaviour', peer: from })
-    }
+    if (this.strikes.strike(from)) this.env.io.report(from, 'ban', `${this.config.maxStrikes} unreadable RPCs`)
   }
 
   onTimer (now: number, timer: GossipSubTimer): void {
@@ -376,34 +254,12 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     const c = rpc.control
     if (c === undefined) return
     const gossipOk = score >= this.config.thresholds.gossipThreshold
-    const iwant: Uint8Array<ArrayBuffer>[] = []
-    if (gossipOk) for (const ih of c.ihave) this.onIHave(st, ih, iwant)
-    if (iwant.length > 0) {
-      for (const id of iwant) {
-        const k = idKey(id)
-        if (!this.promises.has(k) && this.promises.size < 100_000) this.promises.set(k, { peer: from, deadline: now + this.config.iwantFollowupMs })
-      }
-      this.stats.iwantSent++
-      this.send(from, { subscriptions: [], messages: [], control: control({ iwant: [{ messageIDs: iwant }] }) })
-    }
-    const served: RPC.Message[] = []
-    for (const iw of gossipOk ? c.iwant : []) {
-      for (const id of iw.messageIDs) {
-        const m = this.mcache.getForIwant(idKey(id), from, this.config.gossipRetransmission)
-        if (m !== undefined) served.push(m)
-      }
-    }
-    if (served.length > 0) {
-      this.stats.iwantServed += served.length
-      this.send(from, { subscriptions: [], messages: served })
-    }
+    if (gossipOk) this.onIHaves(now, from, st, c.ihave)
+    if (gossipOk) this.onIWants(from, c.iwant)
     for (const g of c.graft) this.onGraft(now, from, g.topicID!)
     for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {
-      for (const id of d.messageIDs) {
-        st.dontWant.set(idKey(id), now)
-        if (st.dontWant.size > this.config.maxDontWantPerPeer) st.dontWant.delete(st.dontWant.keys().next().value!)
-      }
+      for (const id of d.messageIDs) st.dontWant.set(idKey(id), now)
     }
   }
 
@@ -420,15 +276,14 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       // Graft at once while our mesh is short, so the first messages after joining are not lost.
       const mesh = this.mesh.get(topic)
       if (mesh !== undefined && mesh.size < this.config.Dlo && !this.inBackoff(now, topic, from) && this.score.score(now, from) >= 0) {
-        this.addToMesh(now, mesh, from, topic)
+        this.addToMesh(now, topic, from)
         this.sendGraft(from, topic)
       }
     } else {
       if (!st.topics.delete(topic)) return
       this.topicPeers.get(topic)?.delete(from)
-      const mesh = this.mesh.get(topic)
-      if (mesh !== undefined) this.removeFromMesh(now, mesh, from, topic)
-      this.fanout.get(topic)?.delete(from)
+      this.removeFromMesh(now, topic, from)
+      this.fanout.remove(topic, from)
       this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
     }
   }
@@ -516,8 +371,9 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     if (mesh !== undefined) return new Set(mesh)
     let f = this.fanout.get(topic)
     if (f === undefined || f.size === 0) {
-      f = new Set(this.env.rng.sample([...(this.topicPeers.get(topic) ?? [])], this.config.D))
-      this.fanout.set(topic, f)
+      this.fanout.close(topic)
+      f = this.fanout.open(topic)
+      for (const p of this.env.rng.sample([...(this.topicPeers.get(topic) ?? [])], this.config.D)) this.fanout.add(topic, p)
     }
     this.fanoutLastPublish.set(topic, now)
     return new Set(f)
@@ -529,33 +385,67 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.env.io.emit({ type: 'rejected', peer: from, reason })
   }
 
-  // ---- control ----
+  // ---- gossip: IHAVE / IWANT / IDONTWANT ----
 
-  private onIHave (st: PeerState, ih: RPC.ControlIHave, iwant: Uint8Array<ArrayBuffer>[]): void {
-    st.ihaves++
-    if (st.ihaves > this.config.maxIHaveMessages) return
-    if (!this.subscriptions.has(ih.topicID!)) return
-    for (const id of ih.messageIDs) {
-      if (st.asked >= this.config.maxIHaveLength) return
-      const key = idKey(id)
-      if (this.seen.has(key) || this.pending.has(key)) continue
-      st.asked++
-      iwant.push(id)
+  /** IHAVEs from `from`: ask (IWANT) for what we have not seen, within the per-heartbeat limits, and note the promises. */
+  private onIHaves (now: number, from: NodeId, st: PeerState, ihaves: readonly RPC.ControlIHave[]): void {
+    const iwant: Uint8Array<ArrayBuffer>[] = []
+    for (const ih of ihaves) {
+      st.ihaves++
+      if (st.ihaves > this.config.maxIHaveMessages) continue
+      if (!this.subscriptions.has(ih.topicID!)) continue
+      for (const id of ih.messageIDs) {
+        if (st.asked >= this.config.maxIHaveLength) break
+        const key = idKey(id)
+        if (this.seen.has(key) || this.pending.has(key)) continue
+        st.asked++
+        iwant.push(id)
+      }
+    }
+    if (iwant.length === 0) return
+    for (const id of iwant) {
+      const k = idKey(id)
+      if (!this.promises.has(k) && this.promises.size < 100_000) this.promises.set(k, { peer: from, deadline: now + this.config.iwantFollowupMs })
+    }
+    this.stats.iwantSent++
+    this.send(from, { subscriptions: [], messages: [], control: control({ iwant: [{ messageIDs: iwant }] }) })
+  }
+
+  /** IWANTs from `from`: send what the message cache still holds, at most `gossipRetransmission` times each. */
+  private onIWants (from: NodeId, iwants: readonly RPC.ControlIWant[]): void {
+    const served: RPC.Message[] = []
+    for (const iw of iwants) {
+      for (const id of iw.messageIDs) {
+        const m = this.mcache.getForIwant(idKey(id), from, this.config.gossipRetransmission)
+        if (m !== undefined) served.push(m)
+      }
+    }
+    if (served.length === 0) return
+    this.stats.iwantServed += served.length
+    this.send(from, { subscriptions: [], messages: served })
+  }
+
+  private sendIDontWant (from: NodeId, topic: string, id: Uint8Array<ArrayBuffer>): void {
+    for (const p of this.mesh.get(topic) ?? []) {
+      if (p === from) continue
+      this.stats.idontwantSent++
+      this.send(p, { subscriptions: [], messages: [], control: control({ idontwant: [{ messageIDs: [id] }] }) })
     }
   }
 
+  // ---- mesh control: GRAFT / PRUNE ----
+
   private onGraft (now: number, from: NodeId, topic: string): void {
-    const mesh = this.mesh.get(topic)
-    if (mesh === undefined) {
+    if (!this.mesh.has(topic)) {
       // Not subscribed: refuse, without peer exchange.
       this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
       return
     }
-    if (mesh.has(from)) return
+    if (this.mesh.get(topic)!.has(from)) return
     if (this.inBackoff(now, topic, from)) {
-      // Grafting during a backoff is a protocol violation; refuse and extend the backoff.
+      // A GRAFT during our backoff breaks the protocol: a behaviour penalty (P7), and PRUNE again.
       this.score.addPenalty(from)
-      this.env.io.emit({ type: 'misbehaviour', peer: from })
+      this.env.io.report(from, 'penalise', 'graft during backoff')
       this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
       return
     }
@@ -565,13 +455,12 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     }
     // Unlike go-libp2p-pubsub we accept a graft into a full mesh: the heartbeat then trims it to D, which
     // measured leaner meshes (mean degree 7.3 vs 7.7 at 300 nodes) than refusing grafts at D_hi.
-    this.addToMesh(now, mesh, from, topic)
+    this.addToMesh(now, topic, from)
   }
 
   private onPrune (now: number, from: NodeId, p: RPC.ControlPrune, score: number): void {
     const topic = p.topicID!
-    const mesh = this.mesh.get(topic)
-    if (mesh !== undefined) this.removeFromMesh(now, mesh, from, topic)
+    this.removeFromMesh(now, topic, from)
     const backoffMs = p.backoff !== undefined && p.backoff > 0 ? p.backoff * 1000 : this.config.pruneBackoffMs
     this.setBackoff(now, topic, from, backoffMs)
     if (this.config.doPX && p.peers.length > 0 && score >= this.config.thresholds.acceptPXThreshold) {
@@ -604,29 +493,29 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     this.send(peer, { subscriptions: [], messages: [], control: control({ prune: [{ topicID: topic, peers, backoff: Math.ceil(backoffMs / 1000) }] }) })
   }
 
-  private sendIDontWant (from: NodeId, topic: string, id: Uint8Array<ArrayBuffer>): void {
-    for (const p of this.mesh.get(topic) ?? []) {
-      if (p === from) continue
-      this.stats.idontwantSent++
-      this.send(p, { subscriptions: [], messages: [], control: control({ idontwant: [{ messageIDs: [id] }] }) })
-    }
-  }
-
   // ---- heartbeat ----
 
+  /** The heartbeat's phases, in the spec's order; control messages of one heartbeat go out as one RPC per peer. */
   private heartbeat (now: number): void {
     this.heartbeats++
-    const { D } = this.config
-    const graft = new Map<NodeId, string[]>()
-    const prune = new Map<NodeId, string[]>()
-    const note = (m: Map<NodeId, string[]>, p: NodeId, t: string): void => {
-      const l = m.get(p)
-      if (l === undefined) m.set(p, [t])
-      else l.push(t)
-    }
+    const ctl: HeartbeatControl = { graft: new Map(), prune: new Map(), ihave: new Map() }
+    this.maintainMeshes(now, ctl)
+    this.maintainFanout(now)
+    this.emitGossip(now, ctl)
+    this.sendHeartbeatControl(now, ctl)
+    this.resetPeerCounters(now)
+    this.expireBackoffs(now)
+    this.penaliseBrokenPromises(now)
+    this.mcache.shift()
+    this.seen.expire(now)
+    this.score.decay(now)
+  }
+
+  /** Mesh maintenance for every subscribed topic (the rules are in ./mesh.ts). */
+  private maintainMeshes (now: number, ctl: HeartbeatControl): void {
     const scoreOf = (p: NodeId): number => this.score.score(now, p)
     const params: MeshParams = {
-      D,
+      D: this.config.D,
       Dlo: this.config.Dlo,
       Dhi: this.config.Dhi,
       Dscore: this.config.Dscore,
@@ -635,7 +524,7 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
       opportunisticGraftThreshold: this.config.thresholds.opportunisticGraftThreshold,
       opportunisticGraftPeers: this.config.opportunisticGraftPeers
     }
-    for (const [topic, mesh] of this.mesh) {
+    for (const [topic, mesh] of this.mesh.entries()) {
       maintainMesh({
         mesh,
         inTopic: p => this.topicPeers.get(topic)?.has(p) === true,
@@ -643,82 +532,98 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
         outbound: p => this.peers.get(p)?.outbound === true,
         candidates: n => this.graftCandidates(now, topic, n),
         graft: p => {
-          this.addToMesh(now, mesh, p, topic)
-          note(graft, p, topic)
+          this.addToMesh(now, topic, p)
+          note(ctl.graft, p, topic)
         },
         prune: p => {
-          this.removeFromMesh(now, mesh, p, topic)
-          note(prune, p, topic)
+          this.removeFromMesh(now, topic, p)
+          note(ctl.prune, p, topic)
         },
-        drop: p => this.removeFromMesh(now, mesh, p, topic)
+        drop: p => this.removeFromMesh(now, topic, p)
       }, params, this.env.rng)
     }
-    for (const [topic, f] of this.fanout) {
+  }
+
+  /** Fanout maintenance: forget topics not published to for `fanoutTtlMs`; keep D topic peers in the others. */
+  private maintainFanout (now: number): void {
+    const { D } = this.config
+    for (const topic of [...this.fanout.keys()]) {
       if ((this.fanoutLastPublish.get(topic) ?? 0) + this.config.fanoutTtlMs < now) {
-        this.fanout.delete(topic)
+        this.fanout.close(topic)
         this.fanoutLastPublish.delete(topic)
         continue
       }
-      for (const p of f) if (!this.topicPeers.get(topic)?.has(p)) f.delete(p)
+      const f = this.fanout.get(topic)!
+      for (const p of [...f]) if (!this.topicPeers.get(topic)?.has(p)) this.fanout.remove(topic, p)
       if (f.size < D) {
         const more = [...(this.topicPeers.get(topic) ?? [])].filter(p => !f.has(p))
-        for (const p of this.env.rng.sample(more, D - f.size)) f.add(p)
+        for (const p of this.env.rng.sample(more, D - f.size)) this.fanout.add(topic, p)
       }
     }
-    // Gossip: IHAVE of recent ids to some topic peers outside the mesh / fanout.
-    const ihave = new Map<NodeId, RPC.ControlIHave[]>()
+  }
+
+  /** Gossip emission: IHAVE of recent ids to some topic peers outside the mesh / fanout. */
+  private emitGossip (now: number, ctl: HeartbeatControl): void {
     for (const topic of new Set([...this.mesh.keys(), ...this.fanout.keys()])) {
       const ids = this.mcache.gossipIds(topic)
       if (ids.length === 0) continue
       const exclude = this.mesh.get(topic) ?? this.fanout.get(topic)!
-      const eligible = [...(this.topicPeers.get(topic) ?? [])].filter(p => !exclude.has(p) && scoreOf(p) >= this.config.thresholds.gossipThreshold)
+      const eligible = [...(this.topicPeers.get(topic) ?? [])].filter(p => !exclude.has(p) && this.score.score(now, p) >= this.config.thresholds.gossipThreshold)
       const n = Math.max(this.config.Dlazy, Math.floor(this.config.gossipFactor * eligible.length))
       for (const p of this.env.rng.sample(eligible, n)) {
         const chosen = ids.length > this.config.maxIHaveLength ? this.env.rng.sample(ids, this.config.maxIHaveLength) : ids
-        const l = ihave.get(p) ?? []
+        const l = ctl.ihave.get(p) ?? []
         l.push({ topicID: topic, messageIDs: chosen })
-        ihave.set(p, l)
+        ctl.ihave.set(p, l)
       }
     }
-    const targets = new Set([...graft.keys(), ...prune.keys(), ...ihave.keys()])
+  }
+
+  private sendHeartbeatControl (now: number, ctl: HeartbeatControl): void {
+    const targets = new Set([...ctl.graft.keys(), ...ctl.prune.keys(), ...ctl.ihave.keys()])
     for (const p of targets) {
-      const ctl = control({
-        ihave: ihave.get(p) ?? [],
-        graft: (graft.get(p) ?? []).map(topicID => ({ topicID })),
-        prune: (prune.get(p) ?? []).map(topicID => {
+      const c = control({
+        ihave: ctl.ihave.get(p) ?? [],
+        graft: (ctl.graft.get(p) ?? []).map(topicID => ({ topicID })),
+        prune: (ctl.prune.get(p) ?? []).map(topicID => {
           this.setBackoff(now, topicID, p, this.config.pruneBackoffMs)
           return { topicID, peers: [], backoff: Math.ceil(this.config.pruneBackoffMs / 1000) }
         })
       })
-      this.stats.graftsSent += ctl.graft.length
-      this.stats.prunesSent += ctl.prune.length
-      this.stats.ihaveSent += ctl.ihave.length
-      this.send(p, { subscriptions: [], messages: [], control: ctl })
+      this.stats.graftsSent += c.graft.length
+      this.stats.prunesSent += c.prune.length
+      this.stats.ihaveSent += c.ihave.length
+      this.send(p, { subscriptions: [], messages: [], control: c })
     }
+  }
+
+  private resetPeerCounters (now: number): void {
     for (const st of this.peers.values()) {
       st.ihaves = 0
       st.asked = 0
       // IDONTWANT entries matter only while the message may still arrive: a few heartbeats.
-      for (const [k, at] of st.dontWant) {
-        if (at + 3 * this.config.heartbeatMs > now) break
-        st.dontWant.delete(k)
-      }
+      for (let o = st.dontWant.oldest(); o !== undefined && o.value + 3 * this.config.heartbeatMs <= now; o = st.dontWant.oldest()) st.dontWant.shift()
     }
+  }
+
+  private expireBackoffs (now: number): void {
     for (const [topic, m] of this.backoff) {
       for (const [p, until] of m) if (until <= now) m.delete(p)
       if (m.size === 0) this.backoff.delete(topic)
     }
-    // Broken IWANT promises: the advertiser did not deliver in time.
-    for (const [k, p] of this.promises) {
-      if (p.deadline > now) break
-      this.promises.delete(k)
-      this.stats.brokenPromises++
-      this.score.addPenalty(p.peer)
-    }
-    this.mcache.shift()
-    this.seen.expire(now)
-    this.score.decay(now)
   }
+
+  /** Broken IWANT promises: the advertiser did not deliver in time (P7). */
+  private penaliseBrokenPromises (now: number): void {
+    for (let o = this.promises.oldest(); o !== undefined && o.value.deadline <= now; o = this.promises.oldest()) {
+      this.promises.shift()
+      this.stats.brokenPromises++
+      this.score.addPenalty(o.value.peer)
+      this.env.io.report(o.value.peer, 'penalise', 'broken IWANT promise')
+    }
+  }
+
+  // ---- mesh membership and backoff ----
 
   private graftCandidates (now: number, topic: string, n: number): NodeId[] {
     if (n <= 0) return []
@@ -727,15 +632,12 @@ export class GossipSub implements Protocol<RPC, GossipSubTimer> {
     return n >= candidates.length ? this.env.rng.shuffle(candidates) : this.env.rng.sample(candidates, n)
   }
 
-  private addToMesh (now: number, mesh: Set<NodeId>, peer: NodeId, topic: string): void {
-    if (mesh.has(peer)) return
-    mesh.add(peer)
-    this.score.graft(now, peer, topic)
+  private addToMesh (now: number, topic: string, peer: NodeId): void {
+    if (this.mesh.add(topic, peer)) this.score.graft(now, peer, topic)
   }
 
-  private removeFromMesh (now: number, mesh: Set<NodeId>, peer: NodeId, topic: string): void {
-    if (!mesh.delete(peer)) return
-    this.score.prune(now, peer, topic)
+  private removeFromMesh (now: number, topic: string, peer: NodeId): void {
+    if (this.mesh.remove(topic, peer)) this.score.prune(now, peer, topic)
   }
 
   private inBackoff (now: number, topic: string, peer: NodeId): boolean {
@@ -775,8 +677,14 @@ function control (c: Partial<RPC.ControlMessage>): RPC.ControlMessage {
   return { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], ...c }
 }
 
+function note (m: Map<NodeId, string[]>, p: NodeId, t: string): void {
+  const l = m.get(p)
+  if (l === undefined) m.set(p, [t])
+  else l.push(t)
+}
+
 /** Peer id string → multihash bytes, for PRUNE peer exchange (undefined for ids that are not peer ids). */
-const pidCache = new Map<string, Uint8Array<ArrayBuffer>>()
+const pidCache = new FifoMap<string, Uint8Array<ArrayBuffer>>(10_000)
 function peerIdBytesOf (id: NodeId): Uint8Array<ArrayBuffer> | undefined {
   let b = pidCache.get(id)
   if (b === undefined) {
@@ -786,16 +694,6 @@ function peerIdBytesOf (id: NodeId): Uint8Array<ArrayBuffer> | undefined {
       return undefined
     }
     pidCache.set(id, b)
-    if (pidCache.size > 10_000) pidCache.delete(pidCache.keys().next().value!)
   }
   return b
-}
-
-function validate (c: GossipSubConfig): void {
-  if (!(c.Dlo <= c.D && c.D <= c.Dhi)) throw new UsageError('ERR_CONFIG', `gossipsub needs Dlo ≤ D ≤ Dhi (got ${c.Dlo}, ${c.D}, ${c.Dhi})`)
-  if (c.Dout >= c.Dlo || c.Dout > c.D / 2) throw new UsageError('ERR_CONFIG', `gossipsub needs Dout < Dlo and Dout ≤ D/2 (got Dout ${c.Dout})`)
-  for (const k of ['heartbeatMs', 'fanoutTtlMs', 'seenTtlMs', 'mcacheLength', 'mcacheGossip', 'maxFrameBytes'] as const) {
-    if (!(c[k] > 0)) throw new UsageError('ERR_CONFIG', `gossipsub.${k} must be positive (got ${c[k]})`)
-  }
-  if (c.mcacheGossip > c.mcacheLength) throw new UsageError('ERR_CONFIG', 'gossipsub.mcacheGossip must not exceed mcacheLength')
 }

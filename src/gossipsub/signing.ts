@@ -6,15 +6,14 @@
  *   StrictNoSign: none of from, seqno, signature, key may be present; ids come from the content.
  * Default message ids: `from ‖ seqno` under StrictSign (as go-libp2p-pubsub), SHA-256 of the data under
  * StrictNoSign. Ed25519 runs on node:crypto with key objects cached (rebuilding them per message costs
- * more than the signature itself).
+ * more than the signature itself); authors with other key types (RSA, secp256k1, ECDSA) are checked by a
+ * `KeyDecoder` the caller supplies (the network driver's uses @libp2p/crypto), so this module, and with it
+ * the simulator, loads nothing of libp2p.
  */
 import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto'
-import { peerIdFromMultihash, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
-import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
-import type { PublicKey } from '@libp2p/interface'
-import * as Digest from 'multiformats/hashes/digest'
 import { RPC } from '../wire/rpc.js'
 import { FifoMap } from '../core/fifo.js'
+import { ed25519KeyOf, peerIdBytesOfEd25519, peerIdFromBytes, peerIdToBytes } from './peerid.js'
 
 export type SignaturePolicy = 'StrictSign' | 'StrictNoSign'
 
@@ -37,11 +36,8 @@ export function identityFromSeed (seed: Uint8Array): Identity {
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' })
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
   const publicKey = new Uint8Array(spki.subarray(spki.length - 32))
-  // libp2p PublicKey protobuf { Type = Ed25519 (1), Data = key }, in an identity multihash.
-  const proto = Uint8Array.from([0x08, 0x01, 0x12, 0x20, ...publicKey])
-  const peerIdBytes = Uint8Array.from([0x00, proto.length, ...proto])
-  const peerId = peerIdFromMultihash(Digest.decode(peerIdBytes)).toString()
-  return { peerId, peerIdBytes, publicKey, privateKey }
+  const peerIdBytes = peerIdBytesOfEd25519(publicKey)
+  return { peerId: peerIdFromBytes(peerIdBytes), peerIdBytes, publicKey, privateKey }
 }
 
 /** The bytes a signature covers. */
@@ -63,7 +59,22 @@ export function signMessage (id: Identity, topic: string, data: Uint8Array, seqn
 export type Rejection =
   | 'missing-signature' | 'missing-from' | 'bad-seqno' | 'bad-from' | 'bad-key' | 'bad-signature' | 'unexpected-signature-fields'
 
-type Verify = (data: Uint8Array, signature: Uint8Array) => boolean
+export type Verify = (data: Uint8Array, signature: Uint8Array) => boolean
+
+/**
+ * Turns the author of a message whose key is not an inlined Ed25519 key into a verify function: `from` is
+ * the author's peer-id bytes, `key` the message's `key` field (required when the id is a hash of the key).
+ */
+export type KeyDecoder = (from: Uint8Array, key: Uint8Array | undefined) => Verify | Rejection
+
+export interface VerifierOptions {
+  /** Authors' keys cached (default 4096). */
+  maxKeys?: number
+  /** Verdicts remembered (default 0: none). */
+  memo?: number
+  /** Key types other than Ed25519; without one, such authors are rejected as 'bad-key'. */
+  decodeKey?: KeyDecoder | undefined
+}
 
 /**
  * Checks messages against a signature policy, caching the authors' public keys (bounded). With `memo` > 0
@@ -72,10 +83,17 @@ type Verify = (data: Uint8Array, signature: Uint8Array) => boolean
  * is a pure function of the bytes, so sharing changes no outcome, only the CPU spent).
  */
 export class SignatureVerifier {
-  private readonly keys = new Map<string, Verify>()
-  private readonly verdicts = new FifoMap<string, boolean>()
+  private readonly keys: FifoMap<string, Verify>
+  private readonly verdicts: FifoMap<string, boolean>
+  private readonly memo: number
+  private readonly decodeKey: KeyDecoder | undefined
 
-  constructor (readonly policy: SignaturePolicy, private readonly maxKeys = 4096, private readonly memo = 0) {}
+  constructor (readonly policy: SignaturePolicy, opts: VerifierOptions = {}) {
+    this.keys = new FifoMap(opts.maxKeys ?? 4096)
+    this.memo = opts.memo ?? 0
+    this.verdicts = new FifoMap(this.memo)
+    this.decodeKey = opts.decodeKey
+  }
 
   /** Undefined when `msg` is valid under the policy, else why not. */
   check (msg: RPC.Message): Rejection | undefined {
@@ -102,10 +120,7 @@ export class SignatureVerifier {
     } catch {
       ok = false
     }
-    if (memoKey !== undefined) {
-      this.verdicts.set(memoKey, ok)
-      if (this.verdicts.size > this.memo) this.verdicts.shift()
-    }
+    if (memoKey !== undefined) this.verdicts.set(memoKey, ok)
     return ok ? undefined : 'bad-signature'
   }
 
@@ -113,30 +128,21 @@ export class SignatureVerifier {
     const cacheKey = Buffer.from(from).toString('latin1')
     const hit = this.keys.get(cacheKey)
     if (hit !== undefined) return hit
-    let verify: Verify
+    let verify: Verify | Rejection
     try {
-      const peer = peerIdFromMultihash(Digest.decode(from))
-      let pk: PublicKey | undefined = peer.publicKey
-      if (pk === undefined) {
-        // The key is not inlined in the id (RSA): it must come in `key` and hash to the id.
-        if (inline === undefined) return 'bad-key'
-        const given = publicKeyFromProtobuf(inline)
-        if (!peerIdFromPublicKey(given).equals(peer)) return 'bad-key'
-        pk = given
-      }
-      if (pk.type === 'Ed25519') {
+      peerIdFromBytes(from)
+      const raw = ed25519KeyOf(from)
+      if (raw !== undefined) {
         // Fast path: node:crypto with a cached key object.
-        const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, pk.raw]), format: 'der', type: 'spki' })
+        const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' })
         verify = (data, sig) => edVerify(null, data, key, sig)
       } else {
-        const key = pk
-        verify = (data, sig) => key.verify(data, sig) as boolean
+        verify = this.decodeKey?.(from, inline) ?? 'bad-key'
       }
     } catch {
       return 'bad-from'
     }
-    this.keys.set(cacheKey, verify)
-    if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value!)
+    if (typeof verify !== 'string') this.keys.set(cacheKey, verify)
     return verify
   }
 }
@@ -152,23 +158,22 @@ export function defaultMessageId (policy: SignaturePolicy, msg: RPC.Message): Ui
   return new Uint8Array(createHash('sha256').update(msg.data ?? new Uint8Array(0)).digest())
 }
 
-const idStrings = new Map<string, string>()
+const idStrings = new FifoMap<string, string>(4096)
 
 /** Peer-id bytes (a multihash) → the peer id string; throws on bytes that are not a peer id. Cached (bounded). */
 export function peerIdString (bytes: Uint8Array): string {
   const k = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
   let s = idStrings.get(k)
   if (s === undefined) {
-    s = peerIdFromMultihash(Digest.decode(bytes)).toString()
+    s = peerIdFromBytes(bytes)
     idStrings.set(k, s)
-    if (idStrings.size > 4096) idStrings.delete(idStrings.keys().next().value!)
   }
   return s
 }
 
 /** Peer id string → its multihash bytes. */
 export function peerIdBytes (id: string): Uint8Array {
-  return peerIdFromString(id).toMultihash().bytes
+  return peerIdToBytes(id)
 }
 
 /** An 8-byte big-endian sequence number. */

@@ -23,7 +23,7 @@
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener, NeighborSource } from '../core/neighbors.js'
-import type { Env, NodeId, Protocol } from '../core/protocol.js'
+import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
 import { Strikes } from '../core/strikes.js'
 import { DEFAULT_MEMBERSHIP_LIMITS, MembershipCodec, type MembershipCodecLimits } from './codec.js'
@@ -93,7 +93,6 @@ export type NeighborDownReason = 'failed' | 'disconnected' | 'evicted' | 'left'
 export type MembershipEvent =
   | { type: 'neighborUp', peer: NodeId }
   | { type: 'neighborDown', peer: NodeId, reason: NeighborDownReason }
-  | { type: 'misbehaviour', peer: NodeId }
 
 export interface HyParViewStats {
   joinsHandled: number
@@ -115,10 +114,9 @@ export interface HyParViewStats {
 interface ActivePeer { lastHeard: number, lastSent: number }
 interface Attempt { high: boolean, deadline: number }
 
-export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, PeerSampling, NeighborSource {
+export class HyParView implements WireProtocol<MembershipMessage, MembershipTimer>, PeerSampling, NeighborSource {
   readonly name = 'membership'
-  readonly codec: MembershipCodec
-  readonly maxFrameBytes: number
+  readonly wire: WireSpec<MembershipMessage>
   readonly config: HyParViewConfig
   readonly stats: HyParViewStats = {
     joinsHandled: 0, forwardJoins: 0, neighborRequests: 0, neighborAccepted: 0, neighborRejected: 0,
@@ -147,8 +145,7 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
     this.config = { ...DEFAULT_HYPARVIEW, ...config }
     validate(this.config)
     this.env = env
-    this.codec = new MembershipCodec(this.config.codec)
-    this.maxFrameBytes = this.config.maxFrameBytes
+    this.wire = { protocolIds: ['/grapevine/membership/1.0.0'], codec: new MembershipCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.self = { id: env.id, addrs: this.config.selfAddrs }
     this.strikes = new Strikes(this.config.maxStrikes)
   }
@@ -257,7 +254,7 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
     }
   }
 
-  onPeerUp (_now: number, _peer: NodeId): void {}
+  onPeerUp (_now: number, _peer: NodeId, _link: PeerLink): void {}
 
   onPeerDown (now: number, peer: NodeId): void {
     if (this.attempts.delete(peer)) {
@@ -275,7 +272,7 @@ export class HyParView implements Protocol<MembershipMessage, MembershipTimer>, 
   onMalformed (now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
     if (!this.strikes.strike(from)) return
-    this.env.io.emit({ type: 'misbehaviour', peer: from })
+    this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames`)
     this.env.io.disconnect(from)
     if (this.active.has(from)) this.removeActive(now, from, 'failed')
     this.attempts.delete(from)

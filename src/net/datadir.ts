@@ -1,5 +1,5 @@
 /**
- * A node's data directory (DESIGN.md §4): its Ed25519 seed (so its peer id survives restarts) and its
+ * A node's data directory: its Ed25519 seed (so its peer id survives restarts) and its
  * replicated state, in LevelDB (classic-level). Every change the state core makes — a local write, or an
  * update learned from a peer — is written as one batch (the entry and its origin's generation / counter);
  * batches go out in order, and a local write is acknowledged to the caller only once its batch is
@@ -13,12 +13,7 @@ import { ClassicLevel } from 'classic-level'
 import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
 import type { Entry } from '../state/messages.js'
-
-export interface OriginMeta {
-  generation: number
-  known: number
-  gcVersion: number
-}
+import type { OriginMeta } from '../state/store.js'
 
 export interface StateSnapshot {
   origins: Map<NodeId, { meta: OriginMeta, entries: Entry[] }>
@@ -30,13 +25,13 @@ const ENTRY = 's/'
 const META = 'o/'
 const SEP = '\u0000'
 
-export class NodeStore {
+export class DataDir {
   /** Writes in flight, in order. */
   private chain: Promise<void> = Promise.resolve()
 
   private constructor (private readonly db: ClassicLevel<string, Uint8Array>, readonly dir: string) {}
 
-  static async open (dir: string): Promise<NodeStore> {
+  static async open (dir: string): Promise<DataDir> {
     try {
       mkdirSync(dir, { recursive: true })
     } catch (err) {
@@ -48,7 +43,7 @@ export class NodeStore {
     } catch (err) {
       throw new UsageError('ERR_DATA_DIR', `cannot open the database in ${dir} (is another grapevine node using it?): ${(err as Error).message}`)
     }
-    return new NodeStore(db, dir)
+    return new DataDir(db, dir)
   }
 
   /** The node's 32-byte Ed25519 seed, made and stored on first use. */
@@ -110,14 +105,6 @@ export class NodeStore {
     } catch {
       return []
     }
-  }
-
-  async get (key: string): Promise<Uint8Array | undefined> {
-    return await this.db.get(key)
-  }
-
-  async put (key: string, value: Uint8Array): Promise<void> {
-    await this.db.put(key, value)
   }
 
   async close (): Promise<void> {

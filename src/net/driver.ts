@@ -1,53 +1,47 @@
 /**
- * The network driver (DESIGN.md §4): runs sans-IO protocol cores on a js-libp2p host with real time.
+ * The network driver: runs sans-IO cores on a js-libp2p host with real time, following the contract of
+ * src/core/protocol.ts exactly as the simulator does (ARCHITECTURE.md, "Drivers").
  *
- * Per core: a protocol id (`/grapevine/<name>/1.0.0`; GossipSub answers to `/meshsub/1.2.0`, `/1.1.0`,
- * `/1.0.0` like go-libp2p-pubsub and @libp2p/gossipsub); one long-lived outbound stream per peer that we
- * write length-prefixed frames to, and the peer's inbound streams we read frames from. A core hears
- * `onPeerUp` when a connected peer is known to speak its protocol (libp2p's topology, after identify, or
- * the peer's first inbound stream) and `onPeerDown` when the peer's last connection closes or a dial for
- * it fails.
+ * Wire protocols: the core's protocol ids (`/grapevine/…/1.0.0`, or `/meshsub/1.2.0`, `/1.1.0`, `/1.0.0` for
+ * GossipSub); one long-lived outbound stream per peer that we write length-prefixed frames to, and the
+ * peer's inbound streams we read frames from. A wire protocol hears `onPeerUp` when a connected peer is
+ * known to speak it (libp2p's topology, after identify, or the peer's first inbound stream) and
+ * `onPeerDown` when the peer's last connection closes. Local cores hear of connections opening and closing.
  *
- * Connections are shared by the cores, as in the simulator's shared-link mode: `Io.connect` holds the
- * peer's connection for that core; `Io.disconnect` releases it, and the connection is closed only when no
- * core holds it and no core says it still uses it (`keepsConnection`, e.g. a GossipSub mesh peer).
+ * Connections are shared by the cores: `connect` / `hold` add a core's hold on a peer, `release` drops it,
+ * `disconnect` drops it and hangs up when no core holds the peer any more. A failed dial is told to the
+ * cores that held the peer. Sanctions: `penalise` is counted; `disconnect` hangs up whoever holds the peer;
+ * `ban` also refuses the peer (dials both ways, inbound streams) for `banMs`.
  *
  * Bad input never reaches a core as an exception: oversized frames are skipped and counted, bytes that do
- * not decode become `onMalformed`, a broken length prefix resets the stream. A core's `misbehaviour`
- * event closes the connection and bans the peer for `banMs`. Every per-peer queue is bounded.
+ * not decode become `onMalformed`, a broken length prefix resets the stream. Every per-peer queue and the
+ * ban list are bounded.
  */
+import { randomBytes } from 'node:crypto'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'
-import type { AnyProtocol, Io, NodeId } from '../core/protocol.js'
+import { FifoMap } from '../core/fifo.js'
+import type { AnyCore, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
+import { Rng } from '../core/rng.js'
+import { MessageEncoder, decodeFrame, oversize } from '../core/wire.js'
 import { FrameDecoder, frameHeader } from './frames.js'
 import { Scheduler } from './scheduler.js'
 
-export const MESHSUB_PROTOCOLS = ['/meshsub/1.2.0', '/meshsub/1.1.0', '/meshsub/1.0.0']
-
-export function protocolIdsOf (name: string): string[] {
-  return name === 'meshsub' ? MESHSUB_PROTOCOLS : [`/grapevine/${name}/1.0.0`]
-}
-
-/** What a core may add for the driver: whether it still uses a connection nobody holds. */
-export interface ConnectionUser {
-  keepsConnection? (peer: NodeId): boolean
-}
-
 export interface DriverOptions {
-  /** Every event every core emits. */
-  onEvent?: (core: string, event: unknown) => void
   /** Dialable addresses (multiaddr bytes) the cores know for a peer, tried before the peer store's. */
   addressesOf?: (peer: NodeId) => readonly Uint8Array[]
   /** Bytes queued per peer and core (waiting for a stream, or in the stream's write buffer) before frames are dropped. */
   maxQueuedBytes?: number
   dialTimeoutMs?: number
-  /** How long a peer that misbehaved is refused. */
+  /** How long a banned peer is refused. */
   banMs?: number
-  /** Cores that send no messages (no protocol id, no streams). */
-  local?: (name: string) => boolean
+  /** Most peers banned at once (the oldest ban is lifted first). */
+  maxBanned?: number
+  /** The seed of the cores' random streams (default: a random one). */
+  seed?: number
   /** Where internal errors go (a bug in a core); default stderr. */
   onError?: (err: unknown) => void
 }
@@ -70,8 +64,16 @@ export interface DriverStats {
   /** Frames dropped because a peer's queue was full or its stream could not be opened. */
   dropped: number
   dialFailures: number
-  /** Connections closed because a core reported misbehaviour. */
+  /** Misbehaviour reports applied, by sanction. */
+  penalties: number
+  disconnects: number
   bans: number
+}
+
+/** Real time for what runs beside the cores (facades' timeouts). */
+export interface NetClock {
+  now (): number
+  after (ms: number, fn: () => void): () => void
 }
 
 /** A length prefix and the encoded message, kept apart so the message is never copied. */
@@ -92,84 +94,107 @@ interface Channel {
 const BATCH_BYTES = 256 * 1024
 
 interface Hosted {
-  core: AnyProtocol & ConnectionUser
-  ids: string[]
-  local: boolean
+  core: AnyCore
+  listener: CoreListener<unknown>
   /** Peers this core was told are up. */
   up: Set<NodeId>
-  /** Peers whose connection this core holds (`Io.connect`). */
-  holds: Set<NodeId>
   channels: Map<NodeId, Channel>
   topologies: string[]
 }
 
+const SANCTION_STAT: Record<Sanction, 'penalties' | 'disconnects' | 'bans'> = { penalise: 'penalties', disconnect: 'disconnects', ban: 'bans' }
+
 export class NetDriver {
-  readonly stats: DriverStats = { framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0, dialFailures: 0, bans: 0 }
+  readonly stats: DriverStats = { framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0, dialFailures: 0, penalties: 0, disconnects: 0, bans: 0 }
   readonly scheduler: Scheduler
+  readonly clock: NetClock
   private readonly hosted = new Map<string, Hosted>()
-  /** Encodings of message objects, kept while the object lives (a core reusing one object for many sends). */
-  private readonly encoded = new WeakMap<object, Uint8Array>()
-  /** Banned peers: id → until (scheduler time). Bounded. */
-  private readonly banned = new Map<NodeId, number>()
+  private readonly listeners = new Map<string, CoreListener<unknown>>()
+  private readonly encoder = new MessageEncoder()
+  /** Peer → the cores that hold its connection. */
+  private readonly holds = new Map<NodeId, Set<string>>()
+  /** Peers local cores were told are connected. */
+  private readonly connected = new Set<NodeId>()
+  /** Banned peers: id → until (scheduler time), oldest ban first. */
+  private readonly banned = new FifoMap<NodeId, number>()
+  private readonly rng: Rng
   private readonly maxQueuedBytes: number
   private readonly dialTimeoutMs: number
   private readonly banMs: number
+  private readonly maxBanned: number
   private started = false
 
   constructor (readonly libp2p: Libp2p, private readonly opts: DriverOptions = {}) {
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 8 * 1024 * 1024
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 10_000
     this.banMs = opts.banMs ?? 60_000
+    this.maxBanned = opts.maxBanned ?? 10_000
+    this.rng = new Rng(opts.seed ?? randomBytes(4).readUInt32BE(0))
     this.scheduler = new Scheduler(err => this.internal(err))
+    this.clock = {
+      now: () => this.now(),
+      after: (ms, fn) => {
+        const t = setTimeout(fn, ms)
+        t.unref()
+        return () => clearTimeout(t)
+      }
+    }
   }
 
   get self (): NodeId {
     return this.libp2p.peerId.toString()
   }
 
+  get id (): NodeId {
+    return this.self
+  }
+
   now (): number {
     return this.scheduler.now()
   }
 
-  /** An Io for the core named `name`: hand it to the core's Env before `host`. */
-  io<M, T, E> (name: string): Io<M, T, E> {
-    return {
-      send: (to, msg) => this.send(name, to, msg),
-      setTimer: (at, timer) => this.scheduler.at(at, () => this.call(name, c => c.onTimer(this.now(), timer))),
-      connect: (peer) => this.connect(name, peer),
-      disconnect: (peer) => this.disconnect(name, peer),
-      emit: (event) => this.emit(name, event)
-    }
+  /** An environment for the core named `name` (its own random stream, an Io routed here, events to `listener`). */
+  env<M, T, E> (name: string, listener: CoreListener<E> = {}): Env<M, T, E> {
+    this.listeners.set(name, listener as CoreListener<unknown>)
+    return { id: this.self, rng: this.rng.fork(name), io: this.io<M, T, E>(name, listener) }
   }
 
-  /** Registers the cores (made with `io(name)`) with libp2p and starts them. */
-  async host (cores: AnyProtocol[]): Promise<void> {
+  /** Registers the cores (made with `env(name)`) with libp2p and starts them. */
+  async host (cores: readonly AnyCore[]): Promise<void> {
     if (this.started) throw new InternalError('ERR_STATE', 'the driver already hosts its cores')
     this.started = true
     for (const core of cores) {
-      const local = this.opts.local?.(core.name) ?? false
-      this.hosted.set(core.name, { core, ids: local ? [] : protocolIdsOf(core.name), local, up: new Set(), holds: new Set(), channels: new Map(), topologies: [] })
+      this.hosted.set(core.name, { core, listener: this.listeners.get(core.name) ?? {}, up: new Set(), channels: new Map(), topologies: [] })
     }
     for (const h of this.hosted.values()) {
-      if (h.local) continue
-      await this.libp2p.handle(h.ids, (stream, conn) => this.inbound(h, stream, conn), { maxInboundStreams: 8, maxOutboundStreams: 8, force: true })
-      for (const id of h.ids) {
+      const wire = h.core.wire
+      if (wire === null) continue
+      const ids = [...wire.protocolIds]
+      await this.libp2p.handle(ids, (stream, conn) => this.inbound(h, stream, conn), { maxInboundStreams: 8, maxOutboundStreams: 8, force: true })
+      for (const id of ids) {
         h.topologies.push(await this.libp2p.register(id, {
-          onConnect: (peerId, conn) => this.peerUp(h, peerId.toString(), conn.direction === 'outbound'),
+          onConnect: (peerId, conn) => this.peerUp(h, peerId.toString(), conn),
           onDisconnect: (peerId) => this.peerDown(h, peerId.toString())
         }))
       }
     }
-    // Peers already connected and identified before we registered.
-    for (const conn of this.libp2p.getConnections()) void this.announceExisting(conn)
-    for (const h of this.hosted.values()) this.call(h.core.name, c => c.start(this.now()))
+    this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
+    // Peers already connected (and identified) before we registered.
+    for (const conn of this.libp2p.getConnections()) {
+      this.localUp(conn)
+      void this.announceExisting(conn)
+    }
+    for (const h of this.hosted.values()) this.call(h, c => c.start(this.now()))
   }
 
   async stop (): Promise<void> {
     this.scheduler.stop()
+    this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     for (const h of this.hosted.values()) {
       for (const t of h.topologies) this.libp2p.unregister(t)
-      if (!h.local) await this.libp2p.unhandle(h.ids).catch(() => {})
+      if (h.core.wire !== null) await this.libp2p.unhandle([...h.core.wire.protocolIds]).catch(() => {})
       for (const ch of h.channels.values()) ch.out?.abort(new Error('driver stopped'))
       h.channels.clear()
     }
@@ -191,19 +216,36 @@ export class NetDriver {
 
   // ---- core outputs ----
 
+  private io<M, T, E> (name: string, listener: CoreListener<E>): Env<M, T, E>['io'] {
+    const local: LocalIo<T, E> = {
+      setTimer: (at, timer) => this.scheduler.at(at, () => this.callByName(name, c => c.onTimer(this.now(), timer))),
+      connect: (peer) => this.connect(name, peer),
+      disconnect: (peer) => {
+        if (this.unhold(name, peer)) this.hangUp(peer)
+      },
+      hold: (peer) => { if (peer !== this.self) this.holdersOf(peer).add(name) },
+      release: (peer) => { this.unhold(name, peer) },
+      report: (peer, sanction, reason) => this.sanction(name, { peer, sanction, reason }),
+      emit: (event) => {
+        try {
+          listener.event?.(event)
+        } catch (err) {
+          this.internal(err)
+        }
+      }
+    }
+    return { ...local, send: (to, msg) => this.send(name, to, msg) }
+  }
+
   private send (name: string, to: NodeId, msg: unknown): void {
     const h = this.hosted.get(name)
-    if (h === undefined || h.local || to === this.self) return
-    // A core that sends one message object to many peers (a forward to the mesh) has it encoded once.
-    let bytes = typeof msg === 'object' && msg !== null ? this.encoded.get(msg) : undefined
-    if (bytes === undefined) {
-      try {
-        bytes = h.core.codec.encode(msg)
-      } catch (err) {
-        this.internal(err)
-        return
-      }
-      if (typeof msg === 'object' && msg !== null) this.encoded.set(msg, bytes)
+    if (h === undefined || h.core.wire === null || to === this.self) return
+    let bytes: Uint8Array
+    try {
+      bytes = this.encoder.encode(h.core.wire.codec, msg)
+    } catch (err) {
+      this.internal(err)
+      return
     }
     const frame: Frame = { header: frameHeader(bytes.length), body: bytes }
     let ch = h.channels.get(to)
@@ -261,7 +303,7 @@ export class NetDriver {
     ch.opening = true
     try {
       const conn = await this.dial(peer)
-      const stream = await conn.newStream(h.ids, { signal: AbortSignal.timeout(this.dialTimeoutMs) })
+      const stream = await conn.newStream([...h.core.wire!.protocolIds], { signal: AbortSignal.timeout(this.dialTimeoutMs) })
       ch.out = stream
       stream.addEventListener('close', () => {
         if (ch.out === stream) ch.out = null
@@ -269,10 +311,9 @@ export class NetDriver {
       // The stream is ours: it carries nothing back (the peer writes on a stream it opens).
       for (const f of ch.queue) this.write(ch, f)
     } catch {
+      // The message was best-effort: counted, not told (a core that needs the peer holds it and hears of a failed dial).
       this.stats.dropped += ch.queue.length
       this.stats.dialFailures++
-      // Like a refused connection in the simulator: the core hears the peer is down.
-      if (!h.up.has(peer)) this.call(h.core.name, c => c.onPeerDown(this.now(), peer))
     } finally {
       ch.queue = []
       ch.queued = 0
@@ -303,75 +344,124 @@ export class NetDriver {
   private connect (name: string, peer: NodeId): void {
     const h = this.hosted.get(name)
     if (h === undefined || peer === this.self) return
-    h.holds.add(peer)
-    if (h.up.has(peer)) return
+    this.holdersOf(peer).add(name)
+    if (h.up.has(peer) || (h.core.wire === null && this.connected.has(peer))) return
     this.dial(peer).then(conn => {
       // Connected; the topology tells the core once identify shows the peer speaks its protocol. If it
       // already ran for an existing connection, tell the core now.
+      this.localUp(conn)
       void this.announceExisting(conn)
     }, () => {
       this.stats.dialFailures++
-      h.holds.delete(peer)
-      if (!h.up.has(peer)) this.call(name, c => c.onPeerDown(this.now(), peer))
+      this.tellHolders(peer)
     })
   }
 
-  private disconnect (name: string, peer: NodeId): void {
-    const h = this.hosted.get(name)
-    if (h === undefined) return
-    h.holds.delete(peer)
-    for (const o of this.hosted.values()) {
-      if (o.holds.has(peer)) return
-      if (o.core.keepsConnection?.(peer) === true) return
-    }
-    void this.libp2p.hangUp(peerIdFromString(peer)).catch(() => {})
+  private holdersOf (peer: NodeId): Set<string> {
+    let s = this.holds.get(peer)
+    if (s === undefined) this.holds.set(peer, s = new Set())
+    return s
   }
 
-  private emit (name: string, event: unknown): void {
-    const e = event as { type?: string, peer?: NodeId }
-    if (e?.type === 'misbehaviour' && typeof e.peer === 'string') this.ban(e.peer)
+  /** Drops `name`'s hold on `peer`; true when no core holds it any more. */
+  private unhold (name: string, peer: NodeId): boolean {
+    const s = this.holds.get(peer)
+    if (s === undefined) return true
+    s.delete(name)
+    if (s.size > 0) return false
+    this.holds.delete(peer)
+    return true
+  }
+
+  /** A dial failed: the cores holding `peer` (and not told it is up) hear it is down; their holds end. */
+  private tellHolders (peer: NodeId): void {
+    const holders = this.holds.get(peer)
+    if (holders === undefined) return
+    this.holds.delete(peer)
+    for (const name of holders) {
+      const h = this.hosted.get(name)
+      if (h !== undefined && !h.up.has(peer) && !(h.core.wire === null && this.connected.has(peer))) this.call(h, c => c.onPeerDown(this.now(), peer))
+    }
+  }
+
+  /** Closes every connection to `peer`, after flushing what the cores wrote to it this turn. */
+  private hangUp (peer: NodeId): void {
+    this.holds.delete(peer)
+    for (const h of this.hosted.values()) {
+      const ch = h.channels.get(peer)
+      if (ch !== undefined) this.flush(ch)
+    }
+    let id
     try {
-      this.opts.onEvent?.(name, event)
+      id = peerIdFromString(peer)
+    } catch {
+      return
+    }
+    void this.libp2p.hangUp(id).catch(() => {})
+  }
+
+  private sanction (name: string, m: Misbehaviour): void {
+    this.stats[SANCTION_STAT[m.sanction]]++
+    if (m.sanction === 'ban') {
+      this.banned.set(m.peer, this.now() + this.banMs)
+      if (this.banned.size > this.maxBanned) this.banned.shift()
+    }
+    if (m.sanction !== 'penalise') this.hangUp(m.peer)
+    try {
+      this.listeners.get(name)?.misbehaviour?.(m)
     } catch (err) {
       this.internal(err)
     }
   }
 
-  private ban (peer: NodeId): void {
-    this.stats.bans++
-    this.banned.set(peer, this.now() + this.banMs)
-    if (this.banned.size > 10_000) this.banned.delete(this.banned.keys().next().value!)
-    void this.libp2p.hangUp(peerIdFromString(peer)).catch(() => {})
+  // ---- libp2p inputs ----
+
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    this.localUp(evt.detail)
   }
 
-  // ---- libp2p inputs ----
+  private readonly onPeerDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => {
+    const peer = evt.detail.toString()
+    this.holds.delete(peer)
+    if (!this.connected.delete(peer)) return
+    for (const h of this.hosted.values()) if (h.core.wire === null) this.call(h, c => c.onPeerDown(this.now(), peer))
+  }
+
+  /** Local cores hear of a peer's first connection. */
+  private localUp (conn: Connection): void {
+    const peer = conn.remotePeer.toString()
+    if (this.connected.has(peer) || this.isBanned(peer) || conn.status !== 'open') return
+    this.connected.add(peer)
+    const link = linkOf(conn)
+    for (const h of this.hosted.values()) if (h.core.wire === null) this.call(h, c => c.onPeerUp(this.now(), peer, link))
+  }
 
   private async announceExisting (conn: Connection): Promise<void> {
     try {
       const peer = await this.libp2p.peerStore.get(conn.remotePeer)
       for (const h of this.hosted.values()) {
-        if (h.ids.some(id => peer.protocols.includes(id))) this.peerUp(h, conn.remotePeer.toString(), conn.direction === 'outbound')
+        if (h.core.wire?.protocolIds.some(id => peer.protocols.includes(id)) === true) this.peerUp(h, conn.remotePeer.toString(), conn)
       }
     } catch {
       // not identified yet: the topology will tell
     }
   }
 
-  private peerUp (h: Hosted, peer: NodeId, outbound: boolean): void {
+  private peerUp (h: Hosted, peer: NodeId, conn: Connection): void {
     if (h.up.has(peer) || this.isBanned(peer)) return
     h.up.add(peer)
-    this.call(h.core.name, c => c.onPeerUp(this.now(), peer, outbound))
+    this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn)))
   }
 
   private peerDown (h: Hosted, peer: NodeId): void {
-    h.holds.delete(peer)
+    this.holds.get(peer)?.delete(h.core.name)
     const ch = h.channels.get(peer)
     if (ch !== undefined) {
       ch.out?.abort(new Error('peer disconnected'))
       h.channels.delete(peer)
     }
     if (!h.up.delete(peer)) return
-    this.call(h.core.name, c => c.onPeerDown(this.now(), peer))
+    this.call(h, c => c.onPeerDown(this.now(), peer))
   }
 
   private inbound (h: Hosted, stream: Stream, conn: Connection): void {
@@ -380,16 +470,20 @@ export class NetDriver {
       stream.abort(new Error('banned'))
       return
     }
+    const wire = h.core.wire!
     // The peer opened a stream of this protocol: it speaks it, even if identify has not told us yet.
-    this.peerUp(h, peer, conn.direction === 'outbound')
-    const decoder = new FrameDecoder(h.core.maxFrameBytes)
+    this.peerUp(h, peer, conn)
+    const decoder = new FrameDecoder(wire.maxFrameBytes)
     let ended = false
+    const malformed = (error: PeerError): void => {
+      if (h.core.wire !== null) this.call(h, c => (c as { onMalformed: (now: number, from: NodeId, e: PeerError) => void }).onMalformed(this.now(), peer, error))
+    }
     const end = (): void => {
       if (ended) return
       ended = true
       if (decoder.buffered > 0) { // (inside an oversized frame nothing is buffered: it was counted already)
         this.stats.truncated++
-        this.call(h.core.name, c => c.onMalformed(this.now(), peer, new PeerError('ERR_TRUNCATED', 'the stream ended inside a frame')))
+        malformed(new PeerError('ERR_TRUNCATED', 'the stream ended inside a frame'))
       }
     }
     stream.addEventListener('close', end)
@@ -403,22 +497,19 @@ export class NetDriver {
         if (f.kind === 'frame') {
           this.stats.framesIn++
           this.stats.bytesIn += f.bytes.length
-          let msg: unknown
-          try {
-            msg = h.core.codec.decode(f.bytes)
-          } catch (err) {
+          const d = decodeFrame(wire, f.bytes)
+          if (!d.ok) {
             this.stats.malformed++
-            const pe = err instanceof PeerError ? err : new PeerError('ERR_DECODE', String(err), { cause: err })
-            this.call(h.core.name, c => c.onMalformed(this.now(), peer, pe))
+            malformed(d.error)
             continue
           }
-          this.call(h.core.name, c => c.onMessage(this.now(), peer, msg))
+          this.call(h, c => (c as { onMessage: (now: number, from: NodeId, m: unknown) => void }).onMessage(this.now(), peer, d.msg))
         } else if (f.kind === 'oversize') {
           this.stats.oversize++
-          this.call(h.core.name, c => c.onMalformed(this.now(), peer, new PeerError('ERR_FRAME_TOO_LARGE', `frame of ${f.length} bytes exceeds ${h.core.maxFrameBytes}`)))
+          malformed(oversize(f.length, wire.maxFrameBytes))
         } else {
           this.stats.resets++
-          this.call(h.core.name, c => c.onMalformed(this.now(), peer, new PeerError('ERR_FRAMING', f.reason)))
+          malformed(new PeerError('ERR_FRAMING', f.reason))
           stream.abort(new Error(f.reason))
         }
       }
@@ -427,10 +518,13 @@ export class NetDriver {
 
   // ---- helpers ----
 
-  /** Runs a core input; a throw is our bug, logged, never a crash. */
-  private call (name: string, fn: (core: AnyProtocol) => void): void {
+  private callByName (name: string, fn: (core: AnyCore) => void): void {
     const h = this.hosted.get(name)
-    if (h === undefined) return
+    if (h !== undefined) this.call(h, fn)
+  }
+
+  /** Runs a core input; a throw is our bug, logged, never a crash. */
+  private call (h: Hosted, fn: (core: AnyCore) => void): void {
     try {
       fn(h.core)
     } catch (err) {
@@ -442,4 +536,16 @@ export class NetDriver {
     if (this.opts.onError !== undefined) this.opts.onError(err)
     else console.error('grapevine: internal error', err)
   }
+}
+
+/** What a connection tells the cores: who dialled, and the peer's IP address. */
+function linkOf (conn: Connection): PeerLink {
+  return { outbound: conn.direction === 'outbound', ...addressOf(conn.remoteAddr) }
+}
+
+function addressOf (ma: Multiaddr): { address?: string } {
+  for (const c of ma.getComponents()) {
+    if ((c.name === 'ip4' || c.name === 'ip6') && c.value !== undefined) return { address: c.value }
+  }
+  return {}
 }

@@ -1,19 +1,25 @@
 /**
- * The protocol cores of one grapevine node, wired together (DESIGN.md §2): HyParView membership; Plumtree
- * broadcast over the active view; anti-entropy state drawing partners from membership; the GossipSub
- * router; and topic discovery, which writes the node's topics into the state and connects to topic peers.
- * A driver (the simulator, or the libp2p driver) hosts `cores.all` and feeds them inputs; nothing here
- * touches a clock or a socket.
+ * The node builder: the one place a whole grapevine node is composed, for any driver. HyParView
+ * membership; Plumtree broadcast over the active view; anti-entropy state drawing partners from
+ * membership; the GossipSub router; topic discovery, which writes the node's topics into the state and
+ * connects to topic peers; and the facades an application uses (pub/sub, state, the node's events).
+ *
+ * A driver supplies a `NodeHost` — the node's id, an environment per core, a clock — and hosts `cores.all`;
+ * `createNode` (src/net) and the simulator's `SimCluster` (src/sim) both call `buildNode`. Nothing here
+ * touches a socket or reads a clock of its own.
  */
-import type { AnyProtocol, Env } from '../core/protocol.js'
+import type { AnyCore, CoreListener, Env, NodeId } from '../core/protocol.js'
 import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
-import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
-import { TopicDiscovery, type TopicDiscoveryConfig } from './discovery.js'
 import { GossipSub, type GossipSubConfig } from '../gossipsub/gossipsub.js'
 import type { Identity } from '../gossipsub/signing.js'
+import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
 import { AntiEntropy, type AntiEntropyConfig } from '../state/antientropy.js'
+import { TopicDiscovery, type TopicDiscoveryConfig } from './discovery.js'
+import { GrapevineNode, type NodeRuntime } from './node.js'
+import { PubSub, type Clock } from './pubsub.js'
 
-export interface CoreOptions {
+/** Settings of each core of a node (each a partial: the rest are the core's defaults). */
+export interface NodeConfig {
   membership?: Partial<HyParViewConfig>
   broadcast?: Partial<PlumtreeConfig>
   state?: Partial<AntiEntropyConfig>
@@ -26,21 +32,40 @@ export interface Cores {
   membership: HyParView
   broadcast: Plumtree
   state: AntiEntropy
-  pubsub: GossipSub
-  topics: TopicDiscovery | null
+  gossipsub: GossipSub
+  discovery: TopicDiscovery | null
   /** Every core, for the driver to host. */
-  all: AnyProtocol[]
+  all: AnyCore[]
 }
 
-/** `env(name)` gives each core its environment (its own random stream, an Io routed by the driver). */
-export function createCores (env: <M, T, E>(name: string) => Env<M, T, E>, identity: Identity | null, o: CoreOptions = {}): Cores {
-  const membership = new HyParView(env('membership'), o.membership)
-  const broadcast = new Plumtree(env('plumtree'), o.broadcast)
+/** What a driver gives the builder for one node. */
+export interface NodeHost {
+  readonly id: NodeId
+  /** An environment for the core named `name`, delivering what it emits (and the sanctions applied) to `listener`. */
+  env<M, T, E>(name: string, listener?: CoreListener<E>): Env<M, T, E>
+  readonly clock: Clock
+}
+
+/** Composes a whole node on `host`. `identity` signs pub/sub messages (null only with StrictNoSign). */
+export function buildNode (host: NodeHost, identity: Identity | null, config: NodeConfig = {}, runtime: NodeRuntime = {}): GrapevineNode {
+  // Events go to the node, which exists only once its cores do: each listener looks it up when called.
+  const built: { node?: GrapevineNode } = {}
+  const reports = (core: string): CoreListener<never>['misbehaviour'] => m => built.node?.emit('misbehaviour', { core, ...m })
+
+  const membership = new HyParView(host.env('membership', { misbehaviour: reports('membership') }), config.membership)
+  const broadcast = new Plumtree(host.env('plumtree', { event: d => built.node?.emit('broadcast', d), misbehaviour: reports('plumtree') }), config.broadcast)
   membership.addNeighborListener(broadcast)
-  const state = new AntiEntropy(env('state'), membership, o.state)
-  const pubsub = new GossipSub(env('meshsub'), identity, o.gossipsub)
-  const topics = o.discovery === false ? null : new TopicDiscovery(env('topics'), state, pubsub, o.discovery)
-  const all: AnyProtocol[] = [membership, broadcast, state, pubsub]
-  if (topics !== null) all.push(topics)
-  return { membership, broadcast, state, pubsub, topics, all }
+  membership.addNeighborListener({
+    neighborUp: (_now, peer) => built.node?.emit('member:up', peer),
+    neighborDown: (_now, peer) => built.node?.emit('member:down', peer)
+  })
+  const state = new AntiEntropy(host.env('state', { event: c => built.node?.changed(c), misbehaviour: reports('state') }), membership, config.state)
+  const gossipsub = new GossipSub(host.env('meshsub', { event: e => built.node?.pubsub.handle(e), misbehaviour: reports('meshsub') }), identity, config.gossipsub)
+  const discovery = config.discovery === false ? null : new TopicDiscovery(host.env('topics'), state, gossipsub, config.discovery)
+  const all: AnyCore[] = [membership, broadcast, state, gossipsub]
+  if (discovery !== null) all.push(discovery)
+
+  const pubsub = new PubSub(gossipsub, host.clock, now => discovery?.sync(now))
+  built.node = new GrapevineNode(host.id, { membership, broadcast, state, gossipsub, discovery, all }, pubsub, host.clock, runtime)
+  return built.node
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { noopIo } from '../core/io.js'
 import { Rng } from '../core/rng.js'
 import type { Env, NodeId } from '../core/protocol.js'
 import type { AntiEntropy, StateChange } from '../state/antientropy.js'
@@ -13,7 +14,7 @@ function fakeState (self: NodeId): { state: AntiEntropy, learn: (origin: NodeId,
   const learn = (origin: NodeId, key: string, deleted = false): void => {
     if (deleted) values.delete(`${origin} ${key}`)
     else values.set(`${origin} ${key}`, new Uint8Array([1]))
-    for (const fn of observers) fn(0, { type: 'change', origin, key, value: new Uint8Array([1]), version: 1, deleted, local: origin === self })
+    for (const fn of observers) fn(0, { type: 'change', origin, key, value: new Uint8Array([1]), version: 1, deleted, local: origin === self, meta: { generation: 0, known: 1, gcVersion: 0 } })
   }
   const state = {
     observe: (fn: (now: number, c: StateChange) => void) => observers.push(fn),
@@ -31,7 +32,7 @@ function fakeState (self: NodeId): { state: AntiEntropy, learn: (origin: NodeId,
 }
 
 function env (id: NodeId, dials: NodeId[] = []): Env<never, never, never> {
-  return { id, rng: new Rng(1), io: { send () {}, setTimer () {}, connect: (p) => dials.push(p), disconnect () {}, emit () {} } }
+  return { id, rng: new Rng(1), io: noopIo({ connect: (p) => dials.push(p) }) }
 }
 
 test('topic discovery writes our topics into the state, dials members, backs off failed dials', () => {

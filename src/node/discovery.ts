@@ -1,21 +1,21 @@
 /**
- * Topic peer discovery through the replicated state (DESIGN.md §3, issue 5 item 5).
+ * Topic peer discovery through the replicated state: a local core (no wire) of the composition layer.
  *
  * GossipSub only meshes with peers it is connected to, and a node's connections come from membership
  * (HyParView's five active peers): subscribers of a small topic are rarely each other's neighbours. So
  * every node writes one entry per subscribed topic into its own origin of the anti-entropy state
  * (`pubsub/topic/<topic>`), which reaches every node within a few rounds; each node indexes the entries
  * it learns and, every tick, for each topic it subscribes to with fewer than `minTopicPeers` connected
- * topic peers, asks the driver to connect to a few more of the topic's members. The connections it makes
- * are held for this core ('topics'); it releases one when the peer no longer serves a subscribed topic.
+ * topic peers, connects to a few more of the topic's members. It holds the connections it makes and lets
+ * one go (`disconnect`) when the peer no longer serves a subscribed topic.
  *
  * Everything remote input feeds is bounded: topics indexed, members per topic, dials in flight, and the
  * failed-dial backoff table. The index is a hint: a candidate is checked against the state before a dial.
  */
-import type { Env, NodeId, Protocol } from '../core/protocol.js'
-import type { PeerError } from '../core/errors.js'
-import type { AntiEntropy, StateChange } from '../state/antientropy.js'
+import { FifoMap } from '../core/fifo.js'
+import type { LocalCore, LocalEnv, NodeId, PeerLink } from '../core/protocol.js'
 import type { GossipSub } from '../gossipsub/gossipsub.js'
+import type { AntiEntropy, StateChange } from '../state/antientropy.js'
 
 export const TOPIC_KEY_PREFIX = 'pubsub/topic/'
 
@@ -49,15 +49,9 @@ export interface TopicDiscoveryStats {
   overflow: number
 }
 
-const noCodec = {
-  encode (): Uint8Array { throw new Error('topic discovery sends no messages') },
-  decode (): never { throw new Error('topic discovery receives no messages') }
-}
-
-export class TopicDiscovery implements Protocol<never, TopicDiscoveryTimer> {
+export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
   readonly name = 'topics'
-  readonly codec = noCodec
-  readonly maxFrameBytes = 0
+  readonly wire = null
   readonly config: TopicDiscoveryConfig
   readonly stats: TopicDiscoveryStats = { dials: 0, dialFailures: 0, released: 0, overflow: 0 }
 
@@ -65,29 +59,25 @@ export class TopicDiscovery implements Protocol<never, TopicDiscoveryTimer> {
   private readonly members = new Map<string, Set<NodeId>>()
   /** Peers we asked to connect to and still hold: peer → since when. */
   private readonly held = new Map<NodeId, number>()
-  /** Peers whose dial failed: peer → not before. */
-  private readonly failed = new Map<NodeId, number>()
+  /** Peers whose dial failed: peer → not before, oldest first. */
+  private readonly failed: FifoMap<NodeId, number>
   private token = 0
 
   constructor (
-    private readonly env: Env<never, TopicDiscoveryTimer, never>,
+    private readonly env: LocalEnv<TopicDiscoveryTimer, never>,
     private readonly state: AntiEntropy,
     private readonly router: GossipSub,
     config: Partial<TopicDiscoveryConfig> = {}
   ) {
     this.config = { ...DEFAULT_TOPIC_DISCOVERY, minTopicPeers: router.config.D, ...config }
+    this.failed = new FifoMap(this.config.maxMembersPerTopic)
     state.observe((_now, c) => this.onChange(c))
-    for (const e of state.entries()) this.onChange({ type: 'change', origin: e.origin, key: e.key, value: e.value, version: e.version, deleted: false, local: false })
+    for (const e of state.entries()) this.onChange({ origin: e.origin, key: e.key, deleted: false })
   }
 
   /** Members of `topic` known from the state (not necessarily connected). */
   membersOf (topic: string): NodeId[] {
     return [...(this.members.get(topic) ?? [])]
-  }
-
-  /** Whether we dialled `peer` for a topic and still want it. */
-  keepsConnection (peer: NodeId): boolean {
-    return this.held.has(peer)
   }
 
   /** Write our subscriptions into the state now and look for topic peers (call after subscribe / unsubscribe). */
@@ -114,20 +104,17 @@ export class TopicDiscovery implements Protocol<never, TopicDiscoveryTimer> {
     this.sync(now)
   }
 
-  onMessage (): void {}
-  onMalformed (_now: number, _from: NodeId, _e: PeerError): void {}
-  onPeerUp (): void {}
+  onPeerUp (_now: number, _peer: NodeId, _link: PeerLink): void {}
 
   onPeerDown (now: number, peer: NodeId): void {
     // A held peer that went down without ever becoming a pubsub peer: the dial failed.
     if (this.held.delete(peer) && !this.router.hasPeer(peer)) {
       this.stats.dialFailures++
       this.failed.set(peer, now + this.config.dialBackoffMs)
-      if (this.failed.size > this.config.maxMembersPerTopic) this.failed.delete(this.failed.keys().next().value!)
     }
   }
 
-  private onChange (c: StateChange): void {
+  private onChange (c: Pick<StateChange, 'origin' | 'key' | 'deleted'>): void {
     if (c.origin === this.env.id || !c.key.startsWith(TOPIC_KEY_PREFIX)) return
     const topic = c.key.slice(TOPIC_KEY_PREFIX.length)
     let set = this.members.get(topic)
@@ -151,7 +138,7 @@ export class TopicDiscovery implements Protocol<never, TopicDiscoveryTimer> {
   }
 
   private connectTopicPeers (now: number, subscribed: Set<string>): void {
-    for (const [p, until] of this.failed) if (until <= now) this.failed.delete(p)
+    for (const [p, until] of [...this.failed.entries()]) if (until <= now) this.failed.delete(p)
     const wanted = new Set<NodeId>()
     for (const topic of subscribed) {
       const connected = this.router.peersOf(topic)

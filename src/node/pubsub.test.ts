@@ -1,25 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Rng } from '../core/rng.js'
-import { GossipSub, type GossipSubEvent } from '../gossipsub/gossipsub.js'
 import { identityFromSeed } from '../gossipsub/signing.js'
+import { SimCluster } from '../sim/cluster.js'
 import { Simulator } from '../sim/simulator.js'
-import { PubSub } from './pubsub.js'
+import type { PubSub } from './pubsub.js'
 
+/** Whole nodes (topic discovery off), linked by hand. */
 function cluster (n: number): { sim: Simulator, ids: string[], ps: (i: number) => PubSub, link: (a: number, b: number) => void } {
   const sim = new Simulator({ seed: 5 })
   const rng = new Rng(5)
-  const idents = Array.from({ length: n }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
-  const ids = idents.map(i => i.peerId)
-  const facades = new Map<string, PubSub>()
-  idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub'), ident)]))
-  for (const id of ids) facades.set(id, new PubSub(sim.protocol<GossipSub>(id, 'meshsub'), { now: () => sim.now }))
-  sim.onEvent((node, proto, ev) => { if (proto === 'meshsub') facades.get(node.id)!.handle(ev as GossipSubEvent) })
-  const link = (a: number, b: number): void => {
-    sim.protocol<GossipSub>(ids[a]!, 'meshsub').onPeerUp(sim.now, ids[b]!, true)
-    sim.protocol<GossipSub>(ids[b]!, 'meshsub').onPeerUp(sim.now, ids[a]!, false)
-  }
-  return { sim, ids, ps: (i) => facades.get(ids[i]!)!, link }
+  const nodes = new SimCluster(sim, { discovery: false })
+  const ids = Array.from({ length: n }, () => nodes.add(identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256)))).peerId)
+  return { sim, ids, ps: (i) => nodes.get(ids[i]!).pubsub, link: (a, b) => sim.link(ids[a]!, ids[b]!) }
 }
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -27,8 +20,9 @@ const str = (b: Uint8Array): string => new TextDecoder().decode(b)
 
 test('join, subscribe, publish, next(): subscribers and a subscribed publisher get the message', async () => {
   const { sim, ids, ps, link } = cluster(6)
-  for (let i = 1; i < 6; i++) link(0, i)
-  link(1, 2); link(3, 4)
+  const links: Array<[number, number]> = [[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [1, 2], [3, 4]]
+  for (const [a, b] of links) link(a, b)
+  const neighbours = (i: number): string[] => links.flatMap(([a, b]) => a === i ? [ids[b]!] : b === i ? [ids[a]!] : [])
   const subs = [0, 1, 2, 3, 4, 5].map(i => ps(i).join('news').subscribe())
   sim.run(3000)
   const topic = ps(2).join('news')
@@ -40,7 +34,8 @@ test('join, subscribe, publish, next(): subscribers and a subscribed publisher g
     const m = await s.next()
     assert.equal(str(m.data), 'hello')
     assert.equal(m.from, ids[2])
-    assert.equal(m.receivedFrom, i === 2 ? null : m.receivedFrom)
+    if (i === 2) assert.equal(m.receivedFrom, null, 'the publisher got its own message from nobody')
+    else assert.ok(neighbours(i).includes(m.receivedFrom!), `node ${i} got it from a neighbour (${m.receivedFrom})`)
   }
 })
 
@@ -58,7 +53,7 @@ test('for await reads in order; cancel ends the loop and leaves the topic', asyn
     if (got.length === 3) sub.cancel()
   }
   assert.deepEqual(got, ['a', 'b', 'c'])
-  assert.equal(ps(1).core.isSubscribed('t'), false)
+  assert.equal(ps(1).router.isSubscribed('t'), false)
   await assert.rejects(sub.next(), /cancelled/)
 })
 
@@ -91,7 +86,7 @@ test('validators (sync and async) decide what is delivered and forwarded', async
   const drain = async (i: number, n: number): Promise<string[]> => { const out: string[] = []; for (let k = 0; k < n; k++) out.push(str((await subs[i]!.next()).data)); return out }
   assert.deepEqual(await drain(1, 2), ['good', 'loud!'])
   assert.deepEqual(await drain(2, 1), ['good'], 'rejected at 1 never reached 2; ignored at 2 not delivered')
-  assert.equal(ps(1).core.stats.rejected, 1)
+  assert.equal(ps(1).router.stats.rejected, 1)
 })
 
 test('publishing with nobody there says so; minPeers waits for peers or gives up with an error that says why', async () => {

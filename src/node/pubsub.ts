@@ -1,23 +1,26 @@
 /**
  * The application's view of pub/sub, after go-libp2p-pubsub's model: `join(topic)` gives a `Topic`;
  * `topic.subscribe()` gives a `Subscription` read one message at a time with `next()` or `for await`;
- * `topic.publish(data)` says whom it reached. A publisher that subscribed receives its own messages.
+ * `topic.publish(data)` says whom it reached. A publisher that subscribed receives its own messages; every
+ * delivered message is also a `message` event.
  *
- * This is the node facade (src/node), not a protocol core: it holds promises, buffers and timers. It drives a `GossipSub` core through a
- * `Driver` (the simulator or the network driver supply `now` and pass the core's events in through
- * `handle`). Subscriptions have bounded buffers with an explicit overflow policy, counted, never silent.
+ * A facade of the composition layer, not a protocol core: it holds promises, buffers and timeouts (on the
+ * driver's clock, so it is deterministic in the simulator). The node builder (./builder.ts) routes the
+ * router's events to `handle`. Subscriptions have bounded buffers with an explicit overflow policy,
+ * counted, never silent.
  */
+import { EventEmitter } from 'node:events'
 import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
 import type { GossipSub, GossipSubEvent, PublishResult, ValidationResult } from '../gossipsub/gossipsub.js'
 import { peerIdString } from '../gossipsub/signing.js'
 import type { RPC } from '../wire/rpc.js'
 
-export interface Driver {
-  /** The current time, as the core's `now`. */
+/** The driver's time, for what runs beside the cores. */
+export interface Clock {
   now (): number
-  /** Called after the node's topic set changed (a node with topic discovery writes it into its state). */
-  topicsChanged? (now: number): void
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  after (ms: number, fn: () => void): () => void
 }
 
 export interface Message {
@@ -49,10 +52,18 @@ export interface PublishOptions {
 
 export type Validator = (msg: Message) => ValidationResult | Promise<ValidationResult>
 
-export class PubSub {
+export interface PubSubEvents {
+  /** A message of a subscribed topic was delivered here (the same one every subscription of the topic gets). */
+  message: [Message]
+}
+
+export class PubSub extends EventEmitter<PubSubEvents> {
   private readonly topics = new Map<string, Topic>()
 
-  constructor (readonly core: GossipSub, readonly driver: Driver) {}
+  /** `topicsChanged` is called after the node's topic set changed (topic discovery writes it into the state). */
+  constructor (readonly router: GossipSub, readonly clock: Clock, readonly topicsChanged: (now: number) => void = () => {}) {
+    super()
+  }
 
   /** The handle for `topic`; joining twice returns the same one. */
   join (topic: string): Topic {
@@ -62,12 +73,13 @@ export class PubSub {
     return t
   }
 
-  /** Feed every event the core emits through here. */
+  /** Every event the router emits comes through here (the node builder wires it). */
   handle (event: GossipSubEvent): void {
     switch (event.type) {
       case 'message': {
-        const t = this.topics.get(event.topic)
-        t?.dispatch({ topic: event.topic, id: event.id, data: event.data, from: event.from, receivedFrom: event.propagationSource })
+        const m: Message = { topic: event.topic, id: event.id, data: event.data, from: event.from, receivedFrom: event.propagationSource }
+        this.topics.get(event.topic)?.dispatch(m)
+        this.emit('message', m)
         return
       }
       case 'subscription':
@@ -76,7 +88,7 @@ export class PubSub {
       case 'validate': {
         const t = this.topics.get(event.topic)
         if (t === undefined) {
-          this.core.reportValidation(this.driver.now(), event.key, 'ignore')
+          this.router.reportValidation(this.clock.now(), event.key, 'ignore')
           return
         }
         t.validate(event.key, event.id, event.msg, event.from)
@@ -101,8 +113,8 @@ export class Topic {
   subscribe (opts: SubscribeOptions = {}): Subscription {
     const sub = new Subscription(this, opts.bufferSize ?? 1024, opts.overflow ?? 'drop-oldest')
     if (this.subs.size === 0) {
-      this.ps.core.subscribe(this.ps.driver.now(), this.name)
-      this.ps.driver.topicsChanged?.(this.ps.driver.now())
+      this.ps.router.subscribe(this.ps.clock.now(), this.name)
+      this.ps.topicsChanged(this.ps.clock.now())
     }
     this.subs.add(sub)
     return sub
@@ -112,12 +124,12 @@ export class Topic {
   async publish (data: Uint8Array, opts: PublishOptions = {}): Promise<PublishResult> {
     const min = opts.minPeers ?? 0
     if (min > 0 && this.peers().length < min) await this.waitForPeers(min, opts.timeoutMs ?? 10_000, opts.signal)
-    return this.ps.core.publish(this.ps.driver.now(), this.name, data)
+    return this.ps.router.publish(this.ps.clock.now(), this.name, data)
   }
 
   /** Peers known to subscribe to this topic. */
   peers (): NodeId[] {
-    return this.ps.core.peersOf(this.name)
+    return this.ps.router.peersOf(this.name)
   }
 
   /** Calls `fn` when a peer subscribes ('join') or unsubscribes ('leave'); returns a function that stops it. */
@@ -129,7 +141,7 @@ export class Topic {
   /** Every message of this topic goes through `fn` before delivery and forwarding (null: no validator). */
   setValidator (fn: Validator | null): void {
     this.validator = fn ?? undefined
-    this.ps.core.setValidator(this.name, fn !== null)
+    this.ps.router.setValidator(this.name, fn !== null)
   }
 
   /** @internal */
@@ -146,7 +158,7 @@ export class Topic {
   /** @internal */
   validate (key: string, id: Uint8Array, msg: RPC.Message, from: NodeId): void {
     const fn = this.validator
-    const report = (r: ValidationResult): void => this.ps.core.reportValidation(this.ps.driver.now(), key, r)
+    const report = (r: ValidationResult): void => this.ps.router.reportValidation(this.ps.clock.now(), key, r)
     if (fn === undefined) return report('accept')
     try {
       const author = msg.from === undefined ? null : peerIdString(msg.from)
@@ -163,8 +175,8 @@ export class Topic {
   unsubscribed (sub: Subscription): void {
     this.subs.delete(sub)
     if (this.subs.size === 0) {
-      this.ps.core.unsubscribe(this.ps.driver.now(), this.name)
-      this.ps.driver.topicsChanged?.(this.ps.driver.now())
+      this.ps.router.unsubscribe(this.ps.clock.now(), this.name)
+      this.ps.topicsChanged(this.ps.clock.now())
     }
   }
 
@@ -175,16 +187,16 @@ export class Topic {
         done()
         resolve()
       }
-      const timer = setTimeout(() => {
+      const cancelTimer = this.ps.clock.after(timeoutMs, () => {
         done()
         reject(new UsageError('ERR_NOT_ENOUGH_PEERS', `topic ${this.name} has ${this.peers().length} peer(s), fewer than minPeers ${min}, after ${timeoutMs} ms; connect to more peers or lower minPeers`))
-      }, timeoutMs)
+      })
       const abort = (): void => {
         done()
         reject(signal!.reason ?? new Error('aborted'))
       }
       const done = (): void => {
-        clearTimeout(timer)
+        cancelTimer()
         this.peerWaiters.delete(check)
         signal?.removeEventListener('abort', abort)
       }

@@ -10,17 +10,16 @@
  * share of nodes crashes after broadcast `failAfter`, and the summary then also says how many broadcasts
  * it took to be back at 100% reliability and under 0.1 RMR.
  */
-import type { NeighborListener } from '../core/neighbors.js'
-import type { AnyProtocol } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
-import { Flood, type Delivery } from '../broadcast/flood.js'
-import type { BroadcastMessage } from '../broadcast/messages.js'
+import { Flood } from '../broadcast/flood.js'
+import type { BroadcastDelivery, BroadcastMessage } from '../broadcast/messages.js'
 import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
 import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
 import { Simulator, type SimNode } from '../sim/simulator.js'
 import { UniformLinkLatency } from '../sim/network.js'
 import { overlayMetrics } from './overlay.js'
 import { Population } from './population.js'
+import { percentile } from './stats.js'
 
 export type BroadcastProtocol = 'plumtree' | 'flood'
 
@@ -127,10 +126,20 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
   const sim = new Simulator({ seed: o.seed, latency: new UniformLinkLatency(o.latencyMinMs, o.latencyMaxMs, 0, o.seed), codec: o.codec })
   const rng = new Rng(o.seed).fork('scenario')
   const proto = o.protocol
+  const tracks: Track[] = []
+  const byId = new Map<string, Track>()
+  const early = new Map<string, number>()
+  const delivered = (index: number, d: BroadcastDelivery): void => {
+    const t = byId.get(d.id)
+    if (t === undefined || index >= t.alive.length || t.alive[index] !== 1) return
+    t.delivered++
+    if (d.from !== null) t.latencies.push(sim.now - t.sentAt)
+    if (d.round > t.ldh) t.ldh = d.round
+  }
   const pop = new Population(sim, rng, ctx => {
     const hv = new HyParView(ctx.env('membership'), o.membership)
-    const b: AnyProtocol & NeighborListener =
-      proto === 'plumtree' ? new Plumtree(ctx.env('plumtree'), o.plumtree) : new Flood(ctx.env('flood'))
+    const listener = { event: (d: BroadcastDelivery) => delivered(ctx.index, d) }
+    const b = proto === 'plumtree' ? new Plumtree(ctx.env('plumtree', listener), o.plumtree) : new Flood(ctx.env('flood', listener))
     hv.addNeighborListener(b)
     return [hv, b]
   })
@@ -138,9 +147,6 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
   sim.run(sim.now + o.stabilizeMs)
   const ov = overlayMetrics(pop.live, rng.fork('paths'), 50)
 
-  const tracks: Track[] = []
-  const byId = new Map<string, Track>()
-  const early = new Map<string, number>()
   let control = 0
   let controlFrom = -1 // counting starts after the warm-up
   sim.onSend((_from, _to, p, m) => {
@@ -160,20 +166,11 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
       if (t !== undefined) t.grafts++
     }
   })
-  sim.onEvent((node, p, ev) => {
-    if (p !== proto) return
-    const d = ev as Delivery
-    const t = byId.get(d.id)
-    if (t === undefined || node.index >= t.alive.length || t.alive[node.index] !== 1) return
-    t.delivered++
-    if (d.from !== null) t.latencies.push(sim.now - t.sentAt)
-    if (d.round > t.ldh) t.ldh = d.round
-  })
   const send = (src: SimNode): void => {
     const alive = new Uint8Array(sim.nodes.length)
     for (const n of pop.live) alive[n.index] = 1
     const t: Track = { sentAt: sim.now, alive, liveCount: pop.live.length, delivered: 1, latencies: [], ldh: 0, payloads: 0, ihaveIds: 0, grafts: 0 }
-    const core = src.protocols.get(proto) as Plumtree | Flood
+    const core = src.cores.get(proto) as Plumtree | Flood
     // The source delivers to itself inside broadcast(), before we know the id: counted above as delivered: 1.
     const id = core.broadcast(sim.now, new Uint8Array(o.payloadBytes))
     t.payloads += early.get(id) ?? 0
@@ -242,9 +239,4 @@ function settledAfter (xs: BroadcastStats[], ok: (b: BroadcastStats) => boolean)
   let k = xs.length
   while (k > 0 && ok(xs[k - 1]!)) k--
   return k === xs.length ? null : k + 1
-}
-
-function percentile (sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }

@@ -12,7 +12,8 @@
  * Each node runs the real HyParView core and a flood-gossip core fed by its neighbour events.
  */
 import { Rng } from '../core/rng.js'
-import { Flood, type Delivery } from '../broadcast/flood.js'
+import { Flood } from '../broadcast/flood.js'
+import type { BroadcastDelivery } from '../broadcast/messages.js'
 import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
 import { Simulator } from '../sim/simulator.js'
 import { UniformLinkLatency } from '../sim/network.js'
@@ -100,31 +101,28 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
   const o: MembershipScenarioOptions = { ...DEFAULT_MEMBERSHIP_SCENARIO, ...partial, membership: { ...DEFAULT_MEMBERSHIP_SCENARIO.membership, ...partial.membership } }
   const sim = new Simulator({ seed: o.seed, latency: new UniformLinkLatency(o.latencyMinMs, o.latencyMaxMs, 0, o.seed), crashNotice: o.crashNotice, codec: o.codec })
   const rng = new Rng(o.seed).fork('scenario')
+  // Broadcast bookkeeping: who was alive when each was sent, who delivered it.
+  const sent: Array<{ alive: Uint8Array, delivered: Uint8Array }> = []
+  const byId = new Map<string, number>()
+  const delivered = (index: number, d: BroadcastDelivery): void => {
+    const b = byId.get(d.id)
+    if (b === undefined) return
+    const rec = sent[b]!
+    if (index < rec.alive.length && rec.alive[index] === 1) rec.delivered[index] = 1
+  }
   const pop = new Population(sim, rng, ctx => {
     const hv = new HyParView(ctx.env('membership'), o.membership)
-    const flood = new Flood(ctx.env('flood'))
+    const flood = new Flood(ctx.env('flood', { event: (d: BroadcastDelivery) => delivered(ctx.index, d) }))
     hv.addNeighborListener(flood)
     return [hv, flood]
   })
   const live = pop.live
-
-  // Broadcast bookkeeping: who was alive when each was sent, who delivered it.
-  const sent: Array<{ alive: Uint8Array, delivered: Uint8Array }> = []
-  const byId = new Map<string, number>()
-  sim.onEvent((node, proto, ev) => {
-    if (proto !== 'flood') return
-    const d = ev as Delivery
-    const b = byId.get(d.id)
-    if (b === undefined) return
-    const rec = sent[b]!
-    if (node.index < rec.alive.length && rec.alive[node.index] === 1) rec.delivered[node.index] = 1
-  })
   const broadcast = (): void => {
     const alive = new Uint8Array(sim.nodes.length)
     for (const n of live) alive[n.index] = 1
     const src = pop.randomLive()
     const rec = { alive, delivered: new Uint8Array(sim.nodes.length) }
-    const id = (src.protocols.get('flood') as Flood).broadcast(sim.now, new Uint8Array(16))
+    const id = (src.cores.get('flood') as Flood).broadcast(sim.now, new Uint8Array(16))
     rec.delivered[src.index] = 1 // the source delivered it to itself, before we knew its id
     byId.set(id, sent.length)
     sent.push(rec)

@@ -35,7 +35,7 @@ export function overlayMetrics (live: readonly SimNode[], rng: Rng, pathSources:
   const n = live.length
   const pos = new Map<string, number>()
   live.forEach((node, i) => pos.set(node.id, i))
-  const views = live.map(node => node.protocols.get('membership') as HyParView)
+  const views = live.map(node => node.cores.get('membership') as HyParView)
   const out: number[][] = views.map(v => v.activeView().map(id => pos.get(id)).filter((x): x is number => x !== undefined))
   const activeIn = new Array<number>(n).fill(0)
   const passiveIn = new Array<number>(n).fill(0)

@@ -1,5 +1,5 @@
 /**
- * The live nodes of a membership scenario: nodes are spawned with a factory (whose protocols include a
+ * The live nodes of a membership scenario: nodes are spawned with a factory (whose cores include a
  * HyParView named 'membership') and join through a random live contact; crashes remove them. Shared by the
  * membership and broadcast scenarios.
  */
@@ -55,5 +55,5 @@ export class Population {
 }
 
 export function membershipOf (node: SimNode): HyParView {
-  return node.protocols.get('membership') as HyParView
+  return node.cores.get('membership') as HyParView
 }

@@ -9,14 +9,13 @@
  * with attackers publishing invalid messages, how the honest nodes score them over time.
  */
 import { Rng } from '../core/rng.js'
-import { GossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats } from '../gossipsub/gossipsub.js'
+import type { GossipSub, GossipSubConfig, GossipSubStats } from '../gossipsub/gossipsub.js'
 import { SignatureVerifier, identityFromSeed, seqnoBytes, signMessage } from '../gossipsub/signing.js'
 import type { RPC } from '../wire/rpc.js'
+import { SimCluster } from '../sim/cluster.js'
 import { ConstantLatency, UniformLinkLatency } from '../sim/network.js'
 import { Simulator } from '../sim/simulator.js'
-import { createCores } from '../node/builder.js'
-import type { HyParView } from '../membership/hyparview.js'
-import type { TopicDiscovery } from '../node/discovery.js'
+import { percentile } from './stats.js'
 
 export interface PubsubScenarioOptions {
   nodes: number
@@ -34,9 +33,9 @@ export interface PubsubScenarioOptions {
   degree: number
   idontwant: boolean
   /**
-   * How nodes connect: 'random' — each dials `degree` random others (a libp2p node's connections);
-   * 'hyparview' — whole grapevine nodes (src/node/cores.ts): HyParView membership gives each node ~5
-   * connections, and topic discovery through the replicated state connects topic peers.
+   * How nodes connect: 'random' — each dials `degree` random others (a libp2p node's connections), topic
+   * discovery off; 'hyparview' — HyParView membership gives each node ~5 connections, and topic discovery
+   * through the replicated state connects topic peers. Every node is a whole grapevine node (src/node).
    */
   overlay: 'random' | 'hyparview'
   /** Percentage of nodes that subscribe to the topics (the rest only relay membership and state). */
@@ -103,22 +102,23 @@ export interface PubsubScenarioResult {
 export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): PubsubScenarioResult {
   const o = { ...DEFAULT_PUBSUB_SCENARIO, ...partial }
   const latency = o.latencySpreadMs > 0 ? new UniformLinkLatency(Math.max(0, o.latencyMs - o.latencySpreadMs), o.latencyMs + o.latencySpreadMs, 0, o.seed) : new ConstantLatency(o.latencyMs)
-  const sim = new Simulator({ seed: o.seed, latency, sharedLinks: o.overlay === 'hyparview', ...(o.bandwidthMBps > 0 ? { uploadBytesPerMs: o.bandwidthMBps * 1000 } : {}) })
+  const sim = new Simulator({ seed: o.seed, latency, ...(o.bandwidthMBps > 0 ? { uploadBytesPerMs: o.bandwidthMBps * 1000 } : {}) })
   const rng = new Rng(o.seed).fork('pubsub')
   const idents = Array.from({ length: o.nodes }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
   const ids = idents.map(i => i.peerId)
   // One verifier for all nodes, remembering verdicts: every node checks the same signatures.
-  const verifier = new SignatureVerifier(o.gossipsub.signaturePolicy ?? 'StrictSign', 100_000, 50_000)
-  const config: Partial<GossipSubConfig> = { verifier, ...o.gossipsub, ...(o.idontwant ? {} : { idontwantMinBytes: Infinity }) }
-  const gs = (id: string): GossipSub => sim.protocol<GossipSub>(id, 'meshsub')
+  const verifier = new SignatureVerifier(o.gossipsub.signaturePolicy ?? 'StrictSign', { maxKeys: 100_000, memo: 50_000 })
+  const gossipsub: Partial<GossipSubConfig> = { verifier, ...o.gossipsub, ...(o.idontwant ? {} : { idontwantMinBytes: Infinity }) }
+  const cluster = new SimCluster(sim, { gossipsub, discovery: o.overlay === 'hyparview' && o.discovery ? {} : false })
+  const gs = (id: string): GossipSub => cluster.get(id).cores.gossipsub
   if (o.overlay === 'hyparview') {
     idents.forEach((ident, i) => {
-      sim.addNode(ids[i]!, ctx => createCores(name => ctx.env(name), ident, { gossipsub: config, discovery: o.discovery ? {} : false }).all)
-      if (i > 0) sim.protocol<HyParView>(ids[i]!, 'membership').join(sim.now, ids[rng.int(i)]!)
+      const node = cluster.add(ident)
+      if (i > 0) node.join(ids[rng.int(i)]!)
       sim.run(sim.now + 10)
     })
   } else {
-    idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub'), ident, config)]))
+    for (const ident of idents) cluster.add(ident)
     const linked = new Set<string>()
     for (const a of ids) {
       for (const b of rng.sample(ids, o.degree)) {
@@ -126,8 +126,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
         const k = a < b ? `${a} ${b}` : `${b} ${a}`
         if (linked.has(k)) continue
         linked.add(k)
-        gs(a).onPeerUp(0, b, true)
-        gs(b).onPeerUp(0, a, false)
+        sim.link(a, b)
       }
     }
   }
@@ -139,8 +138,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   const joins = subscribers.map(id => ({ id, at: t0 + o.joinSpreadMs * rng.float() })).sort((a, b) => a.at - b.at)
   for (const j of joins) {
     sim.run(j.at)
-    for (const t of topics) gs(j.id).subscribe(sim.now, t)
-    if (o.overlay === 'hyparview' && o.discovery) sim.protocol<TopicDiscovery>(j.id, 'topics').sync(sim.now)
+    for (const t of topics) cluster.get(j.id).pubsub.join(t).subscribe({ bufferSize: 1 })
   }
   const attackers = new Set(rng.sample(ids, Math.round(o.nodes * o.attackersPct / 100)))
   const honest = ids.filter(id => !attackers.has(id))
@@ -152,16 +150,16 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   const sentAt = new Map<string, number>()
   const delivered = new Map<string, number>()
   const latencies: number[] = []
-  sim.onEvent((node, proto, ev) => {
-    if (proto !== 'meshsub') return
-    const e = ev as GossipSubEvent
-    if (e.type !== 'message' || attackers.has(node.id) || !subscribed.has(node.id)) return
-    const k = Buffer.from(e.id).toString('latin1')
-    const t = sentAt.get(k)
-    if (t === undefined) return
-    delivered.set(k, (delivered.get(k) ?? 0) + 1)
-    if (e.propagationSource !== null) latencies.push(sim.now - t)
-  })
+  for (const id of honest) {
+    if (!subscribed.has(id)) continue
+    cluster.get(id).pubsub.on('message', m => {
+      const k = Buffer.from(m.id).toString('latin1')
+      const t = sentAt.get(k)
+      if (t === undefined) return
+      delivered.set(k, (delivered.get(k) ?? 0) + 1)
+      if (m.receivedFrom !== null) latencies.push(sim.now - t)
+    })
+  }
   let payloadSends = 0
   let payloadBytes = 0
   let controlBytes = 0
@@ -209,7 +207,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
       // An invalid message: signed by the attacker, then altered.
       const msg = signMessage(idents[ids.indexOf(a)]!, topics[0]!, new Uint8Array(o.sizeBytes), seqnoBytes(BigInt(tick + 1)))
       const bad = { ...msg, data: new Uint8Array(o.sizeBytes).fill(1) }
-      for (const peer of gs(a).peersOf(topics[0]!)) sim.inject(a, peer, 'meshsub', gs(a).codec.encode({ subscriptions: [], messages: [bad] }))
+      for (const peer of gs(a).peersOf(topics[0]!)) sim.inject(a, peer, 'meshsub', gs(a).wire.codec.encode({ subscriptions: [], messages: [bad] }))
     }
   }
   sim.run(sim.now + 5000)
@@ -223,8 +221,8 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     nodes: o.nodes,
     messages,
     deliveryRatio: messages === 0 ? 1 : honestDeliveries / (messages * honestSubscribers.length),
-    latencyP50Ms: sorted[Math.floor(sorted.length * 0.5)] ?? 0,
-    latencyP99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
+    latencyP50Ms: percentile(sorted, 0.5),
+    latencyP99Ms: percentile(sorted, 0.99),
     transmissionsPerDelivery: honestDeliveries === 0 ? 0 : payloadSends / honestDeliveries,
     duplicatePayloadsPerNode: duplicatePayloads / o.nodes,
     duplicateBytes: duplicatePayloads * o.sizeBytes,

@@ -13,7 +13,7 @@
 import type { NodeId } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { UniformPeerSampling } from '../core/sampling.js'
-import { AntiEntropy, type AntiEntropyConfig, type Content, type ExchangeStyle, type StateEvent } from '../state/antientropy.js'
+import { AntiEntropy, type AntiEntropyConfig, type Content, type ExchangeStyle, type StateChange } from '../state/antientropy.js'
 import type { Entry } from '../state/messages.js'
 import { Simulator } from '../sim/simulator.js'
 import { UniformLinkLatency } from '../sim/network.js'
@@ -112,10 +112,12 @@ export function runStateScenario (partial: Partial<StateScenarioOptions>): State
     list.push({ key: `k${i}`, value: randomBytes(scenarioRng, o.valueBytes), version: list.length + 1, deleted: false })
   }
 
+  // Change events, observed once the tracked updates are written (below).
+  const changes: { observe?: (index: number, e: StateChange) => void } = {}
   for (const id of ids) {
     sim.addNode(id, ctx => {
-      const core = new AntiEntropy(ctx.env('state'), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), { ...stateConfig, generation: ctx.incarnation })
-      for (const [origin, entries] of initial) core.store.restore(origin, 0, entries.length, 0, entries)
+      const core = new AntiEntropy(ctx.env('state', { event: (e: StateChange) => changes.observe?.(ctx.index, e) }), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), { ...stateConfig, generation: ctx.incarnation })
+      for (const [origin, entries] of initial) core.restore(origin, { generation: 0, known: entries.length, gcVersion: 0 }, entries)
       return [core]
     })
   }
@@ -132,12 +134,12 @@ export function runStateScenario (partial: Partial<StateScenarioOptions>): State
   const changedKeys = scenarioRng.sample(Array.from({ length: o.keys }, (_, i) => i), changedCount)
   for (const i of changedKeys) {
     const origin = ids[i % n]!
-    const e = sim.protocol<AntiEntropy>(origin, 'state').set(t0, `k${i}`, randomBytes(scenarioRng, o.valueBytes))
+    const e = sim.core<AntiEntropy>(origin, 'state').set(t0, `k${i}`, randomBytes(scenarioRng, o.valueBytes))
     track(origin, e.key, e.version)
   }
   for (let j = 0; j < o.updates; j++) {
     const origin = ids[scenarioRng.int(n)]!
-    const e = sim.protocol<AntiEntropy>(origin, 'state').set(t0, `u${j}`, randomBytes(scenarioRng, o.valueBytes))
+    const e = sim.core<AntiEntropy>(origin, 'state').set(t0, `u${j}`, randomBytes(scenarioRng, o.valueBytes))
     track(origin, e.key, e.version)
   }
   const total = tracked.size
@@ -153,18 +155,21 @@ export function runStateScenario (partial: Partial<StateScenarioOptions>): State
   let upToDate = 0
   for (let i = 0; i < n; i++) if (have[i] === total) upToDate++
 
-  sim.onEvent((node, _proto, ev, _now) => {
-    const e = ev as StateEvent
-    if (e.type !== 'change' || e.local) return
-    const t = tracked.get(e.origin + '\u0000' + e.key)
-    if (t === undefined || e.version < t.version) return
-    const h = holds[t.index]!
-    if (h[node.index] === 1) return
-    h[node.index] = 1
-    const count = have[node.index]! + 1
-    have[node.index] = count
-    if (count === total) upToDate++
-  })
+  const healed = (): boolean => o.partitionMs <= 0 || sim.now >= t0 + o.partitionMs
+  let convergedAt = -1
+  changes.observe = (index, e) => {
+    if (!e.local) {
+      const t = tracked.get(e.origin + '\u0000' + e.key)
+      if (t !== undefined && e.version >= t.version && holds[t.index]![index] !== 1) {
+        holds[t.index]![index] = 1
+        const count = have[index]! + 1
+        have[index] = count
+        if (count === total) upToDate++
+      }
+    }
+    // Watch convergence as it happens (for virtualMs).
+    if (convergedAt < 0 && upToDate === n && healed()) convergedAt = sim.now
+  }
 
   if (o.partitionMs > 0) {
     sim.partition([ids.slice(0, Math.floor(n / 2))])
@@ -181,15 +186,8 @@ export function runStateScenario (partial: Partial<StateScenarioOptions>): State
   const traffic0 = { ...sim.trafficOf('state') }
   const uninformedByRound: number[] = [1 - upToDate / n]
   let rounds = 0
-  let convergedAt = -1
-  const healed = (): boolean => o.partitionMs <= 0 || sim.now >= t0 + o.partitionMs
   if (upToDate === n && healed()) convergedAt = t0
-  // Watch convergence as it happens (for virtualMs) and sample at round ends.
-  sim.onEvent(() => {
-    if (convergedAt < 0 && upToDate === n && healed()) {
-      convergedAt = sim.now
-    }
-  })
+  // Sample at round ends.
   while (convergedAt < 0 && rounds < o.maxRounds) {
     rounds++
     o.onRound?.(rounds, sim)
@@ -228,7 +226,7 @@ export function allIdentical (sim: Simulator): boolean {
   let reference: string | undefined
   for (const node of sim.nodes) {
     if (!node.alive) continue
-    const core = node.protocols.get('state') as AntiEntropy
+    const core = node.cores.get('state') as AntiEntropy
     const sig = stateSignature(core)
     if (reference === undefined) reference = sig
     else if (sig !== reference) return false
@@ -241,16 +239,14 @@ export function stateSignature (core: AntiEntropy): string {
   let count = 0
   let h1 = 0x811c9dc5
   let h2 = 0
-  for (const [origin, rec] of core.store.origins) {
-    for (const e of rec.entries.values()) {
-      // Order-independent: sum and xor of per-entry hashes.
-      let h = 0x811c9dc5
-      const s = origin + '\u0000' + e.key + '\u0000' + e.version + (e.deleted ? 'd' : '')
-      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
-      h1 ^= h
-      h2 = (h2 + (h >>> 0)) % 0x100000000
-      count++
-    }
+  for (const { origin, entry: e } of core.allEntries()) {
+    // Order-independent: sum and xor of per-entry hashes.
+    let h = 0x811c9dc5
+    const s = origin + '\u0000' + e.key + '\u0000' + e.version + (e.deleted ? 'd' : '')
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+    h1 ^= h
+    h2 = (h2 + (h >>> 0)) % 0x100000000
+    count++
   }
   return `${count}:${h1 >>> 0}:${h2}`
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerError } from '../core/errors.js'
-import type { Codec, Env, NodeId, Protocol } from '../core/protocol.js'
+import type { Codec, Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import { EventHeap } from '../core/heap.js'
 import { ConstantLatency, UniformLinkLatency } from './network.js'
 import { Simulator, type NodeContext } from './simulator.js'
@@ -28,21 +28,21 @@ test('link latency is fixed per link, symmetric, and within bounds', () => {
 })
 
 /** A toy protocol: messages are strings; 'ping' is answered with 'pong'; a timer fires every 100 ms. */
-class Echo implements Protocol<string, number> {
-  readonly name = 'echo'
-  readonly maxFrameBytes = 64
-  readonly codec: Codec<string> = {
-    encode: (s) => new TextEncoder().encode(s),
-    decode: (b) => {
-      const s = new TextDecoder('utf-8', { fatal: true }).decode(b)
-      if (!/^[a-z0-9:]*$/.test(s)) throw new PeerError('ERR_TEST', 'not lowercase')
-      return s
-    }
+const echoCodec: Codec<string> = {
+  encode: (s) => new TextEncoder().encode(s),
+  decode: (b) => {
+    const s = new TextDecoder('utf-8', { fatal: true }).decode(b)
+    if (!/^[a-z0-9:]*$/.test(s)) throw new PeerError('ERR_TEST', 'not lowercase')
+    return s
   }
+}
+
+class Echo implements WireProtocol<string, number> {
+  readonly wire: WireSpec<string> = { protocolIds: ['/test/echo/1.0.0'], codec: echoCodec, maxFrameBytes: 64 }
 
   log: string[] = []
   malformed = 0
-  constructor (private readonly env: Env<string, number, string>) {}
+  constructor (private readonly env: Env<string, number, string>, readonly name = 'echo') {}
   start (now: number): void { this.env.io.setTimer(now + 100, 1) }
   onTimer (now: number, t: number): void {
     this.log.push(`timer${t}@${now}`)
@@ -55,18 +55,21 @@ class Echo implements Protocol<string, number> {
     if (msg === 'ping') this.env.io.send(from, 'pong')
   }
 
-  onPeerUp (now: number, peer: NodeId): void { this.log.push(`up:${peer}@${now}`) }
+  onPeerUp (now: number, peer: NodeId, link: PeerLink): void { this.log.push(`up:${peer}${link.outbound ? ':out' : ''}@${now}`) }
   onPeerDown (now: number, peer: NodeId): void { this.log.push(`down:${peer}@${now}`) }
   onMalformed (): void { this.malformed++ }
   send (to: NodeId, msg: string): void { this.env.io.send(to, msg) }
   connect (to: NodeId): void { this.env.io.connect(to) }
   disconnect (to: NodeId): void { this.env.io.disconnect(to) }
+  hold (to: NodeId): void { this.env.io.hold(to) }
+  release (to: NodeId): void { this.env.io.release(to) }
+  report (peer: NodeId, sanction: 'penalise' | 'disconnect' | 'ban'): void { this.env.io.report(peer, sanction, 'test') }
 }
 
 function echoSim (seed: number, opts: { loss?: number } = {}): { sim: Simulator, echo: (id: string) => Echo } {
   const sim = new Simulator({ seed, latency: new ConstantLatency(10), ...opts })
   for (const id of ['a', 'b', 'c']) sim.addNode(id, ctx => [new Echo(ctx.env('echo'))])
-  return { sim, echo: (id) => sim.protocol<Echo>(id, 'echo') }
+  return { sim, echo: (id) => sim.core<Echo>(id, 'echo') }
 }
 
 test('messages are delivered after the link latency, through the codec, and answered', () => {
@@ -120,15 +123,15 @@ test('loss, partitions, crashes and restarts', () => {
   sim.run(2000)
   assert.equal(echo('b').log.length, before, 'a crashed node runs no timers')
   sim.restart('b', { keepState: false })
-  assert.notEqual(sim.protocol<Echo>('b', 'echo').log.length, before, 'fresh incarnation')
-  assert.equal(sim.protocol<Echo>('b', 'echo').log.length, 0)
+  assert.notEqual(sim.core<Echo>('b', 'echo').log.length, before, 'fresh incarnation')
+  assert.equal(sim.core<Echo>('b', 'echo').log.length, 0)
 })
 
 test('connections come up at both ends and go down when a peer crashes', () => {
   const { sim, echo } = echoSim(2)
   echo('a').connect('b')
   sim.run(100)
-  assert.ok(echo('a').log.includes('up:b@20'))
+  assert.ok(echo('a').log.includes('up:b:out@20'))
   assert.ok(echo('b').log.includes('up:a@10'))
   sim.crash('b')
   sim.run(200)
@@ -138,36 +141,81 @@ test('connections come up at both ends and go down when a peer crashes', () => {
   assert.equal(echo('a').log.filter(l => l.startsWith('down:b')).length, 2, 'connecting to a dead peer fails')
 })
 
-test('shared links: a link stays up while any protocol at either end holds it', () => {
-  const sim = new Simulator({ seed: 3, latency: new ConstantLatency(10), sharedLinks: true })
-  const two = (ctx: NodeContext): Echo[] => [new Echo(ctx.env('echo')), Object.assign(new Echo(ctx.env('other')), { name: 'other' })]
-  for (const id of ['a', 'b']) sim.addNode(id, two)
-  const p = (id: string, name: string): Echo => sim.protocol<Echo>(id, name)
+function twoCores (): { sim: Simulator, p: (id: string, name: string) => Echo } {
+  const sim = new Simulator({ seed: 3, latency: new ConstantLatency(10), banMs: 1000 })
+  const two = (ctx: NodeContext): Echo[] => [new Echo(ctx.env('echo')), new Echo(ctx.env('other'), 'other')]
+  for (const id of ['a', 'b', 'c']) sim.addNode(id, two)
+  return { sim, p: (id, name) => sim.core<Echo>(id, name) }
+}
+
+test('links are shared: closed by disconnect once no core at that end holds them, both ends told', () => {
+  const { sim, p } = twoCores()
   p('a', 'echo').connect('b')
-  p('a', 'other').connect('b')
+  p('a', 'other').hold('b')
   sim.run(100)
-  assert.ok(p('a', 'other').log.includes('up:b@20'), 'every protocol hears of the link, the dialler as outbound')
+  assert.ok(p('a', 'other').log.includes('up:b:out@20'), 'every core hears of the link, the dialler as outbound')
+  assert.ok(p('b', 'other').log.includes('up:a@10'))
   p('a', 'echo').disconnect('b')
   sim.run(200)
-  assert.ok(!p('b', 'echo').log.some(l => l.startsWith('down:')), 'still held by the other protocol')
-  p('b', 'echo').disconnect('a') // b holds nothing: releasing changes nothing while a's 'other' holds it
+  assert.ok(!p('b', 'echo').log.some(l => l.startsWith('down:')), 'still held by the other core')
+  p('a', 'other').release('b')
   sim.run(300)
-  assert.ok(!p('b', 'echo').log.some(l => l.startsWith('down:')))
-  p('a', 'other').disconnect('b')
+  assert.ok(!p('b', 'echo').log.some(l => l.startsWith('down:')), 'released, not closed')
+  p('b', 'other').hold('a')
+  p('a', 'echo').disconnect('b') // nobody at a holds it: closed, whatever b holds
   sim.run(400)
-  assert.ok(p('b', 'echo').log.some(l => l.startsWith('down:a@')), 'closed once nobody holds it')
+  assert.ok(p('b', 'echo').log.includes('down:a@310'), 'the other end is told after a link delay')
+  assert.ok(p('a', 'other').log.includes('down:b@300'), 'the closing end is told too')
+})
+
+test('a failed dial is told to the cores that held it, and only to them', () => {
+  const { sim, p } = twoCores()
+  sim.crash('c')
+  p('a', 'echo').connect('c')
+  sim.run(1000)
+  assert.ok(p('a', 'echo').log.some(l => l.startsWith('down:c@')))
+  assert.ok(!p('a', 'other').log.some(l => l.startsWith('down:c')))
+})
+
+test('sanctions: penalise keeps the link, disconnect closes it whoever holds it, ban refuses the peer for a while', () => {
+  const { sim, p } = twoCores()
+  p('a', 'echo').connect('b')
+  p('b', 'other').hold('a')
+  sim.run(100)
+  p('b', 'echo').report('a', 'penalise')
+  sim.run(200)
+  assert.equal(sim.sanctions.penalise, 1)
+  assert.ok(!p('a', 'echo').log.some(l => l.startsWith('down:')))
+  p('b', 'echo').report('a', 'disconnect')
+  sim.run(300)
+  assert.ok(p('a', 'echo').log.includes('down:b@210'), 'closed although b held it')
+  p('a', 'echo').connect('b')
+  sim.run(400)
+  assert.ok(p('a', 'echo').log.includes('up:b:out@320'), 'a disconnected peer may come back')
+  p('b', 'echo').report('a', 'ban')
+  p('a', 'echo').send('b', 'ping')
+  sim.run(500)
+  assert.ok(p('a', 'echo').log.includes('down:b@410'))
+  assert.ok(!p('b', 'echo').log.some(l => l.startsWith('ping<a')), 'messages from a banned peer are refused')
+  assert.equal(sim.trafficOf('echo').banned, 1)
+  p('a', 'echo').connect('b')
+  sim.run(600)
+  assert.equal(p('a', 'echo').log.filter(l => l.startsWith('down:b')).length, 3, 'dialling the node that banned us fails')
+  sim.run(1500) // the ban (1 s) is over
+  p('a', 'echo').connect('b')
+  sim.run(1600)
+  assert.ok(p('a', 'echo').log.some(l => /^up:b:out@15\d\d$/.test(l)), 'welcome again after the ban')
 })
 
 test('same seed, same run: the whole event log is identical', () => {
   const runOnce = (seed: number): string[] => {
     const sim = new Simulator({ seed, loss: 0.2 })
     const ids = Array.from({ length: 20 }, (_, i) => `n${i}`)
-    for (const id of ids) sim.addNode(id, ctx => [new Echo(ctx.env('echo'))])
     const log: string[] = []
-    sim.onEvent((node, _p, ev, now) => log.push(`${node.id}:${String(ev)}@${now}`))
+    for (const id of ids) sim.addNode(id, ctx => [new Echo(ctx.env('echo', { event: (ev: string) => log.push(`${id}:${ev}@${sim.now}`) }))])
     for (let i = 0; i < 200; i++) {
       const from = sim.rng.pick(ids)
-      sim.at(i * 3, () => sim.protocol<Echo>(from, 'echo').send(sim.rng.pick(ids), 'ping'))
+      sim.at(i * 3, () => sim.core<Echo>(from, 'echo').send(sim.rng.pick(ids), 'ping'))
     }
     sim.run(5000)
     return log

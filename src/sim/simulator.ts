@@ -1,16 +1,25 @@
 /**
- * A deterministic discrete-event simulator that runs the real protocol cores (DESIGN.md §2).
+ * A deterministic discrete-event simulator that runs the real protocol cores (ARCHITECTURE.md, "The
+ * simulator").
  *
  * Virtual time in milliseconds; one event heap ordered by (time, sequence); one master seed from which
  * every node and the network draw independent streams, so one seed gives one result. Every message goes
  * through its protocol's codec (encode → bytes → size check → decode), so byte counts are true and codec
  * bugs show up here. The network model has per-link latency, random loss, partitions, crashes and
- * restarts; connections (`Io.connect`) come up and go down with notices to both ends.
+ * restarts, and an upload bandwidth per node.
+ *
+ * Links follow the contract of src/core/protocol.ts exactly as the network driver does: the cores of a node
+ * share its links; `connect` holds a link (dialling one), `hold` / `release` hold without dialling or
+ * closing, `disconnect` closes the link when no core of this node holds it any more (the other end has no
+ * say, as with libp2p's hang-up), and both ends' cores are told. A failed dial is told to the cores that
+ * held it. Sanctions: `disconnect` closes at once; `ban` also refuses the peer's dials and messages for
+ * `banMs`. A link made again is reported down-then-up, so no core keeps state of the old one.
  */
-import { PeerError } from '../core/errors.js'
-import type { AnyProtocol, Env, Io, NodeId } from '../core/protocol.js'
-import { Rng } from '../core/rng.js'
+import { InternalError } from '../core/errors.js'
 import { EventHeap } from '../core/heap.js'
+import type { AnyCore, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
+import { Rng } from '../core/rng.js'
+import { MessageEncoder, decodeFrame } from '../core/wire.js'
 import { UniformLinkLatency, type LatencyModel } from './network.js'
 
 export interface SimOptions {
@@ -42,15 +51,13 @@ export interface SimOptions {
    * counted (`Traffic.queueDrops`), as a real node's bounded send queue does. Default 5 s.
    */
   maxUplinkQueueMs?: number
-  /**
-   * Connections shared by a node's protocols, as on libp2p, where protocols tag the connections they need:
-   * `Io.connect` from a protocol holds the link for that protocol, `Io.disconnect` releases the hold, and the
-   * link closes only when no protocol at either end holds it. Off (default): any disconnect closes the link.
-   */
-  sharedLinks?: boolean
+  /** How long a banned peer is refused (default 60 s, as on the network). */
+  banMs?: number
+  /** The address (IP) a node's peers see for it; default a distinct 10.x.y.z per node. */
+  addressOf?: (index: number) => string
 }
 
-/** What a node's factory gets to build its protocols. */
+/** What a node's factory gets to build its cores. */
 export interface NodeContext {
   readonly id: NodeId
   readonly index: number
@@ -60,11 +67,19 @@ export interface NodeContext {
   readonly sim: Simulator
   /** The node's own random stream. */
   readonly rng: Rng
-  /** An environment for the protocol named `name`, with its own random stream and an Io routed here. */
-  env<M, T, E>(name: string): Env<M, T, E>
+  /** An environment for the core named `name`: its own random stream, an Io routed here, events to `listener`. */
+  env<M, T, E>(name: string, listener?: CoreListener<E>): Env<M, T, E>
+  /** Virtual time for what runs beside the cores (facades' timeouts). */
+  readonly clock: SimClock
 }
 
-export type NodeFactory = (ctx: NodeContext) => AnyProtocol[]
+export interface SimClock {
+  now (): number
+  /** Runs `fn` after `ms` of virtual time; returns a function that cancels it. */
+  after (ms: number, fn: () => void): () => void
+}
+
+export type NodeFactory = (ctx: NodeContext) => AnyCore[]
 
 export class SimNode {
   alive = true
@@ -73,19 +88,21 @@ export class SimNode {
   incarnation = 0
   /** Partition group: messages flow only within a group. */
   group = 0
-  protocols = new Map<string, AnyProtocol>()
-  /** Open connections (from `Io.connect`). */
+  cores = new Map<string, AnyCore>()
+  /** Open links. */
   readonly links = new Set<NodeId>()
-  /** With shared links: peer → the protocols here that hold the link (or the dial) to it. */
+  /** Peer → the cores here that hold the link (or the dial) to it. */
   readonly holds = new Map<NodeId, Set<string>>()
-  /** With shared links: peers this node's protocols were told are up. */
+  /** Peers this node's cores were told are up. */
   readonly told = new Set<NodeId>()
-  /** With shared links: dials in flight (a second connect to the same peer joins the first). */
+  /** Dials in flight (a second connect to the same peer joins the first). */
   readonly dialing = new Set<NodeId>()
+  /** Banned peers: id → until when. */
+  readonly banned = new Map<NodeId, number>()
   /** When the node's upload link is free again (with a bandwidth limit). */
   uplinkFreeAt = 0
 
-  constructor (readonly id: NodeId, readonly index: number, readonly factory: NodeFactory) {}
+  constructor (readonly id: NodeId, readonly index: number, readonly factory: NodeFactory, readonly address: string) {}
 }
 
 export interface Traffic {
@@ -99,11 +116,15 @@ export interface Traffic {
   malformed: number
   /** Dropped because the sender's uplink queue was full. */
   queueDrops: number
+  /** Dropped because the receiver had banned the sender. */
+  banned: number
 }
 
-export type SimListener = (node: SimNode, protocol: string, event: unknown, now: number) => void
 /** Sees every message a core sends (before loss), for per-message accounting in scenarios. */
-export type SendListener = (from: SimNode, to: NodeId, protocol: string, msg: unknown, bytes: number) => void
+export type SendListener = (from: SimNode, to: NodeId, core: string, msg: unknown, bytes: number) => void
+
+/** Misbehaviour reports applied, by sanction. */
+export type SanctionCounts = Record<Sanction, number>
 
 const DELIVER = 0
 const TIMER = 1
@@ -113,6 +134,8 @@ const DOWN = 4
 const CONNECT = 5
 /** UP at the end that dialled. */
 const UP_OUT = 6
+/** A dial failed: told to the cores that held it. */
+const DIAL_FAILED = 7
 
 /** One scheduled event. A class with every field always set keeps the hot loop monomorphic. */
 class Ev {
@@ -124,9 +147,9 @@ class Ev {
     /** DELIVER and CONNECT: the other end. */
     readonly peer: SimNode | null,
     readonly epoch: number,
-    /** DELIVER and TIMER: the protocol's name. */
-    readonly proto: string,
-    /** DELIVER: bytes (or the message when the codec is off); TIMER: the timer; UP/DOWN: the peer's id. */
+    /** DELIVER and TIMER: the core's name. */
+    readonly core: string,
+    /** DELIVER: bytes (or the message when the codec is off); TIMER: the timer; UP/DOWN/DIAL_FAILED: the peer's id. */
     readonly payload: unknown,
     readonly fn: (() => void) | null
   ) {}
@@ -142,18 +165,19 @@ export class Simulator {
   readonly connectTimeoutMs: number
   readonly uploadBytesPerMs: number | undefined
   readonly maxUplinkQueueMs: number
-  readonly sharedLinks: boolean
+  readonly banMs: number
   /** Events processed so far. */
   events = 0
   readonly traffic = new Map<string, Traffic>()
+  readonly sanctions: SanctionCounts = { penalise: 0, disconnect: 0, ban: 0 }
 
   private readonly heap = new EventHeap<Ev>()
-  private readonly encoded = new WeakMap<object, Uint8Array>()
+  private readonly encoder = new MessageEncoder()
   private seq = 0
   private readonly byId = new Map<NodeId, SimNode>()
   readonly nodes: SimNode[] = []
   private readonly netRng: Rng
-  private readonly listeners: SimListener[] = []
+  private readonly addressOf: (index: number) => string
   private readonly sendListeners: SendListener[] = []
   private stopped = false
 
@@ -167,15 +191,17 @@ export class Simulator {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 1000
     this.uploadBytesPerMs = opts.uploadBytesPerMs
     this.maxUplinkQueueMs = opts.maxUplinkQueueMs ?? 5000
-    this.sharedLinks = opts.sharedLinks ?? false
+    this.banMs = opts.banMs ?? 60_000
+    this.addressOf = opts.addressOf ?? (i => `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`)
   }
 
   // ---- building ----
 
-  /** Adds a node and starts its protocols now. */
+  /** Adds a node and starts its cores now. */
   addNode (id: NodeId, factory: NodeFactory): SimNode {
     if (this.byId.has(id)) throw new Error(`node ${id} already exists`)
-    const node = new SimNode(id, this.nodes.length, factory)
+    const index = this.nodes.length
+    const node = new SimNode(id, index, factory, this.addressOf(index))
     this.byId.set(id, node)
     this.nodes.push(node)
     this.build(node)
@@ -186,15 +212,11 @@ export class Simulator {
     return this.byId.get(id)
   }
 
-  /** The protocol `name` of node `id` (throws if absent: a scenario bug). */
-  protocol<P extends AnyProtocol> (id: NodeId, name: string): P {
-    const p = this.byId.get(id)?.protocols.get(name)
-    if (p === undefined) throw new Error(`node ${id} has no protocol ${name}`)
-    return p as P
-  }
-
-  onEvent (listener: SimListener): void {
-    this.listeners.push(listener)
+  /** The core `name` of node `id` (throws if absent: a scenario bug). */
+  core<C extends AnyCore> (id: NodeId, name: string): C {
+    const c = this.byId.get(id)?.cores.get(name)
+    if (c === undefined) throw new Error(`node ${id} has no core ${name}`)
+    return c as C
   }
 
   onSend (listener: SendListener): void {
@@ -233,7 +255,18 @@ export class Simulator {
     return this.heap.size
   }
 
-  // ---- faults ----
+  // ---- topology and faults ----
+
+  /** Opens a link between `a` and `b` at once, both ends told now (`a` dialled): a scenario's fixed topology. */
+  link (a: NodeId, b: NodeId): void {
+    const x = this.mustGet(a)
+    const y = this.mustGet(b)
+    if (x === y || x.links.has(b) || !x.alive || !y.alive) return
+    x.links.add(b)
+    y.links.add(a)
+    this.notify(x, y, UP_OUT, 0)
+    this.notify(y, x, UP, 0)
+  }
 
   crash (id: NodeId): void {
     const node = this.mustGet(id)
@@ -253,8 +286,8 @@ export class Simulator {
   }
 
   /**
-   * Brings a crashed node back. `keepState`: its protocols resume with the state they had (a node with a
-   * data directory); otherwise the factory builds them anew with the next incarnation.
+   * Brings a crashed node back. `keepState`: its cores resume with the state they had (a node with a data
+   * directory); otherwise the factory builds them anew with the next incarnation.
    */
   restart (id: NodeId, opts: { keepState: boolean }): void {
     const node = this.mustGet(id)
@@ -262,7 +295,7 @@ export class Simulator {
     node.alive = true
     node.epoch++
     if (opts.keepState) {
-      for (const p of node.protocols.values()) p.start(this.now)
+      for (const c of node.cores.values()) c.start(this.now)
     } else {
       node.incarnation++
       this.build(node)
@@ -279,19 +312,19 @@ export class Simulator {
     for (const n of this.nodes) n.group = 0
   }
 
-  /** Delivers raw bytes to `to`'s protocol `proto` as if `from` had sent them (bad-input tests). */
-  inject (from: NodeId, to: NodeId, proto: string, bytes: Uint8Array): void {
+  /** Delivers raw bytes to `to`'s core `core` as if `from` had sent them (bad-input tests). */
+  inject (from: NodeId, to: NodeId, core: string, bytes: Uint8Array): void {
     const src = this.mustGet(from)
     const dst = this.mustGet(to)
-    this.countSend(proto, bytes.length)
-    this.push(new Ev(this.now + this.delay(src, dst), DELIVER, dst, src, 0, proto, bytes, null))
+    this.countSend(core, bytes.length)
+    this.push(new Ev(this.now + this.delay(src, dst), DELIVER, dst, src, 0, core, bytes, null))
   }
 
-  trafficOf (proto: string): Traffic {
-    let t = this.traffic.get(proto)
+  trafficOf (core: string): Traffic {
+    let t = this.traffic.get(core)
     if (t === undefined) {
-      t = { sent: 0, bytes: 0, delivered: 0, lost: 0, partitioned: 0, toDead: 0, oversize: 0, malformed: 0, queueDrops: 0 }
-      this.traffic.set(proto, t)
+      t = { sent: 0, bytes: 0, delivered: 0, lost: 0, partitioned: 0, toDead: 0, oversize: 0, malformed: 0, queueDrops: 0, banned: 0 }
+      this.traffic.set(core, t)
     }
     return t
   }
@@ -300,6 +333,14 @@ export class Simulator {
 
   private build (node: SimNode): void {
     const nodeRng = this.rng.fork(`node:${node.id}#${node.incarnation}`)
+    const clock: SimClock = {
+      now: () => this.now,
+      after: (ms, fn) => {
+        let live = true
+        this.at(this.now + ms, () => { if (live) fn() })
+        return () => { live = false }
+      }
+    }
     const ctx: NodeContext = {
       id: node.id,
       index: node.index,
@@ -307,14 +348,15 @@ export class Simulator {
       now: this.now,
       sim: this,
       rng: nodeRng,
-      env: <M, T, E>(name: string): Env<M, T, E> => ({ id: node.id, rng: nodeRng.fork(name), io: this.io<M, T, E>(node, name) })
+      clock,
+      env: <M, T, E>(name: string, listener: CoreListener<E> = {}): Env<M, T, E> => ({ id: node.id, rng: nodeRng.fork(name), io: this.io<M, T, E>(node, name, listener) })
     }
-    node.protocols = new Map()
-    for (const p of node.factory(ctx)) node.protocols.set(p.name, p)
-    for (const p of node.protocols.values()) p.start(this.now)
+    node.cores = new Map()
+    for (const c of node.factory(ctx)) node.cores.set(c.name, c)
+    for (const c of node.cores.values()) c.start(this.now)
   }
 
-  private io<M, T, E> (node: SimNode, name: string): Io<M, T, E> {
+  private io<M, T, E> (node: SimNode, name: string, listener: CoreListener<E>): Env<M, T, E>['io'] {
     return {
       send: (to, msg) => this.send(node, to, name, msg),
       setTimer: (at, timer) => {
@@ -322,33 +364,31 @@ export class Simulator {
         this.push(new Ev(Math.max(at, this.now), TIMER, node, null, node.epoch, name, timer, null))
       },
       connect: (peer) => this.connect(node, peer, name),
-      disconnect: (peer) => this.disconnect(node, peer, name),
-      emit: (event) => {
-        for (const l of this.listeners) l(node, name, event, this.now)
-      }
+      disconnect: (peer) => {
+        if (this.unhold(node, peer, name)) this.close(node, peer)
+      },
+      hold: (peer) => { if (node.alive && peer !== node.id) this.holdersOf(node, peer).add(name) },
+      release: (peer) => { this.unhold(node, peer, name) },
+      report: (peer, sanction, reason) => this.sanction(node, { peer, sanction, reason }, listener),
+      emit: (event) => listener.event?.(event)
     }
   }
 
-  private send (from: SimNode, to: NodeId, proto: string, msg: unknown): void {
+  private send (from: SimNode, to: NodeId, name: string, msg: unknown): void {
     if (!from.alive) return
     const dst = this.byId.get(to)
+    const wire = from.cores.get(name)?.wire
+    if (wire == null) throw new InternalError('ERR_LOCAL_SEND', `core ${name} has no wire protocol and cannot send`)
     let payload = msg
     let size = 0
-    const codec = from.protocols.get(proto)!.codec
     if (this.useCodec) {
-      // One message object sent to many peers (a mesh forward) is encoded once, as the network driver does.
-      let bytes = typeof msg === 'object' && msg !== null ? this.encoded.get(msg) : undefined
-      if (bytes === undefined) {
-        bytes = codec.encode(msg)
-        if (typeof msg === 'object' && msg !== null) this.encoded.set(msg, bytes)
-      }
-      payload = bytes
-      size = bytes.length
-    } else if (codec.size !== undefined) {
-      size = codec.size(msg)
+      payload = this.encoder.encode(wire.codec, msg)
+      size = (payload as Uint8Array).length
+    } else if (wire.codec.size !== undefined) {
+      size = wire.codec.size(msg)
     }
-    const t = this.countSend(proto, size)
-    for (const l of this.sendListeners) l(from, to, proto, msg, size)
+    const t = this.countSend(name, size)
+    for (const l of this.sendListeners) l(from, to, name, msg, size)
     if (dst === undefined) {
       t.toDead++
       return
@@ -366,44 +406,67 @@ export class Simulator {
       t.lost++
       return
     }
-    this.push(new Ev(departs + this.delay(from, dst), DELIVER, dst, from, 0, proto, payload, null))
+    this.push(new Ev(departs + this.delay(from, dst), DELIVER, dst, from, 0, name, payload, null))
   }
 
-  private connect (node: SimNode, peerId: NodeId, proto: string): void {
-    if (!node.alive) return
-    if (this.sharedLinks && peerId !== node.id) {
-      let h = node.holds.get(peerId)
-      if (h === undefined) node.holds.set(peerId, h = new Set())
-      h.add(proto)
-    }
+  private connect (node: SimNode, peerId: NodeId, name: string): void {
+    if (!node.alive || peerId === node.id) return
+    this.holdersOf(node, peerId).add(name)
     const peer = this.byId.get(peerId)
-    if (peer === undefined || peer === node) {
-      this.push(new Ev(this.now + this.connectTimeoutMs, DOWN, node, null, node.epoch, '', peerId, null))
+    if (peer === undefined) {
+      this.push(new Ev(this.now + this.connectTimeoutMs, DIAL_FAILED, node, null, node.epoch, '', peerId, null))
       return
     }
-    if (node.links.has(peerId)) return
-    if (this.sharedLinks) {
-      if (node.dialing.has(peerId)) return
-      node.dialing.add(peerId)
+    if (this.isBanned(node, peerId)) {
+      this.push(new Ev(this.now, DIAL_FAILED, node, null, node.epoch, '', peerId, null))
+      return
     }
+    if (node.links.has(peerId) || node.dialing.has(peerId)) return
+    node.dialing.add(peerId)
     this.push(new Ev(this.now + this.delay(node, peer), CONNECT, peer, node, node.epoch, '', null, null))
   }
 
-  private disconnect (node: SimNode, peerId: NodeId, proto: string): void {
-    if (this.sharedLinks) {
-      const h = node.holds.get(peerId)
-      h?.delete(proto)
-      if (h !== undefined && h.size > 0) return
-      node.holds.delete(peerId)
-      if ((this.byId.get(peerId)?.holds.get(node.id)?.size ?? 0) > 0) return
-    }
+  private holdersOf (node: SimNode, peer: NodeId): Set<string> {
+    let h = node.holds.get(peer)
+    if (h === undefined) node.holds.set(peer, h = new Set())
+    return h
+  }
+
+  /** Drops `name`'s hold on `peer`; true when no core of `node` holds it any more. */
+  private unhold (node: SimNode, peer: NodeId, name: string): boolean {
+    const h = node.holds.get(peer)
+    if (h === undefined) return true
+    h.delete(name)
+    if (h.size > 0) return false
+    node.holds.delete(peer)
+    return true
+  }
+
+  /** Closes the link between `node` and `peerId` (if open); both ends' cores are told. */
+  private close (node: SimNode, peerId: NodeId): void {
     if (!node.links.delete(peerId)) return
+    node.holds.delete(peerId)
     const peer = this.byId.get(peerId)!
     peer.links.delete(node.id)
     peer.holds.delete(node.id)
     this.notify(peer, node, DOWN, this.delay(node, peer))
-    // With shared links the closing end's other protocols lose the link too: tell them.
-    if (this.sharedLinks) this.notify(node, peer, DOWN, 0)
+    this.notify(node, peer, DOWN, 0)
+  }
+
+  private sanction (node: SimNode, m: Misbehaviour, listener: CoreListener<unknown>): void {
+    if (!node.alive) return
+    this.sanctions[m.sanction]++
+    if (m.sanction !== 'penalise') this.close(node, m.peer)
+    if (m.sanction === 'ban') node.banned.set(m.peer, this.now + this.banMs)
+    listener.misbehaviour?.(m)
+  }
+
+  private isBanned (node: SimNode, peer: NodeId): boolean {
+    const until = node.banned.get(peer)
+    if (until === undefined) return false
+    if (until > this.now) return true
+    node.banned.delete(peer)
+    return false
   }
 
   private notify (node: SimNode, peer: SimNode, k: number, after: number): void {
@@ -415,61 +478,85 @@ export class Simulator {
       case DELIVER: return this.deliver(e)
       case TIMER: {
         if (e.epoch !== e.node.epoch || !e.node.alive) return
-        e.node.protocols.get(e.proto)?.onTimer(this.now, e.payload)
+        e.node.cores.get(e.core)?.onTimer(this.now, e.payload)
         return
       }
       case ACTION: return e.fn!()
       case UP:
-      case UP_OUT:
-      case DOWN: {
+      case UP_OUT: return this.up(e)
+      case DOWN: return this.down(e)
+      case DIAL_FAILED: {
         const node = e.node
         if (e.epoch !== node.epoch || !node.alive) return
-        const peer = e.payload as NodeId
-        const up = e.k !== DOWN
-        // A notice overtaken by events (the link came back, or went away again) is stale.
-        if (up !== node.links.has(peer)) return
-        if (!up) node.holds.delete(peer)
-        if (this.sharedLinks) {
-          // Protocols see every link as down-then-up: a new link whose predecessor's DOWN was overtaken
-          // first reports that DOWN, so no protocol keeps state from the old link (a libp2p stream reset).
-          if (up && node.told.has(peer)) for (const p of node.protocols.values()) p.onPeerDown(this.now, peer)
-          if (up) node.told.add(peer)
-          else node.told.delete(peer)
-        }
-        for (const p of node.protocols.values()) {
-          if (up) p.onPeerUp(this.now, peer, e.k === UP_OUT)
-          else p.onPeerDown(this.now, peer)
-        }
+        node.dialing.delete(e.payload as NodeId)
+        if (!node.links.has(e.payload as NodeId)) this.tellHolders(node, e.payload as NodeId)
         return
       }
-      case CONNECT: {
-        // The request reached the peer: both ends are up if it is alive and reachable.
-        const initiator = e.peer!
-        const target = e.node
-        if (e.epoch !== initiator.epoch || !initiator.alive) return
-        initiator.dialing.delete(target.id)
-        // Both ends dialled each other at once: the first connection serves both.
-        if (this.sharedLinks && initiator.links.has(target.id)) return
-        const back = this.delay(target, initiator)
-        if (!target.alive || target.group !== initiator.group) {
-          // A crashed process's host refuses at once ('reset'); a silent host or a partition lets the dial time out.
-          const refused = !target.alive && this.crashNotice === 'reset'
-          const after = refused ? back : Math.max(back, this.connectTimeoutMs - back)
-          this.push(new Ev(this.now + after, DOWN, initiator, null, initiator.epoch, '', target.id, null))
-          return
-        }
-        initiator.links.add(target.id)
-        target.links.add(initiator.id)
-        this.notify(target, initiator, UP, 0)
-        this.notify(initiator, target, UP_OUT, back)
-      }
+      case CONNECT: return this.connected(e)
     }
+  }
+
+  private up (e: Ev): void {
+    const node = e.node
+    const peer = e.payload as NodeId
+    // A notice overtaken by events (the link went away again) is stale.
+    if (e.epoch !== node.epoch || !node.alive || !node.links.has(peer)) return
+    // A new link whose predecessor's DOWN was overtaken first reports that DOWN (a libp2p stream reset).
+    if (node.told.has(peer)) for (const c of node.cores.values()) c.onPeerDown(this.now, peer)
+    node.told.add(peer)
+    const link: PeerLink = { outbound: e.k === UP_OUT, address: this.byId.get(peer)!.address }
+    for (const c of node.cores.values()) c.onPeerUp(this.now, peer, link)
+  }
+
+  private down (e: Ev): void {
+    const node = e.node
+    const peer = e.payload as NodeId
+    // Stale if the link came back meanwhile.
+    if (e.epoch !== node.epoch || !node.alive || node.links.has(peer)) return
+    if (!node.told.delete(peer)) {
+      // Closed before this end heard it was up: the cores that asked for it learn their dial failed.
+      this.tellHolders(node, peer)
+      return
+    }
+    node.holds.delete(peer)
+    for (const c of node.cores.values()) c.onPeerDown(this.now, peer)
+  }
+
+  /** A dial for `peer` failed: the cores holding it are told, and their holds dropped. */
+  private tellHolders (node: SimNode, peer: NodeId): void {
+    const holders = node.holds.get(peer)
+    if (holders === undefined) return
+    node.holds.delete(peer)
+    for (const c of node.cores.values()) if (holders.has(c.name)) c.onPeerDown(this.now, peer)
+  }
+
+  /** The connection request reached the target: both ends are up if it is alive, reachable and willing. */
+  private connected (e: Ev): void {
+    const initiator = e.peer!
+    const target = e.node
+    if (e.epoch !== initiator.epoch || !initiator.alive) return
+    initiator.dialing.delete(target.id)
+    // Both ends dialled each other at once: the first connection serves both.
+    if (initiator.links.has(target.id)) return
+    const back = this.delay(target, initiator)
+    if (!target.alive || target.group !== initiator.group || this.isBanned(target, initiator.id)) {
+      // A crashed process's host, or a node that bans us, refuses at once ('reset'); a silent host or a
+      // partition lets the dial time out.
+      const refused = (!target.alive && this.crashNotice === 'reset') || (target.alive && target.group === initiator.group)
+      const after = refused ? back : Math.max(back, this.connectTimeoutMs - back)
+      this.push(new Ev(this.now + after, DIAL_FAILED, initiator, null, initiator.epoch, '', target.id, null))
+      return
+    }
+    initiator.links.add(target.id)
+    target.links.add(initiator.id)
+    this.notify(target, initiator, UP, 0)
+    this.notify(initiator, target, UP_OUT, back)
   }
 
   private deliver (e: Ev): void {
     const to = e.node
     const from = e.peer!
-    const name = e.proto
+    const name = e.core
     const t = this.trafficOf(name)
     if (!to.alive) {
       t.toDead++
@@ -479,33 +566,32 @@ export class Simulator {
       t.partitioned++
       return
     }
-    const p = to.protocols.get(name)
-    if (p === undefined) {
+    if (this.isBanned(to, from.id)) {
+      t.banned++
+      return
+    }
+    const c = to.cores.get(name)
+    if (c === undefined || c.wire === null) {
       t.malformed++
       return
     }
     let msg = e.payload
     if (msg instanceof Uint8Array) {
-      if (msg.length > p.maxFrameBytes) {
-        t.oversize++
-        p.onMalformed(this.now, from.id, new PeerError('ERR_FRAME_TOO_LARGE', `frame of ${msg.length} bytes exceeds ${p.maxFrameBytes}`))
+      const d = decodeFrame(c.wire, msg)
+      if (!d.ok) {
+        if (d.error.code === 'ERR_FRAME_TOO_LARGE') t.oversize++
+        else t.malformed++
+        c.onMalformed(this.now, from.id, d.error)
         return
       }
-      try {
-        msg = p.codec.decode(msg)
-      } catch (err) {
-        t.malformed++
-        const pe = err instanceof PeerError ? err : new PeerError('ERR_DECODE', String(err), { cause: err })
-        p.onMalformed(this.now, from.id, pe)
-        return
-      }
+      msg = d.msg
     }
     t.delivered++
-    p.onMessage(this.now, from.id, msg)
+    c.onMessage(this.now, from.id, msg)
   }
 
-  private countSend (proto: string, size: number): Traffic {
-    const t = this.trafficOf(proto)
+  private countSend (name: string, size: number): Traffic {
+    const t = this.trafficOf(name)
     t.sent++
     t.bytes += size
     return t

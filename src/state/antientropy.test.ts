@@ -2,14 +2,14 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { UniformPeerSampling } from '../core/sampling.js'
 import { runStateScenario, stateSignature } from '../scenarios/state.js'
+import { median } from '../scenarios/stats.js'
 import { Simulator } from '../sim/simulator.js'
 import { StateMessage as Wire } from '../wire/state.js'
-import { AntiEntropy, type AntiEntropyConfig, type StateEvent } from './antientropy.js'
+import type { Env, Misbehaviour } from '../core/protocol.js'
+import type { NodeContext } from '../sim/simulator.js'
+import { AntiEntropy, type AntiEntropyConfig, type StateEvent, type StateTimer } from './antientropy.js'
+import type { StateMessage } from './messages.js'
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 
 test('one update on 1,000 nodes: rounds within the rumor-spreading bounds (median of 5 seeds)', () => {
   const n = 1000
@@ -78,15 +78,16 @@ test('same seed, same result; another seed, another result', () => {
 })
 
 /** A small cluster built by hand, for the tests that poke at single nodes. */
-function cluster (n: number, config: Partial<AntiEntropyConfig>, seed = 1): { sim: Simulator, ids: string[], core: (id: string) => AntiEntropy, events: StateEvent[] } {
+function cluster (n: number, config: Partial<AntiEntropyConfig>, seed = 1): { sim: Simulator, ids: string[], core: (id: string) => AntiEntropy, events: StateEvent[], reports: Misbehaviour[] } {
   const sim = new Simulator({ seed })
   const ids = Array.from({ length: n }, (_, i) => `n${i}`)
   const events: StateEvent[] = []
-  sim.onEvent((_node, _p, ev) => events.push(ev as StateEvent))
+  const reports: Misbehaviour[] = []
   for (const id of ids) {
-    sim.addNode(id, ctx => [new AntiEntropy(ctx.env('state'), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), { ...config, generation: ctx.incarnation })])
+    const env = (ctx: NodeContext): Env<StateMessage, StateTimer, StateEvent> => ctx.env('state', { event: e => events.push(e), misbehaviour: m => reports.push(m) })
+    sim.addNode(id, ctx => [new AntiEntropy(env(ctx), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), { ...config, generation: ctx.incarnation })])
   }
-  return { sim, ids, core: (id) => sim.protocol<AntiEntropy>(id, 'state'), events }
+  return { sim, ids, core: (id) => sim.core<AntiEntropy>(id, 'state'), events, reports }
 }
 
 test('deletes are tombstones, collected after the grace period; a node away longer does not resurrect', () => {
@@ -122,7 +123,7 @@ test('deletes are tombstones, collected after the grace period; a node away long
 })
 
 test('malformed and oversized state messages are dropped and counted; the receiver keeps its state', () => {
-  const { sim, core, events } = cluster(3, { maxFrameBytes: 4096, mtu: 2048, maxStrikes: 5 })
+  const { sim, core, reports } = cluster(3, { maxFrameBytes: 4096, mtu: 2048, maxStrikes: 5 })
   core('n1').set(0, 'k', new Uint8Array([1]))
   sim.run(10_000)
   const before = stateSignature(core('n0'))
@@ -139,29 +140,21 @@ test('malformed and oversized state messages are dropped and counted; the receiv
   assert.equal(sim.trafficOf('state').malformed - malformed0, 3)
   assert.equal(sim.trafficOf('state').oversize, 1)
   assert.equal(stateSignature(core('n0')), before, 'state unchanged')
-  assert.ok(!events.some(e => e.type === 'misbehaviour'))
+  assert.equal(reports.length, 0)
   sim.inject('n2', 'n0', 'state', nonsense)
   sim.run(sim.now + 200)
-  assert.ok(events.some(e => e.type === 'misbehaviour' && e.peer === 'n2'), 'the fifth strike disconnects the peer')
-  sim.run(sim.now + 20_000)
+  assert.ok(reports.some(r => r.peer === 'n2' && r.sanction === 'ban'), 'the fifth strike bans the peer')
+  sim.run(sim.now + 61_000) // the ban is over
   assert.equal(stateSignature(core('n0')), stateSignature(core('n2')), 'honest exchanges go on')
 })
 
 test('delta messages stay within the MTU and a large backlog flows over several rounds', () => {
   const { sim, ids, core } = cluster(30, { mtu: 8192 })
   let largest = 0
-  for (const id of ids) {
-    const c = core(id).codec
-    const encode = c.encode.bind(c)
-    c.encode = (m) => {
-      const b = encode(m)
-      largest = Math.max(largest, b.length)
-      return b
-    }
-  }
+  sim.onSend((_from, _to, _core, _msg, bytes) => { largest = Math.max(largest, bytes) })
   for (let i = 0; i < 2000; i++) core('n0').set(0, `key${i}`, new Uint8Array(100).fill(i & 255))
   let rounds = 0
-  const done = (): boolean => ids.every(id => core(id).store.digestOf('n0')?.version === 2000)
+  const done = (): boolean => ids.every(id => core(id).originMeta('n0')?.known === 2000)
   while (!done() && rounds < 200) sim.run(++rounds * 1000)
   assert.ok(done())
   assert.ok(largest <= 8192, `largest message ${largest} bytes`)

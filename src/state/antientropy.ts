@@ -18,13 +18,13 @@
  * has been away longer is reset from version 0 (see ./store.ts), so deleted keys do not come back.
  */
 import { PeerError, UsageError } from '../core/errors.js'
-import type { Env, NodeId, Protocol } from '../core/protocol.js'
+import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
 import { Strikes } from '../core/strikes.js'
 import { DEFAULT_CODEC_LIMITS, StateCodec, digestSize, messageOverhead, type StateCodecLimits } from './codec.js'
 import { utf8Length } from '../core/bytes.js'
 import type { Entry, OriginDelta, StateMessage } from './messages.js'
-import { Store, type StoreLimits } from './store.js'
+import { Store, type OriginMeta, type StoreLimits } from './store.js'
 
 export type ExchangeStyle = 'push' | 'pull' | 'pushpull'
 export type Content = 'delta' | 'full'
@@ -48,7 +48,7 @@ export interface AntiEntropyConfig {
   exchangeTimeoutPeriods: number
   /** Most exchanges awaiting an answer. */
   maxPendingExchanges: number
-  /** Malformed messages from one peer before it is disconnected. */
+  /** Malformed messages from one peer before it is banned. */
   maxStrikes: number
   /** This node's incarnation: a restart that lost its state must use a larger one. */
   generation: number
@@ -84,15 +84,11 @@ export interface StateChange {
   version: number
   deleted: boolean
   local: boolean
+  /** The origin's record after the change (what a node persists beside the entry). */
+  meta: OriginMeta
 }
 
-/** A peer kept sending malformed state messages and was disconnected. */
-export interface StateMisbehaviour {
-  type: 'misbehaviour'
-  peer: NodeId
-}
-
-export type StateEvent = StateChange | StateMisbehaviour
+export type StateEvent = StateChange
 
 export interface AntiEntropyStats {
   rounds: number
@@ -105,21 +101,20 @@ export interface AntiEntropyStats {
   malformed: number
   unsolicited: number
   tombstonesCollected: number
-  disconnects: number
+  peersBanned: number
 }
 
 /** A recently learned version of an origin, for push (delta). */
 interface Recent { origin: NodeId, version: number, at: number }
 
-export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
+export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   readonly name = 'state'
-  readonly codec: StateCodec
-  readonly maxFrameBytes: number
+  readonly wire: WireSpec<StateMessage>
   readonly config: AntiEntropyConfig
-  readonly store: Store
+  private readonly store: Store
   readonly stats: AntiEntropyStats = {
     rounds: 0, exchangesStarted: 0, exchangesAnswered: 0, entriesApplied: 0, entriesStale: 0,
-    entriesRefused: 0, resets: 0, malformed: 0, unsolicited: 0, tombstonesCollected: 0, disconnects: 0
+    entriesRefused: 0, resets: 0, malformed: 0, unsolicited: 0, tombstonesCollected: 0, peersBanned: 0
   }
 
   private readonly env: Env<StateMessage, StateTimer, StateEvent>
@@ -144,8 +139,7 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
     validate(this.config)
     this.env = env
     this.peers = peers
-    this.codec = new StateCodec(this.config.codec)
-    this.maxFrameBytes = this.config.maxFrameBytes
+    this.wire = { protocolIds: ['/grapevine/state/1.0.0'], codec: new StateCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.store = new Store(env.id, this.config.generation, this.config.store)
     this.strikes = new Strikes(this.config.maxStrikes)
   }
@@ -180,9 +174,30 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
     return this.store.origins.get(origin)?.entries.get(key)
   }
 
+  /** How many origins this node holds. */
+  get originCount (): number {
+    return this.store.origins.size
+  }
+
+  /** The record of `origin`, if held. */
+  originMeta (origin: NodeId): OriginMeta | undefined {
+    const rec = this.store.origins.get(origin)
+    return rec === undefined ? undefined : { generation: rec.generation, known: rec.known, gcVersion: rec.gcVersion }
+  }
+
+  /** Installs what was known of `origin` before a restart (from a data directory); call before `start`. */
+  restore (origin: NodeId, meta: OriginMeta, entries: readonly Entry[]): void {
+    this.store.restore(origin, meta.generation, meta.known, meta.gcVersion, entries)
+  }
+
   /** Calls `fn` for every change, as the `change` event does, for cores composed with this one on a node. */
   observe (fn: (now: number, change: StateChange) => void): void {
     this.observers.push(fn)
+  }
+
+  /** Every entry, tombstones included, with its origin. */
+  * allEntries (): Generator<{ origin: NodeId, entry: Entry }> {
+    for (const [origin, rec] of this.store.origins) for (const entry of rec.entries.values()) yield { origin, entry }
   }
 
   /** Every live `(origin, key, value, version)`. */
@@ -217,7 +232,7 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
     else this.passiveRole(now, from, msg)
   }
 
-  onPeerUp (_now: number, _peer: NodeId): void {}
+  onPeerUp (_now: number, _peer: NodeId, _link: PeerLink): void {}
 
   onPeerDown (_now: number, peer: NodeId): void {
     for (const [id, p] of this.pending) if (p.peer === peer) this.pending.delete(id)
@@ -226,9 +241,8 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
     if (this.strikes.strike(from)) {
-      this.stats.disconnects++
-      this.env.io.disconnect(from)
-      this.env.io.emit({ type: 'misbehaviour', peer: from })
+      this.stats.peersBanned++
+      this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames`)
     }
   }
 
@@ -367,7 +381,9 @@ export class AntiEntropy implements Protocol<StateMessage, StateTimer> {
       if (this.recent.length - this.recentHead > this.config.store.maxEntries) this.recentHead++
     }
     if (e.deleted) this.tombstones.push({ origin, key: e.key, version: e.version, at: now })
-    const change: StateChange = { type: 'change', origin, key: e.key, value: e.value, version: e.version, deleted: e.deleted, local }
+    const rec = this.store.origins.get(origin)!
+    const meta = { generation: rec.generation, known: rec.known, gcVersion: rec.gcVersion }
+    const change: StateChange = { type: 'change', origin, key: e.key, value: e.value, version: e.version, deleted: e.deleted, local, meta }
     for (const fn of this.observers) fn(now, change)
     this.env.io.emit(change)
     return e

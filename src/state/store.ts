@@ -16,6 +16,13 @@ import type { NodeId } from '../core/protocol.js'
 import { deltaHeaderSize, digestEntrySize, entrySize } from './codec.js'
 import { inRange, type Digest, type DigestEntry, type Entry, type OriginDelta } from './messages.js'
 
+/** How far a node holds an origin: its generation, the version it has everything up to, the newest collected tombstone. */
+export interface OriginMeta {
+  generation: number
+  known: number
+  gcVersion: number
+}
+
 export class OriginRecord {
   generation: number
   /** Every update of this origin up to `known` (in `generation`) is reflected here. */

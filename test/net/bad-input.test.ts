@@ -12,9 +12,9 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { BroadcastCodec } from '../../src/broadcast/codec.js'
 import { MembershipCodec } from '../../src/membership/codec.js'
-import { MESHSUB_PROTOCOLS } from '../../src/net/driver.js'
+import { MESHSUB_PROTOCOLS } from '../../src/gossipsub/config.js'
 import { encodeFrame } from '../../src/net/frames.js'
-import { createNode, type GrapevineNode } from '../../src/node/node.js'
+import { createNode, type NetworkNode } from '../../src/net/create-node.js'
 import { RpcCodec } from '../../src/gossipsub/codec.js'
 import { StateCodec } from '../../src/state/codec.js'
 import { waitFor } from './helpers.js'
@@ -25,8 +25,8 @@ async function rawClient (): Promise<Libp2p> {
   return await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
 }
 
-async function sendOn (client: Libp2p, node: GrapevineNode, protocol: string, chunks: Uint8Array[]): Promise<void> {
-  const s: Stream = await client.dialProtocol(node.host.getMultiaddrs()[0]!, protocol)
+async function sendOn (client: Libp2p, node: NetworkNode, protocol: string, chunks: Uint8Array[]): Promise<void> {
+  const s: Stream = await client.dialProtocol(node.libp2p.getMultiaddrs()[0]!, protocol)
   for (const c of chunks) s.send(c)
   await s.close().catch(() => {})
 }
@@ -81,8 +81,8 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
     // A peer that persists is disconnected and banned.
     const before = node.driver.stats.bans
     for (let k = 0; k < 6; k++) await sendOn(client, node, '/grapevine/membership/1.0.0', [encodeFrame(junk(50, 100 + k))]).catch(() => {})
-    await waitFor('the persistent peer to be banned and disconnected', () => node.driver.stats.bans > before && node.host.getConnections(client.peerId).length === 0)
-    await assert.rejects(client.dialProtocol(node.host.getMultiaddrs()[0]!, PROTOCOLS[0]!), 'a banned peer cannot come back')
+    await waitFor('the persistent peer to be banned and disconnected', () => node.driver.stats.bans > before && node.libp2p.getConnections(client.peerId).length === 0)
+    await assert.rejects(client.dialProtocol(node.libp2p.getMultiaddrs()[0]!, PROTOCOLS[0]!), 'a banned peer cannot come back')
 
     // The node still serves honest peers.
     honest.join(node.multiaddrs()[0]!)

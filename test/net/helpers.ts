@@ -1,5 +1,6 @@
-// Helpers for real-network tests on 127.0.0.1: grapevine GossipSub nodes on the network driver, and
-// unmodified @libp2p/gossipsub nodes as the reference. Waiting is by polling a condition with a deadline.
+// Helpers for real-network tests on 127.0.0.1: grapevine nodes (createNode, topic discovery off, so the
+// tests choose every connection) and unmodified @libp2p/gossipsub nodes as the reference. Waiting is by
+// polling a condition with a deadline (src/agent/cluster.ts).
 import '../../src/net/shim.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -9,19 +10,13 @@ import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { Rng } from '../../src/core/rng.js'
-import { NetDriver } from '../../src/net/driver.js'
-import { createHost, type Host } from '../../src/net/host.js'
-import { PubSub } from '../../src/node/pubsub.js'
-import { GossipSub, type GossipSubConfig, type GossipSubEvent } from '../../src/gossipsub/gossipsub.js'
-import { identityFromSeed, type SignaturePolicy } from '../../src/gossipsub/signing.js'
+import { waitUntil } from '../../src/agent/cluster.js'
+import type { GossipSubConfig } from '../../src/gossipsub/gossipsub.js'
+import type { SignaturePolicy } from '../../src/gossipsub/signing.js'
+import { createNode, type NetworkNode } from '../../src/net/create-node.js'
 
 export async function waitFor (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
+  await waitUntil(what, cond, timeoutMs)
 }
 
 export function seedOf (n: number): Uint8Array {
@@ -30,22 +25,13 @@ export function seedOf (n: number): Uint8Array {
 
 export interface GrapevineTestNode {
   kind: 'grapevine'
-  host: Host
-  driver: NetDriver
-  core: GossipSub
-  pubsub: PubSub
+  node: NetworkNode
   got: Map<string, string[]>
 }
 
 export async function grapevineNode (n: number, policy: SignaturePolicy, config: Partial<GossipSubConfig> = {}): Promise<GrapevineTestNode> {
-  const host = await createHost({ seed: seedOf(n), listen: ['/ip4/127.0.0.1/tcp/0'], denyPeer: p => driver.isBanned(p.toString()) })
-  const got = new Map<string, string[]>()
-  const driver: NetDriver = new NetDriver(host, { onEvent: (_name, ev) => pubsub.handle(ev as GossipSubEvent) })
-  const identity = identityFromSeed(seedOf(n))
-  const core = new GossipSub({ id: host.peerId.toString(), rng: new Rng(n), io: driver.io('meshsub') }, policy === 'StrictSign' ? identity : null, { signaturePolicy: policy, ...config })
-  const pubsub = new PubSub(core, { now: () => driver.now() })
-  await driver.host([core])
-  return { kind: 'grapevine', host, driver, core, pubsub, got }
+  const node = await createNode({ seed: seedOf(n), listen: ['/ip4/127.0.0.1/tcp/0'], signaturePolicy: policy, gossipsub: config, discovery: false })
+  return { kind: 'grapevine', node, got: new Map() }
 }
 
 export interface JsTestNode {
@@ -76,7 +62,7 @@ export async function jsNode (n: number, policy: SignaturePolicy): Promise<JsTes
 export type TestNode = GrapevineTestNode | JsTestNode
 
 export function hostOf (n: TestNode): Libp2p {
-  return n.host as unknown as Libp2p
+  return n.kind === 'js' ? n.host as unknown as Libp2p : n.node.libp2p
 }
 
 /** Subscribes; grapevine messages are collected into `got` by a reader loop. */
@@ -85,7 +71,7 @@ export function subscribe (n: TestNode, topic: string): void {
     n.host.services.pubsub.subscribe(topic)
     return
   }
-  const sub = n.pubsub.join(topic).subscribe()
+  const sub = n.node.pubsub.join(topic).subscribe()
   void (async () => {
     for await (const m of sub) {
       const l = n.got.get(topic) ?? []
@@ -98,23 +84,23 @@ export function subscribe (n: TestNode, topic: string): void {
 export async function publish (n: TestNode, topic: string, text: string): Promise<void> {
   const data = new TextEncoder().encode(text)
   if (n.kind === 'js') await n.host.services.pubsub.publish(topic, data)
-  else await n.pubsub.join(topic).publish(data)
+  else await n.node.pubsub.join(topic).publish(data)
 }
 
 /** Topic peers a node sees (subscribed and connected). */
 export function topicPeers (n: TestNode, topic: string): string[] {
   if (n.kind === 'js') return n.host.services.pubsub.getSubscribers(topic).map(p => p.toString())
-  return n.core.peersOf(topic)
+  return n.node.cores.gossipsub.peersOf(topic)
 }
 
 export function meshPeers (n: TestNode, topic: string): string[] {
   if (n.kind === 'js') return (n.host.services.pubsub as unknown as { getMeshPeers: (t: string) => unknown[] }).getMeshPeers(topic).map(String)
-  return [...(n.core.mesh.get(topic) ?? [])]
+  return [...(n.node.cores.gossipsub.mesh.get(topic) ?? [])]
 }
 
 export async function stopAll (nodes: TestNode[]): Promise<void> {
   for (const n of nodes) {
-    if (n.kind === 'grapevine') await n.driver.stop()
-    await n.host.stop()
+    if (n.kind === 'grapevine') await n.node.stop()
+    else await n.host.stop()
   }
 }

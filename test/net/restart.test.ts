@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNode } from '../../src/node/node.js'
+import { createNode } from '../../src/net/create-node.js'
 import { waitFor } from './helpers.js'
 
 test('a restart without bootstrap rejoins through the saved membership views', { timeout: 60_000 }, async () => {

@@ -1,0 +1,64 @@
+/**
+ * The one HTTP client of the control API (./api.ts), for the CLI, the demo and the tests: JSON calls whose
+ * failures say what to do, and NDJSON streams read line by line.
+ */
+import { UsageError } from '../core/errors.js'
+
+export class ApiClient {
+  readonly base: string
+
+  constructor (base: string) {
+    this.base = base.replace(/\/$/, '')
+  }
+
+  /** One call; an error answer or an unreachable agent becomes a UsageError with the agent's message. */
+  async call<T = unknown> (method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response
+    try {
+      res = await fetch(this.base + path, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) })
+    } catch (err) {
+      throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${this.base} (${(err as Error).message}); is it running?`)
+    }
+    const text = await res.text()
+    let v: unknown
+    try {
+      v = JSON.parse(text)
+    } catch {
+      throw new UsageError('ERR_AGENT', `agent: ${method} ${path} answered ${res.status} with something other than JSON`)
+    }
+    if (!res.ok) throw new UsageError('ERR_AGENT', `agent: ${(v as { error?: string }).error ?? res.statusText} (${method} ${path}: ${res.status})`)
+    return v as T
+  }
+
+  /**
+   * The lines of an NDJSON stream, parsed, until the agent ends it or `signal` aborts (which ends it
+   * quietly). `onOpen` is called once the agent answered (for a subscription: once it has subscribed).
+   */
+  async * lines<T = unknown> (path: string, signal?: AbortSignal, onOpen?: () => void): AsyncGenerator<T> {
+    let res: Response
+    try {
+      res = await fetch(this.base + path, signal !== undefined ? { signal } : {})
+    } catch (err) {
+      if (signal?.aborted === true) return
+      throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${this.base} (${(err as Error).message}); is it running?`)
+    }
+    if (!res.ok || res.body === null) throw new UsageError('ERR_AGENT', `agent: ${res.statusText} (GET ${path}: ${res.status})`)
+    onOpen?.()
+    let buf = ''
+    const decoder = new TextDecoder()
+    try {
+      for await (const chunk of res.body) {
+        buf += decoder.decode(chunk, { stream: true })
+        let nl
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl)
+          buf = buf.slice(nl + 1)
+          if (line !== '') yield JSON.parse(line) as T
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted === true) return
+      throw new UsageError('ERR_AGENT', `the agent's stream ${path} broke off (${(err as Error).message}); is the agent still running?`)
+    }
+  }
+}

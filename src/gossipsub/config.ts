@@ -1,0 +1,155 @@
+/**
+ * GossipSub's settings, with the defaults of the libp2p specs (pubsub/gossipsub v1.0 "Parameters", v1.1
+ * "Peer Scoring" and "Spam Protection", v1.2 IDONTWANT) and go-libp2p-pubsub where the spec leaves a
+ * choice; its events, publish result and counters.
+ */
+import { checkConfig, checkNumbers } from '../core/config.js'
+import type { NodeId } from '../core/protocol.js'
+import type { RPC } from '../wire/rpc.js'
+import { DEFAULT_RPC_LIMITS, type RpcLimits } from './codec.js'
+import { DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, type PeerScoreParams, type PeerScoreThresholds } from './score.js'
+import type { KeyDecoder, Rejection, SignaturePolicy, SignatureVerifier } from './signing.js'
+
+/** The protocol ids GossipSub answers to, newest first (v1.2, v1.1, v1.0). */
+export const MESHSUB_PROTOCOLS: readonly string[] = ['/meshsub/1.2.0', '/meshsub/1.1.0', '/meshsub/1.0.0']
+
+export interface GossipSubConfig {
+  D: number
+  Dlo: number
+  Dhi: number
+  Dlazy: number
+  Dout: number
+  heartbeatMs: number
+  fanoutTtlMs: number
+  mcacheLength: number
+  mcacheGossip: number
+  seenTtlMs: number
+  gossipFactor: number
+  pruneBackoffMs: number
+  unsubscribeBackoffMs: number
+  floodPublish: boolean
+  /** Offer other peers when pruning (peer exchange), and follow offers. */
+  doPX: boolean
+  /** IDONTWANT (v1.2) is sent for messages at least this large. */
+  idontwantMinBytes: number
+  /** Most IHAVE messages accepted from one peer per heartbeat. */
+  maxIHaveMessages: number
+  /** Most message ids requested from one peer per heartbeat. */
+  maxIHaveLength: number
+  /** Most times a message is sent again to one peer that asks for it by IWANT. */
+  gossipRetransmission: number
+  /** A peer that answered our IWANT with nothing within this long broke its IHAVE promise (P7). */
+  iwantFollowupMs: number
+  /** How long an application validator may take. */
+  validationTimeoutMs: number
+  /** Most messages awaiting validation. */
+  maxPendingValidation: number
+  /** Most topics one peer may subscribe to (beyond it its subscriptions are ignored). */
+  maxTopicsPerPeer: number
+  /** Most IDONTWANT ids remembered per peer. */
+  maxDontWantPerPeer: number
+  /** Unreadable RPCs from one peer before it is banned. */
+  maxStrikes: number
+  signaturePolicy: SignaturePolicy
+  /** Mesh peers kept by score when a mesh is oversubscribed. */
+  Dscore: number
+  /** Every this many heartbeats, graft better peers if the mesh's median score is low. */
+  opportunisticGraftTicks: number
+  opportunisticGraftPeers: number
+  score: PeerScoreParams
+  thresholds: PeerScoreThresholds
+  /** Message ids; default `from ‖ seqno` (StrictSign) or SHA-256 of the data (StrictNoSign). */
+  messageId?: (msg: RPC.Message) => Uint8Array<ArrayBuffer>
+  maxFrameBytes: number
+  limits: RpcLimits
+  /** The signature checker; by default one of our own. (The simulator shares one that remembers verdicts.) */
+  verifier?: SignatureVerifier
+  /** Public keys other than Ed25519 (RSA, secp256k1, ECDSA authors), for the default verifier. */
+  decodeKey?: KeyDecoder
+}
+
+export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
+  D: 6,
+  Dlo: 4,
+  Dhi: 12,
+  Dlazy: 6,
+  Dout: 2,
+  heartbeatMs: 1000,
+  fanoutTtlMs: 60_000,
+  mcacheLength: 5,
+  mcacheGossip: 3,
+  seenTtlMs: 120_000,
+  gossipFactor: 0.25,
+  pruneBackoffMs: 60_000,
+  unsubscribeBackoffMs: 10_000,
+  floodPublish: true,
+  doPX: false,
+  idontwantMinBytes: 1024,
+  maxIHaveMessages: 10,
+  maxIHaveLength: 5000,
+  gossipRetransmission: 3,
+  iwantFollowupMs: 3_000,
+  validationTimeoutMs: 5_000,
+  maxPendingValidation: 4096,
+  maxTopicsPerPeer: 1024,
+  maxDontWantPerPeer: 4096,
+  maxStrikes: 5,
+  signaturePolicy: 'StrictSign',
+  Dscore: 4,
+  opportunisticGraftTicks: 60,
+  opportunisticGraftPeers: 2,
+  score: DEFAULT_SCORE_PARAMS,
+  thresholds: DEFAULT_THRESHOLDS,
+  maxFrameBytes: 4 * 1024 * 1024,
+  limits: DEFAULT_RPC_LIMITS
+}
+
+export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number }
+
+export type ValidationResult = 'accept' | 'reject' | 'ignore'
+
+export type GossipSubEvent =
+  /** A message for a topic we subscribe to: deliver it to the application. */
+  | { type: 'message', topic: string, id: Uint8Array<ArrayBuffer>, data: Uint8Array, from: NodeId | null, propagationSource: NodeId | null }
+  /** A peer subscribed to or left a topic. */
+  | { type: 'subscription', peer: NodeId, topic: string, subscribed: boolean }
+  /** Ask the application's validator; answer with `reportValidation(now, key, result)`. */
+  | { type: 'validate', key: string, id: Uint8Array, topic: string, msg: RPC.Message, from: NodeId }
+  | { type: 'rejected', peer: NodeId, reason: Rejection | 'validator' | 'validation-timeout' }
+
+export interface PublishResult {
+  id: Uint8Array<ArrayBuffer>
+  /** Peers the message was sent to. */
+  recipients: number
+  /** Why nobody got it, when recipients is 0 (and we are not subscribed ourselves). */
+  reason?: 'no-peers-in-topic'
+}
+
+export interface GossipSubStats {
+  /** RPCs ignored because their sender's score is under the graylist threshold. */
+  graylisted: number
+  published: number
+  delivered: number
+  duplicates: number
+  rejected: number
+  ignored: number
+  forwarded: number
+  ihaveSent: number
+  iwantSent: number
+  iwantServed: number
+  graftsSent: number
+  prunesSent: number
+  idontwantSent: number
+  idontwantSkips: number
+  brokenPromises: number
+  malformed: number
+  /** RPCs from peers the driver had not announced (dropped). */
+  fromUnknownPeers: number
+}
+
+export function validateGossipSub (c: GossipSubConfig): void {
+  checkConfig(c.Dlo <= c.D && c.D <= c.Dhi, `gossipsub needs Dlo ≤ D ≤ Dhi (got ${c.Dlo}, ${c.D}, ${c.Dhi})`)
+  checkConfig(c.Dout < c.Dlo && c.Dout <= c.D / 2, `gossipsub needs Dout < Dlo and Dout ≤ D/2 (got Dout ${c.Dout})`)
+  checkNumbers('gossipsub', c, { heartbeatMs: 'positive', fanoutTtlMs: 'positive', seenTtlMs: 'positive', mcacheLength: 'positive', mcacheGossip: 'positive', maxFrameBytes: 'positive', maxStrikes: 'whole' })
+  checkConfig(c.mcacheGossip <= c.mcacheLength, 'gossipsub.mcacheGossip must not exceed mcacheLength')
+}

@@ -1,0 +1,103 @@
+/**
+ * The router's mesh and fanout (libp2p specs pubsub/gossipsub v1.0 "Router State"): per topic, the peers
+ * it forwards messages to. A peer in some mesh or fanout is one the router routes through, so it holds that
+ * peer's connection (the contract's `hold` / `release`) while the peer is in at least one of them.
+ */
+import type { NodeId } from '../core/protocol.js'
+
+/** Counts, per peer, the meshes and fanouts it is in; holds the connection from the first, releases it after the last. */
+export class Routes {
+  private readonly count = new Map<NodeId, number>()
+
+  constructor (private readonly io: { hold: (peer: NodeId) => void, release: (peer: NodeId) => void }) {}
+
+  /** Whether `peer` is in some mesh or fanout. */
+  has (peer: NodeId): boolean {
+    return this.count.has(peer)
+  }
+
+  enter (peer: NodeId): void {
+    const n = this.count.get(peer) ?? 0
+    this.count.set(peer, n + 1)
+    if (n === 0) this.io.hold(peer)
+  }
+
+  leave (peer: NodeId): void {
+    const n = this.count.get(peer)
+    if (n === undefined) return
+    if (n > 1) {
+      this.count.set(peer, n - 1)
+      return
+    }
+    this.count.delete(peer)
+    this.io.release(peer)
+  }
+
+  /** The peer's connection closed: it is in no set any more (nothing to release). */
+  forget (peer: NodeId): void {
+    this.count.delete(peer)
+  }
+}
+
+/** Topic → a set of peers (the mesh, or the fanout), every change counted in `Routes`. */
+export class TopicSets {
+  private readonly sets = new Map<string, Set<NodeId>>()
+
+  constructor (private readonly routes: Routes) {}
+
+  get (topic: string): ReadonlySet<NodeId> | undefined {
+    return this.sets.get(topic)
+  }
+
+  has (topic: string): boolean {
+    return this.sets.has(topic)
+  }
+
+  keys (): IterableIterator<string> {
+    return this.sets.keys()
+  }
+
+  entries (): IterableIterator<[string, ReadonlySet<NodeId>]> {
+    return this.sets.entries()
+  }
+
+  values (): IterableIterator<ReadonlySet<NodeId>> {
+    return this.sets.values()
+  }
+
+  /** The topic's set, made empty if absent. */
+  open (topic: string): ReadonlySet<NodeId> {
+    let s = this.sets.get(topic)
+    if (s === undefined) this.sets.set(topic, s = new Set())
+    return s
+  }
+
+  /** Adds `peer` to an open topic; false if it was there (or the topic is not open). */
+  add (topic: string, peer: NodeId): boolean {
+    const s = this.sets.get(topic)
+    if (s === undefined || s.has(peer)) return false
+    s.add(peer)
+    this.routes.enter(peer)
+    return true
+  }
+
+  remove (topic: string, peer: NodeId): boolean {
+    if (this.sets.get(topic)?.delete(peer) !== true) return false
+    this.routes.leave(peer)
+    return true
+  }
+
+  /** Forgets the topic; returns the peers it held. */
+  close (topic: string): NodeId[] {
+    const s = this.sets.get(topic)
+    if (s === undefined) return []
+    this.sets.delete(topic)
+    for (const p of s) this.routes.leave(p)
+    return [...s]
+  }
+
+  /** Removes a peer whose connection closed from every topic. */
+  drop (peer: NodeId): void {
+    for (const s of this.sets.values()) s.delete(peer)
+  }
+}

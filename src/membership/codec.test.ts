@@ -1,0 +1,45 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { PeerError } from '../core/errors.js'
+import { MembershipMessage as Wire } from '../wire/membership.js'
+import { MembershipCodec } from './codec.js'
+import type { MembershipMessage } from './messages.js'
+
+const codec = new MembershipCodec()
+const peer = (id: string): { id: string, addrs: Uint8Array[] } => ({ id, addrs: [new Uint8Array([4, 127, 0, 0, 1])] })
+
+test('codec: every message kind round-trips', () => {
+  const msgs: MembershipMessage[] = [
+    { kind: 'join', peer: peer('a') },
+    { kind: 'joinReply', peer: peer('b') },
+    { kind: 'forwardJoin', peer: peer('c'), ttl: 6 },
+    { kind: 'neighbor', peer: peer('d'), high: true },
+    { kind: 'neighborReply', peer: peer('e'), accepted: false },
+    { kind: 'disconnect' },
+    { kind: 'shuffle', peer: peer('f'), ttl: 5, peers: [peer('g'), { id: 'h', addrs: [] }], exchange: 9 },
+    { kind: 'shuffleReply', peers: [peer('i')], exchange: 9 },
+    { kind: 'keepalive' }
+  ]
+  for (const m of msgs) {
+    const bytes = codec.encode(m)
+    assert.deepEqual(codec.decode(bytes), m)
+    assert.equal(codec.size(m), bytes.length)
+  }
+  // Hand-built: FORWARD_JOIN (2) of peer {id: "x"} with ttl 3.
+  assert.deepEqual(codec.decode(new Uint8Array([0x08, 0x02, 0x12, 0x03, 0x0a, 0x01, 0x78, 0x18, 0x03])), { kind: 'forwardJoin', peer: { id: 'x', addrs: [] }, ttl: 3 })
+})
+
+test('codec: malformed and abusive messages are PeerErrors', () => {
+  const bad = (w: Partial<Wire>): void => {
+    const bytes = Wire.encode({ kind: Wire.Kind.JOIN, ttl: 0, high: false, accepted: false, peers: [], exchange: 0, ...w })
+    assert.throws(() => codec.decode(bytes), PeerError)
+  }
+  bad({ kind: Wire.Kind.JOIN }) // no peer
+  bad({ kind: Wire.Kind.FORWARD_JOIN, peer: { id: 'a', addrs: [] }, ttl: 1000 })
+  bad({ kind: Wire.Kind.NEIGHBOR, peer: { id: 'x'.repeat(300), addrs: [] } })
+  bad({ kind: Wire.Kind.NEIGHBOR, peer: { id: '', addrs: [] } })
+  bad({ kind: Wire.Kind.SHUFFLE, peer: { id: 'a', addrs: [] }, peers: Array.from({ length: 65 }, (_, i) => ({ id: `p${i}`, addrs: [] })) })
+  bad({ kind: Wire.Kind.JOIN, peer: { id: 'a', addrs: [new Uint8Array(600)] } })
+  assert.throws(() => codec.decode(new Uint8Array([0x08, 0x63])), PeerError)
+  assert.throws(() => codec.decode(new Uint8Array([0x12, 0x05, 0x0a])), PeerError)
+})

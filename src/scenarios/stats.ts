@@ -1,0 +1,17 @@
+/**
+ * Summaries of measured values, shared by the scenarios, the CLI and the tests.
+ */
+
+/** The median (the mean of the two middle values for an even count); NaN for none. */
+export function median (xs: readonly number[]): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/** The value at quantile `q` of `sorted` (ascending), 0 for none. */
+export function percentile (sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
