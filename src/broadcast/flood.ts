@@ -37,7 +37,7 @@ export interface FloodStats {
 }
 
 export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborListener {
-  readonly name = 'flood'
+  readonly name: string
   readonly wire: WireSpec<BroadcastMessage>
   readonly config: FloodConfig
   readonly stats: FloodStats = { broadcasts: 0, delivered: 0, duplicates: 0, payloadsSent: 0, malformed: 0 }
@@ -46,6 +46,7 @@ export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborLis
   private seq = 0
 
   constructor (private readonly env: Env<BroadcastMessage, never, BroadcastDelivery>, config: Partial<FloodConfig> = {}) {
+    this.name = env.name
     this.config = { ...DEFAULT_FLOOD, ...config }
     this.wire = { protocolIds: ['/grapevine/flood/1.0.0'], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)

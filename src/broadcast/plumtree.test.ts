@@ -16,9 +16,9 @@ function ring (): { sim: Simulator, pt: (id: string) => Plumtree, delivered: Map
   const delivered = new Map<string, string[]>()
   const observers: Array<(node: string, d: BroadcastDelivery) => void> = [(node, d) => delivered.set(d.id, [...(delivered.get(d.id) ?? []), node])]
   for (const id of ids) {
-    sim.addNode(id, ctx => [new Plumtree(ctx.env('plumtree', { event: (d: BroadcastDelivery) => { for (const o of observers) o(id, d) } }), { graftTimeoutMs: 100, graftRetryMs: 50 })])
+    sim.addNode(id, ctx => [new Plumtree(ctx.env('broadcast', { event: (d: BroadcastDelivery) => { for (const o of observers) o(id, d) } }), { graftTimeoutMs: 100, graftRetryMs: 50 })])
   }
-  const pt = (id: string): Plumtree => sim.core<Plumtree>(id, 'plumtree')
+  const pt = (id: string): Plumtree => sim.core<Plumtree>(id, 'broadcast')
   const link = (x: string, y: string): void => { pt(x).neighborUp(0, y); pt(y).neighborUp(0, x) }
   link('a', 'b'); link('b', 'c'); link('c', 'd'); link('d', 'a')
   return { sim, pt, delivered, observers }
@@ -88,17 +88,17 @@ test('10 sources broadcasting at once lose nothing', () => {
 
 test('bounded tables: IHAVE floods for unknown ids do not grow the missing table past its cap', () => {
   const sim = new Simulator({ seed: 2, latency: new ConstantLatency(5) })
-  for (const id of ['a', 'b']) sim.addNode(id, ctx => [new Plumtree(ctx.env('plumtree'), { maxMissing: 100 })])
-  const a = sim.core<Plumtree>('a', 'plumtree')
+  for (const id of ['a', 'b']) sim.addNode(id, ctx => [new Plumtree(ctx.env('broadcast'), { maxMissing: 100 })])
+  const a = sim.core<Plumtree>('a', 'broadcast')
   a.neighborUp(0, 'b')
-  sim.core<Plumtree>('b', 'plumtree').neighborUp(0, 'a')
+  sim.core<Plumtree>('b', 'broadcast').neighborUp(0, 'a')
   for (let i = 0; i < 50; i++) {
     const ids = Array.from({ length: 100 }, (_, j) => `ghost/${i * 100 + j}`)
-    sim.inject('b', 'a', 'plumtree', codec.encode({ kind: 'ihave', ids, rounds: ids.map(() => 1) }))
+    sim.inject('b', 'a', 'broadcast', codec.encode({ kind: 'ihave', ids, rounds: ids.map(() => 1) }))
   }
   sim.run(50)
   assert.ok((a as unknown as { missing: Map<string, unknown> }).missing.size <= 100)
-  sim.inject('b', 'a', 'plumtree', new Uint8Array([0x0a, 0xff]))
+  sim.inject('b', 'a', 'broadcast', new Uint8Array([0x0a, 0xff]))
   sim.run(100)
   assert.equal(a.stats.malformed, 1)
   assert.throws(() => a.broadcast(0, new Uint8Array(2 * 1024 * 1024)), /maxPayloadBytes/)

@@ -92,7 +92,7 @@ interface Missing {
 }
 
 export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, NeighborListener {
-  readonly name = 'plumtree'
+  readonly name: string
   readonly wire: WireSpec<BroadcastMessage>
   readonly config: PlumtreeConfig
   readonly stats: PlumtreeStats = {
@@ -114,6 +114,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
   private readonly strikes: Strikes
 
   constructor (private readonly env: Env<BroadcastMessage, PlumtreeTimer, PlumtreeEvent>, config: Partial<PlumtreeConfig> = {}) {
+    this.name = env.name
     this.config = { ...DEFAULT_PLUMTREE, ...config }
     validate(this.config)
     this.wire = { protocolIds: ['/grapevine/plumtree/1.0.0'], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }

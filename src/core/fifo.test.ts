@@ -27,3 +27,24 @@ test('FifoMap: oldest first, deleted and re-inserted keys handled, stays fast at
   assert.equal(w.size, 1000)
   assert.equal(w.oldest()!.key, 199_000)
 })
+
+test('FifoMap: deleting out of order never grows the order array without bound', () => {
+  const m = new FifoMap<string, number>()
+  m.set('old', 0) // stays at the head for the whole test
+  for (let i = 0; i < 100_000; i++) {
+    m.set(`k${i}`, i)
+    m.delete(`k${i}`)
+  }
+  assert.equal(m.size, 1)
+  assert.ok((m as unknown as { order: unknown[] }).order.length < 3000, 'stale slots are dropped')
+  assert.deepEqual([...m.entries()], [['old', 0]])
+})
+
+test('FifoMap with a limit drops its oldest entry past it; renew makes a key the newest', () => {
+  const m = new FifoMap<string, number>(2)
+  m.set('a', 1)
+  m.set('b', 2)
+  m.renew('a', 3)
+  m.set('c', 4)
+  assert.deepEqual([...m.entries()], [['a', 3], ['c', 4]])
+})

@@ -111,7 +111,10 @@ export interface Io<M, T, E> extends LocalIo<T, E> {
 
 /** What a core is given when it is made. */
 export interface Env<M, T, E> {
+  /** The node's id. */
   readonly id: NodeId
+  /** The core's name in its node: the driver routes its timers, messages and reports by it. */
+  readonly name: string
   readonly rng: Rng
   readonly io: Io<M, T, E>
 }
@@ -119,6 +122,7 @@ export interface Env<M, T, E> {
 /** The environment of a local core: no `send`. */
 export interface LocalEnv<T, E> {
   readonly id: NodeId
+  readonly name: string
   readonly rng: Rng
   readonly io: LocalIo<T, E>
 }
@@ -131,7 +135,7 @@ export interface CoreListener<E> {
 
 /** The inputs every core takes. */
 export interface CoreInputs<T> {
-  /** The core's role in its node ('membership', 'broadcast', …): names its timers, traffic and reports. */
+  /** The core's role in its node ('membership', 'broadcast', …), from its `Env`. */
   readonly name: string
   start (now: number): void
   onTimer (now: number, timer: T): void

@@ -26,6 +26,8 @@ export interface GossipSubConfig {
   seenTtlMs: number
   gossipFactor: number
   pruneBackoffMs: number
+  /** A GRAFT this soon after our PRUNE costs a second behaviour penalty (the spec's graft flood). */
+  graftFloodThresholdMs: number
   unsubscribeBackoffMs: number
   floodPublish: boolean
   /** Offer other peers when pruning (peer exchange), and follow offers. */
@@ -81,6 +83,7 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   seenTtlMs: 120_000,
   gossipFactor: 0.25,
   pruneBackoffMs: 60_000,
+  graftFloodThresholdMs: 10_000,
   unsubscribeBackoffMs: 10_000,
   floodPublish: true,
   doPX: false,

@@ -22,8 +22,8 @@ function network (n: number, degree: number, config: Partial<GossipSubConfig> = 
     s.add(node)
     got.set(k, s)
   }
-  idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('meshsub', { event: (e: GossipSubEvent) => delivered(ctx.id, e) }), ident, config)]))
-  const gs = (id: string): GossipSub => sim.core<GossipSub>(id, 'meshsub')
+  idents.forEach((ident, i) => sim.addNode(ids[i]!, ctx => [new GossipSub(ctx.env('gossipsub', { event: (e: GossipSubEvent) => delivered(ctx.id, e) }), ident, config)]))
+  const gs = (id: string): GossipSub => sim.core<GossipSub>(id, 'gossipsub')
   const linked = new Set<string>()
   for (const a of ids) {
     for (const b of rng.sample(ids.filter(x => x !== a), degree)) {
@@ -73,14 +73,14 @@ test('a peer sending invalid messages falls under the graylist threshold and is 
   // A message signed by the attacker, then tampered with: its signature no longer verifies.
   const codec = gs(attacker!).wire.codec
   const forged = signMessage(identityFromSeed(new Uint8Array(32).fill(9)), 'blocks', new Uint8Array([1]), seqnoBytes(1n))
-  for (const v of victims) sim.inject(attacker!, v, 'meshsub', codec.encode({ subscriptions: [], messages: [{ ...forged, data: new Uint8Array([2]) }] }))
+  for (const v of victims) sim.inject(attacker!, v, 'gossipsub', codec.encode({ subscriptions: [], messages: [{ ...forged, data: new Uint8Array([2]) }] }))
   sim.run(sim.now + 100)
   for (const v of victims) {
     assert.ok(gs(v).score.score(sim.now, attacker!) < gs(v).config.thresholds.graylistThreshold, 'attacker graylisted')
     assert.equal(gs(v).stats.rejected, 1)
   }
   // Graylisted: what it sends next is ignored, and it is pruned from meshes at the next heartbeat.
-  for (const v of victims) sim.inject(attacker!, v, 'meshsub', codec.encode({ subscriptions: [], messages: [{ ...forged, data: new Uint8Array([3]) }] }))
+  for (const v of victims) sim.inject(attacker!, v, 'gossipsub', codec.encode({ subscriptions: [], messages: [{ ...forged, data: new Uint8Array([3]) }] }))
   sim.run(sim.now + 1500)
   for (const v of victims) {
     assert.ok(gs(v).stats.graylisted >= 1)
@@ -98,7 +98,7 @@ test('an IHAVE that is never delivered after our IWANT is a broken promise and c
   sim.run(2000)
   const [a, liar] = ids
   const codec = gs(a!).wire.codec
-  sim.inject(liar!, a!, 'meshsub', codec.encode({ subscriptions: [], messages: [], control: { ihave: [{ topicID: 'blocks', messageIDs: [new Uint8Array([7, 7, 7])] }], iwant: [], graft: [], prune: [], idontwant: [] } }))
+  sim.inject(liar!, a!, 'gossipsub', codec.encode({ subscriptions: [], messages: [], control: { ihave: [{ topicID: 'blocks', messageIDs: [new Uint8Array([7, 7, 7])] }], iwant: [], graft: [], prune: [], idontwant: [] } }))
   sim.run(sim.now + 100)
   assert.equal(gs(a!).stats.iwantSent, 1)
   sim.run(sim.now + 5000)
@@ -111,7 +111,7 @@ test('a message awaiting validation is not forwarded to peers that sent it meanw
   const [me, a, b, c, author] = Array.from({ length: 5 }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
   const sent: Array<{ to: string, rpc: RPC }> = []
   const events: GossipSubEvent[] = []
-  const x = new GossipSub({ id: me!.peerId, rng: new Rng(1), io: noopIo({ send: (to, rpc) => sent.push({ to, rpc }), emit: (e) => events.push(e) }) }, me!)
+  const x = new GossipSub({ id: me!.peerId, name: 'gossipsub', rng: new Rng(1), io: noopIo({ send: (to, rpc) => sent.push({ to, rpc }), emit: (e) => events.push(e) }) }, me!)
   for (const p of [a!, b!, c!]) {
     x.onPeerUp(0, p.peerId, { outbound: true })
     x.onMessage(0, p.peerId, { subscriptions: [{ subscribe: true, topic: 't' }], messages: [] })
@@ -128,4 +128,28 @@ test('a message awaiting validation is not forwarded to peers that sent it meanw
   x.reportValidation(3, v.key, 'accept')
   const to = sent.filter(s => s.rpc.messages.length > 0).map(s => s.to)
   assert.deepEqual(to, [c!.peerId], 'forwarded only to the peer that did not send it')
+})
+
+test('a GRAFT during our backoff costs a behaviour penalty (two within the flood threshold) and a PRUNE, not the connection', () => {
+  const rng = new Rng(4)
+  const [me, peer] = Array.from({ length: 2 }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
+  const sent: Array<{ to: string, rpc: RPC }> = []
+  const reports: string[] = []
+  const x = new GossipSub({ id: me!.peerId, name: 'gossipsub', rng: new Rng(1), io: noopIo({ send: (to, rpc) => sent.push({ to, rpc }), report: (p, sanction, reason) => reports.push(`${p} ${sanction} ${reason}`) }) }, me!)
+  const p = peer!.peerId
+  x.onPeerUp(0, p, { outbound: false })
+  x.subscribe(0, 't')
+  x.onMessage(0, p, { subscriptions: [{ subscribe: true, topic: 't' }], messages: [] })
+  assert.ok(x.mesh.get('t')!.has(p))
+  const control = (c: Partial<RPC.ControlMessage>): RPC => ({ subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], ...c } })
+  x.onMessage(1000, p, control({ prune: [{ topicID: 't', peers: [], backoff: 60 }] }))
+  assert.ok(!x.mesh.get('t')!.has(p), 'pruned by the peer: we back off for 60 s')
+  sent.length = 0
+  x.onMessage(2000, p, control({ graft: [{ topicID: 't' }] }))
+  assert.deepEqual(reports, [`${p} penalise graft flood during backoff`])
+  assert.ok(x.score.score(2000, p) <= -40, 'two behaviour penalties: −10 × 2²')
+  assert.ok(sent.some(s => s.to === p && (s.rpc.control?.prune.length ?? 0) === 1), 'answered with PRUNE')
+  assert.ok(!x.mesh.get('t')!.has(p))
+  x.onMessage(30_000, p, control({ graft: [{ topicID: 't' }] }))
+  assert.equal(reports[1], `${p} penalise graft during backoff`, 'past the flood threshold: one penalty')
 })

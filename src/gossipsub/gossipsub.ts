@@ -51,7 +51,7 @@ interface HeartbeatControl {
 const idKey = (id: Uint8Array<ArrayBuffer>): string => Buffer.from(id).toString('latin1')
 
 export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
-  readonly name = 'meshsub'
+  readonly name: string
   readonly wire: WireSpec<RPC>
   readonly config: GossipSubConfig
   readonly score: PeerScore
@@ -87,6 +87,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private heartbeats = 0
 
   constructor (private readonly env: Env<RPC, GossipSubTimer, GossipSubEvent>, private readonly identity: Identity | null, config: Partial<GossipSubConfig> = {}) {
+    this.name = env.name
     this.config = { ...DEFAULT_GOSSIPSUB, ...config }
     validateGossipSub(this.config)
     if (this.config.signaturePolicy === 'StrictSign' && identity === null) {
@@ -442,10 +443,14 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     if (this.mesh.get(topic)!.has(from)) return
-    if (this.inBackoff(now, topic, from)) {
-      // A GRAFT during our backoff breaks the protocol: a behaviour penalty (P7), and PRUNE again.
-      this.score.addPenalty(from)
-      this.env.io.report(from, 'penalise', 'graft during backoff')
+    const until = this.backoff.get(topic)?.get(from)
+    if (until !== undefined && until > now) {
+      // A GRAFT during our backoff breaks the protocol (v1.1 "Prune Backoff"): a behaviour penalty (P7), a
+      // second one if it came within the flood threshold of the PRUNE, and PRUNE again. Implementations
+      // time backoffs differently, so an early GRAFT is no reason to hang up.
+      const flood = now < until - this.config.pruneBackoffMs + this.config.graftFloodThresholdMs
+      this.score.addPenalty(from, flood ? 2 : 1)
+      this.env.io.report(from, 'penalise', flood ? 'graft flood during backoff' : 'graft during backoff')
       this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
       return
     }

@@ -8,9 +8,11 @@
  *   P4  invalid messages² (decaying)                      P5  application-specific score
  *   P6  IP colocation: (peers on the IP − threshold)²     P7  behaviour penalty: (penalty − threshold)²
  *
- * Counters decay once per `decayIntervalMs` and snap to 0 under `decayToZero`. A peer that disconnects keeps
- * its score for `retainScoreMs` (so reconnecting does not wash a bad score). Everything is bounded: scores
- * of at most `maxPeers` peers, delivery records of at most `maxDeliveryRecords` messages.
+ * Counters decay once per `decayIntervalMs` and snap to 0 under `decayToZero`. A peer that disconnects with
+ * a score ≤ 0 keeps it (without its first-delivery credit) for `retainScoreMs`, so reconnecting does not wash
+ * a bad score. A `topicScoreCap` of 0 means no cap, as in go-libp2p-pubsub. Everything is bounded: scores of
+ * at most `maxPeers` peers (the one disconnected longest goes first), one IP table entry per scored IP,
+ * delivery records of at most `maxDeliveryRecords` messages.
  */
 import type { NodeId } from '../core/protocol.js'
 import { FifoMap } from '../core/fifo.js'
@@ -39,6 +41,7 @@ export interface PeerScoreParams {
   topics: Record<string, TopicScoreParams>
   /** Parameters for topics not listed (undefined: such topics do not count). */
   defaultTopic?: TopicScoreParams
+  /** The topic part of a score is at most this (0: no cap). */
   topicScoreCap: number
   appSpecificWeight: number
   ipColocationFactorWeight: number
@@ -136,7 +139,7 @@ interface PeerStats {
 }
 
 export class PeerScore {
-  private readonly peers = new Map<NodeId, PeerStats>()
+  private readonly peers = new FifoMap<NodeId, PeerStats>()
   private readonly peersByIp = new Map<string, Set<NodeId>>()
   /** Message id → when first validated and which peers delivered it (for P3 near-first deliveries). */
   private readonly deliveries = new FifoMap<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
@@ -153,18 +156,21 @@ export class PeerScore {
     }
     st.connected = true
     st.expiresAt = Infinity
-    if (ip !== undefined) {
+    if (ip !== st.ip) {
+      this.leaveIp(peer, st)
       st.ip = ip
-      let s = this.peersByIp.get(ip)
-      if (s === undefined) this.peersByIp.set(ip, s = new Set())
-      s.add(peer)
+      if (ip !== undefined) {
+        let s = this.peersByIp.get(ip)
+        if (s === undefined) this.peersByIp.set(ip, s = new Set())
+        s.add(peer)
+      }
     }
   }
 
   removePeer (now: number, peer: NodeId): void {
     const st = this.peers.get(peer)
     if (st === undefined) return
-    if (st.ip !== undefined) this.peersByIp.get(st.ip)?.delete(peer)
+    this.leaveIp(peer, st)
     // A peer with a positive score has nothing to hide: forget it. A negative one is remembered.
     if (this.score(now, peer) > 0) {
       this.peers.delete(peer)
@@ -172,7 +178,10 @@ export class PeerScore {
     }
     st.connected = false
     st.expiresAt = now + this.params.retainScoreMs
-    for (const [topic, t] of st.topics) this.leaveMesh(now, t, this.paramsOf(topic))
+    for (const [topic, t] of st.topics) {
+      this.leaveMesh(now, t, this.paramsOf(topic))
+      t.firstDeliveries = 0 // a retained peer keeps its penalties, not its credit
+    }
   }
 
   graft (now: number, peer: NodeId, topic: string): void {
@@ -239,6 +248,7 @@ export class PeerScore {
       if (p === undefined) continue
       let s = 0
       if (t.inMesh) {
+        // Fractional quanta, as js-libp2p and rust-libp2p count them (go-libp2p-pubsub floors to whole quanta).
         const quanta = (t.meshTime + (now - t.graftedAt)) / p.timeInMeshQuantumMs
         s += p.timeInMeshWeight * Math.min(quanta, p.timeInMeshCap)
       }
@@ -251,7 +261,7 @@ export class PeerScore {
       s += p.invalidMessageDeliveriesWeight * t.invalidDeliveries * t.invalidDeliveries
       topicScore += p.topicWeight * s
     }
-    let score = Math.min(topicScore, P.topicScoreCap)
+    let score = P.topicScoreCap > 0 ? Math.min(topicScore, P.topicScoreCap) : topicScore
     score += P.appSpecificWeight * st.appScore
     if (st.ip !== undefined && !P.ipColocationFactorWhitelist.includes(st.ip)) {
       const n = this.peersByIp.get(st.ip)?.size ?? 0
@@ -276,7 +286,7 @@ export class PeerScore {
       const v = x * f
       return v < z ? 0 : v
     }
-    for (const [peer, st] of this.peers) {
+    for (const [peer, st] of [...this.peers.entries()]) {
       if (!st.connected && st.expiresAt <= now) {
         this.peers.delete(peer)
         continue
@@ -322,13 +332,25 @@ export class PeerScore {
   }
 
   private evictOne (): void {
-    // Drop a disconnected peer first (the one retained longest), else the oldest entry.
-    for (const [peer, st] of this.peers) {
-      if (!st.connected) {
-        this.peers.delete(peer)
-        return
+    // Drop the disconnected peer retained longest (the earliest to expire), else the oldest entry.
+    let victim: NodeId | undefined
+    let expires = Infinity
+    for (const [peer, st] of this.peers.entries()) {
+      if (!st.connected && st.expiresAt < expires) {
+        victim = peer
+        expires = st.expiresAt
       }
     }
-    this.peers.delete(this.peers.keys().next().value!)
+    victim ??= this.peers.oldest()?.key
+    if (victim === undefined) return
+    this.leaveIp(victim, this.peers.get(victim)!)
+    this.peers.delete(victim)
+  }
+
+  private leaveIp (peer: NodeId, st: PeerStats): void {
+    if (st.ip === undefined) return
+    const s = this.peersByIp.get(st.ip)
+    s?.delete(peer)
+    if (s?.size === 0) this.peersByIp.delete(st.ip)
   }
 }

@@ -115,7 +115,7 @@ interface ActivePeer { lastHeard: number, lastSent: number }
 interface Attempt { high: boolean, deadline: number }
 
 export class HyParView implements WireProtocol<MembershipMessage, MembershipTimer>, PeerSampling, NeighborSource {
-  readonly name = 'membership'
+  readonly name: string
   readonly wire: WireSpec<MembershipMessage>
   readonly config: HyParViewConfig
   readonly stats: HyParViewStats = {
@@ -142,6 +142,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   private readonly self: PeerInfo
 
   constructor (env: Env<MembershipMessage, MembershipTimer, MembershipEvent>, config: Partial<HyParViewConfig> = {}) {
+    this.name = env.name
     this.config = { ...DEFAULT_HYPARVIEW, ...config }
     validate(this.config)
     this.env = env

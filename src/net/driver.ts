@@ -156,7 +156,7 @@ export class NetDriver {
   /** An environment for the core named `name` (its own random stream, an Io routed here, events to `listener`). */
   env<M, T, E> (name: string, listener: CoreListener<E> = {}): Env<M, T, E> {
     this.listeners.set(name, listener as CoreListener<unknown>)
-    return { id: this.self, rng: this.rng.fork(name), io: this.io<M, T, E>(name, listener) }
+    return { id: this.self, name, rng: this.rng.fork(name), io: this.io<M, T, E>(name, listener) }
   }
 
   /** Registers the cores (made with `env(name)`) with libp2p and starts them. */

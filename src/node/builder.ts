@@ -53,15 +53,15 @@ export function buildNode (host: NodeHost, identity: Identity | null, config: No
   const reports = (core: string): CoreListener<never>['misbehaviour'] => m => built.node?.emit('misbehaviour', { core, ...m })
 
   const membership = new HyParView(host.env('membership', { misbehaviour: reports('membership') }), config.membership)
-  const broadcast = new Plumtree(host.env('plumtree', { event: d => built.node?.emit('broadcast', d), misbehaviour: reports('plumtree') }), config.broadcast)
+  const broadcast = new Plumtree(host.env('broadcast', { event: d => built.node?.emit('broadcast', d), misbehaviour: reports('broadcast') }), config.broadcast)
   membership.addNeighborListener(broadcast)
   membership.addNeighborListener({
     neighborUp: (_now, peer) => built.node?.emit('member:up', peer),
     neighborDown: (_now, peer) => built.node?.emit('member:down', peer)
   })
   const state = new AntiEntropy(host.env('state', { event: c => built.node?.changed(c), misbehaviour: reports('state') }), membership, config.state)
-  const gossipsub = new GossipSub(host.env('meshsub', { event: e => built.node?.pubsub.handle(e), misbehaviour: reports('meshsub') }), identity, config.gossipsub)
-  const discovery = config.discovery === false ? null : new TopicDiscovery(host.env('topics'), state, gossipsub, config.discovery)
+  const gossipsub = new GossipSub(host.env('gossipsub', { event: e => built.node?.pubsub.handle(e), misbehaviour: reports('gossipsub') }), identity, config.gossipsub)
+  const discovery = config.discovery === false ? null : new TopicDiscovery(host.env('discovery'), state, gossipsub, config.discovery)
   const all: AnyCore[] = [membership, broadcast, state, gossipsub]
   if (discovery !== null) all.push(discovery)
 

@@ -32,7 +32,7 @@ function fakeState (self: NodeId): { state: AntiEntropy, learn: (origin: NodeId,
 }
 
 function env (id: NodeId, dials: NodeId[] = []): Env<never, never, never> {
-  return { id, rng: new Rng(1), io: noopIo({ connect: (p) => dials.push(p) }) }
+  return { id, name: 'test', rng: new Rng(1), io: noopIo({ connect: (p) => dials.push(p) }) }
 }
 
 test('topic discovery writes our topics into the state, dials members, backs off failed dials', () => {

@@ -50,7 +50,7 @@ export interface TopicDiscoveryStats {
 }
 
 export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
-  readonly name = 'topics'
+  readonly name: string
   readonly wire = null
   readonly config: TopicDiscoveryConfig
   readonly stats: TopicDiscoveryStats = { dials: 0, dialFailures: 0, released: 0, overflow: 0 }
@@ -69,6 +69,7 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
     private readonly router: GossipSub,
     config: Partial<TopicDiscoveryConfig> = {}
   ) {
+    this.name = env.name
     this.config = { ...DEFAULT_TOPIC_DISCOVERY, minTopicPeers: router.config.D, ...config }
     this.failed = new FifoMap(this.config.maxMembersPerTopic)
     state.observe((_now, c) => this.onChange(c))

@@ -139,7 +139,7 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
   const pop = new Population(sim, rng, ctx => {
     const hv = new HyParView(ctx.env('membership'), o.membership)
     const listener = { event: (d: BroadcastDelivery) => delivered(ctx.index, d) }
-    const b = proto === 'plumtree' ? new Plumtree(ctx.env('plumtree', listener), o.plumtree) : new Flood(ctx.env('flood', listener))
+    const b = proto === 'plumtree' ? new Plumtree(ctx.env('broadcast', listener), o.plumtree) : new Flood(ctx.env('broadcast', listener))
     hv.addNeighborListener(b)
     return [hv, b]
   })
@@ -150,7 +150,7 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
   let control = 0
   let controlFrom = -1 // counting starts after the warm-up
   sim.onSend((_from, _to, p, m) => {
-    if (p !== proto) return
+    if (p !== 'broadcast') return
     const msg = m as BroadcastMessage
     if (msg.kind === 'gossip') {
       const t = byId.get(msg.id)
@@ -170,7 +170,7 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
     const alive = new Uint8Array(sim.nodes.length)
     for (const n of pop.live) alive[n.index] = 1
     const t: Track = { sentAt: sim.now, alive, liveCount: pop.live.length, delivered: 1, latencies: [], ldh: 0, payloads: 0, ihaveIds: 0, grafts: 0 }
-    const core = src.cores.get(proto) as Plumtree | Flood
+    const core = src.cores.get('broadcast') as Plumtree | Flood
     // The source delivers to itself inside broadcast(), before we know the id: counted above as delivered: 1.
     const id = core.broadcast(sim.now, new Uint8Array(o.payloadBytes))
     t.payloads += early.get(id) ?? 0

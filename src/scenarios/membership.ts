@@ -112,7 +112,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
   }
   const pop = new Population(sim, rng, ctx => {
     const hv = new HyParView(ctx.env('membership'), o.membership)
-    const flood = new Flood(ctx.env('flood', { event: (d: BroadcastDelivery) => delivered(ctx.index, d) }))
+    const flood = new Flood(ctx.env('broadcast', { event: (d: BroadcastDelivery) => delivered(ctx.index, d) }))
     hv.addNeighborListener(flood)
     return [hv, flood]
   })
@@ -122,7 +122,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
     for (const n of live) alive[n.index] = 1
     const src = pop.randomLive()
     const rec = { alive, delivered: new Uint8Array(sim.nodes.length) }
-    const id = (src.cores.get('flood') as Flood).broadcast(sim.now, new Uint8Array(16))
+    const id = (src.cores.get('broadcast') as Flood).broadcast(sim.now, new Uint8Array(16))
     rec.delivered[src.index] = 1 // the source delivered it to itself, before we knew its id
     byId.set(id, sent.length)
     sent.push(rec)

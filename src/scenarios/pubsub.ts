@@ -164,7 +164,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   let payloadBytes = 0
   let controlBytes = 0
   sim.onSend((_from, _to, proto, m, bytes) => {
-    if (proto !== 'meshsub') return
+    if (proto !== 'gossipsub') return
     const rpc = m as RPC
     if (rpc.messages.length > 0) {
       payloadSends += rpc.messages.length
@@ -207,7 +207,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
       // An invalid message: signed by the attacker, then altered.
       const msg = signMessage(idents[ids.indexOf(a)]!, topics[0]!, new Uint8Array(o.sizeBytes), seqnoBytes(BigInt(tick + 1)))
       const bad = { ...msg, data: new Uint8Array(o.sizeBytes).fill(1) }
-      for (const peer of gs(a).peersOf(topics[0]!)) sim.inject(a, peer, 'meshsub', gs(a).wire.codec.encode({ subscriptions: [], messages: [bad] }))
+      for (const peer of gs(a).peersOf(topics[0]!)) sim.inject(a, peer, 'gossipsub', gs(a).wire.codec.encode({ subscriptions: [], messages: [bad] }))
     }
   }
   sim.run(sim.now + 5000)
@@ -230,7 +230,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     payloadBytes,
     attackerScoreBySecond: scoreBySecond,
     attackersGraylistedAfterSec: attackers.size > 0 ? graylistedAt : null,
-    queueDrops: sim.trafficOf('meshsub').queueDrops,
+    queueDrops: sim.trafficOf('gossipsub').queueDrops,
     stats: sumStats(ids.map(id => gs(id).stats)),
     meshDegree: meshDegree(honestSubscribers.map(id => gs(id).mesh.get(topics[0]!)?.size ?? 0)),
     events: sim.events

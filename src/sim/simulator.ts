@@ -349,7 +349,7 @@ export class Simulator {
       sim: this,
       rng: nodeRng,
       clock,
-      env: <M, T, E>(name: string, listener: CoreListener<E> = {}): Env<M, T, E> => ({ id: node.id, rng: nodeRng.fork(name), io: this.io<M, T, E>(node, name, listener) })
+      env: <M, T, E>(name: string, listener: CoreListener<E> = {}): Env<M, T, E> => ({ id: node.id, name, rng: nodeRng.fork(name), io: this.io<M, T, E>(node, name, listener) })
     }
     node.cores = new Map()
     for (const c of node.factory(ctx)) node.cores.set(c.name, c)

@@ -108,7 +108,7 @@ export interface AntiEntropyStats {
 interface Recent { origin: NodeId, version: number, at: number }
 
 export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
-  readonly name = 'state'
+  readonly name: string
   readonly wire: WireSpec<StateMessage>
   readonly config: AntiEntropyConfig
   private readonly store: Store
@@ -135,6 +135,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   private readonly observers: Array<(now: number, change: StateChange) => void> = []
 
   constructor (env: Env<StateMessage, StateTimer, StateEvent>, peers: PeerSampling, config: Partial<AntiEntropyConfig> = {}) {
+    this.name = env.name
     this.config = { ...DEFAULT_ANTI_ENTROPY, ...config }
     validate(this.config)
     this.env = env
