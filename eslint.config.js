@@ -1,18 +1,18 @@
-// Lint rules for grapevine. The sans-IO rule (DESIGN.md §2) is enforced here: protocol cores may not
+// Lint rules for grapevine. The sans-IO rule (ARCHITECTURE.md, "The sans-IO contract") is enforced here: protocol cores may not
 // reach for clocks, timers or Math.random.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 const sansIo = {
   'no-restricted-globals': ['error',
-    { name: 'setTimeout', message: 'Protocol cores ask for timers through their Io (DESIGN.md §2).' },
-    { name: 'setInterval', message: 'Protocol cores ask for timers through their Io (DESIGN.md §2).' },
-    { name: 'setImmediate', message: 'Protocol cores run synchronously (DESIGN.md §2).' },
-    { name: 'performance', message: 'Protocol cores read time only from `now` (DESIGN.md §2).' }
+    { name: 'setTimeout', message: 'Protocol cores ask for timers through their Io (ARCHITECTURE.md, "The sans-IO contract").' },
+    { name: 'setInterval', message: 'Protocol cores ask for timers through their Io (ARCHITECTURE.md, "The sans-IO contract").' },
+    { name: 'setImmediate', message: 'Protocol cores run synchronously (ARCHITECTURE.md, "The sans-IO contract").' },
+    { name: 'performance', message: 'Protocol cores read time only from `now` (ARCHITECTURE.md, "The sans-IO contract").' }
   ],
   'no-restricted-properties': ['error',
-    { object: 'Date', property: 'now', message: 'Protocol cores read time only from `now` (DESIGN.md §2).' },
-    { object: 'Math', property: 'random', message: 'Protocol cores use the seeded Rng they are given (DESIGN.md §2).' }
+    { object: 'Date', property: 'now', message: 'Protocol cores read time only from `now` (ARCHITECTURE.md, "The sans-IO contract").' },
+    { object: 'Math', property: 'random', message: 'Protocol cores use the seeded Rng they are given (ARCHITECTURE.md, "The sans-IO contract").' }
   ]
 }
 
@@ -30,6 +30,10 @@ export default tseslint.config(
     files: ['src/core/**/*.ts', 'src/membership/**/*.ts', 'src/broadcast/**/*.ts', 'src/state/**/*.ts', 'src/gossipsub/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: sansIo
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } }
   },
   {
     files: ['**/*.mjs', 'bench/**/*.js', 'scripts/**/*.js'],

@@ -2,6 +2,9 @@
 // own) and print the ratios of each run against the first one, the reference of the same invocation.
 import { execFileSync } from 'node:child_process'
 
+/** The benchmarks `npm run bench` runs, by the names BENCH_ONLY takes. */
+export const BENCH_NAMES = ['pubsub-net', 'state', 'membership', 'broadcast']
+
 /** Runs `script` with `args` in a fresh Node process with a large heap; returns its last line as JSON. */
 export function runChild (script, args) {
   const out = execFileSync(process.execPath, ['--max-old-space-size=16384', script, ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 })

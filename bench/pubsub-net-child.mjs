@@ -1,5 +1,5 @@
 // One side of the two-process pub/sub benchmark (bench/pubsub-net.mjs): a libp2p host on 127.0.0.1 running
-// either grapevine's GossipSub (on the network driver) or @libp2p/gossipsub, as `sub` (subscribes, counts
+// either a grapevine node (createNode, topic discovery off) or @libp2p/gossipsub, as `sub` (subscribes, counts
 // deliveries and latency) or `pub` (publishes 1 KiB messages as fast as the window the parent relays allows).
 // Talks to the parent over stdin / stdout, one JSON object per line.
 import '../dist/src/net/shim.js'
@@ -12,12 +12,7 @@ import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { Rng } from '../dist/src/core/rng.js'
-import { NetDriver } from '../dist/src/net/driver.js'
-import { createHost } from '../dist/src/net/host.js'
-import { PubSub } from '../dist/src/node/pubsub.js'
-import { GossipSub } from '../dist/src/gossipsub/gossipsub.js'
-import { identityFromSeed } from '../dist/src/gossipsub/signing.js'
+import { createNode } from '../dist/src/net/create-node.js'
 
 const [impl, role, policy, sizeArg] = process.argv.slice(2)
 const size = Number(sizeArg)
@@ -28,23 +23,19 @@ const seed = new Uint8Array(32).fill(role === 'pub' ? 1 : 2)
 
 let publish, subscribe, dial, peersInTopic, stop, addrs
 if (impl === 'grapevine') {
-  const host = await createHost({ seed, listen: ['/ip4/127.0.0.1/tcp/0'] })
-  let pubsub
-  const driver = new NetDriver(host, { onEvent: (_n, ev) => pubsub.handle(ev) })
-  const core = new GossipSub({ id: host.peerId.toString(), rng: new Rng(7), io: driver.io('meshsub') }, policy === 'StrictSign' ? identityFromSeed(seed) : null, { signaturePolicy: policy })
-  pubsub = new PubSub(core, { now: () => driver.now() })
-  await driver.host([core])
-  const topic = pubsub.join(TOPIC)
+  const node = await createNode({ seed, listen: ['/ip4/127.0.0.1/tcp/0'], signaturePolicy: policy, discovery: false })
+  const host = node.libp2p
+  const topic = node.pubsub.join(TOPIC)
   publish = async (data) => { await topic.publish(data) }
   subscribe = (onData) => {
     const sub = topic.subscribe({ bufferSize: 1 << 16 })
     void (async () => { for await (const m of sub) onData(m.data) })()
   }
   dial = async (a) => { await host.dial(multiaddr(a)) }
-  peersInTopic = () => core.peersOf(TOPIC).length
-  stop = async () => { await driver.stop(); await host.stop() }
-  addrs = host.getMultiaddrs().map(String)
-  globalThis.driverStats = () => driver.stats
+  peersInTopic = () => topic.peers().length
+  stop = async () => { await node.stop() }
+  addrs = node.multiaddrs()
+  globalThis.driverStats = () => node.driver.stats
 } else {
   const host = await createLibp2p({
     privateKey: await generateKeyPairFromSeed('Ed25519', seed),

@@ -4,10 +4,16 @@ import { benchBroadcastSim } from './broadcast-sim.mjs'
 import { benchPubsubNet } from './pubsub-net.mjs'
 import { benchMembershipSim } from './membership-sim.mjs'
 import { benchStateSim } from './state-sim.mjs'
+import { BENCH_NAMES } from './lib.mjs'
 
 console.log(`grapevine benchmarks — node ${process.version}, ${new Date().toISOString()}`)
 // BENCH_ONLY=pubsub-net (or state, membership, broadcast; comma list) runs a subset.
 const only = process.env.BENCH_ONLY?.split(',')
+const unknown = only?.filter(n => !BENCH_NAMES.includes(n)) ?? []
+if (unknown.length > 0) {
+  console.error(`BENCH_ONLY names no benchmark: ${unknown.join(', ')} (the benchmarks: ${BENCH_NAMES.join(', ')})`)
+  process.exit(2)
+}
 const want = (name) => only === undefined || only.includes(name)
 if (want('pubsub-net')) await benchPubsubNet()
 if (want('state')) benchStateSim()

@@ -1,4 +1,4 @@
-// GossipSub in the simulator, reduced versions of issue 5's measurements.
+// GossipSub in the simulator: reduced versions of the measurements in ARCHITECTURE.md ("GossipSub").
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runPubsubScenario } from '../src/scenarios/pubsub.js'

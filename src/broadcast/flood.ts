@@ -3,7 +3,7 @@
  * §2: "eager push gossip" with fanout = the whole active view). The source sends a new message to every
  * neighbour; each node forwards its first copy to every neighbour except the one it came from and drops
  * later copies. Reliable on a connected overlay, at the cost of ~(degree − 1) copies per node.
- * A sans-IO core (DESIGN.md §2): neighbours come from membership through `NeighborListener`.
+ * A sans-IO wire protocol (src/core/protocol.ts): neighbours come from membership through `NeighborListener`.
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener } from '../core/neighbors.js'

@@ -1,6 +1,6 @@
 /**
  * Plumtree: epidemic broadcast trees (Leitão, Pereira, Rodrigues, "Epidemic broadcast trees", SRDS 2007).
- * A sans-IO core (DESIGN.md §2) over the neighbours membership announces.
+ * A sans-IO wire protocol (src/core/protocol.ts) over the neighbours membership announces.
  *
  * Every neighbour starts in the eager set. A message's first copy is delivered, pushed in full (GOSSIP)
  * to the eager peers and announced (IHAVE, batched per peer on a short tick) to the lazy peers — never
@@ -14,6 +14,7 @@
  * Every table fed by peers is bounded: the payload cache and the seen set (with TTLs), the missing-message
  * table, and the per-peer IHAVE queues.
  */
+import { checkConfig, checkNumbers } from '../core/config.js'
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener } from '../core/neighbors.js'
 import type { Env, NodeId, WireProtocol, WireSpec } from '../core/protocol.js'
@@ -327,13 +328,10 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
 }
 
 function validate (c: PlumtreeConfig): void {
-  const positive: Array<keyof PlumtreeConfig> = ['graftTimeoutMs', 'graftRetryMs', 'ihaveIntervalMs', 'cacheTtlMs', 'seenTtlMs', 'seenMax', 'cacheMax', 'maxMissing', 'maxAnnouncers', 'maxIhaveQueue', 'maxStrikes', 'maxFrameBytes']
-  for (const k of positive) {
-    const v = c[k]
-    if (typeof v !== 'number' || !(v > 0)) throw new UsageError('ERR_CONFIG', `plumtree.${k} must be a positive number (got ${String(v)})`)
-  }
-  if (!Number.isInteger(c.optimizationThreshold) || c.optimizationThreshold < 1) {
-    throw new UsageError('ERR_CONFIG', `plumtree.optimizationThreshold must be a whole number ≥ 1 (got ${c.optimizationThreshold})`)
-  }
-  if (c.seenTtlMs < c.cacheTtlMs) throw new UsageError('ERR_CONFIG', 'plumtree.seenTtlMs must be at least cacheTtlMs')
+  checkNumbers('broadcast', c, {
+    graftTimeoutMs: 'positive', graftRetryMs: 'positive', ihaveIntervalMs: 'positive', cacheTtlMs: 'positive', seenTtlMs: 'positive',
+    seenMax: 'whole', cacheMax: 'whole', maxMissing: 'whole', maxAnnouncers: 'whole', maxIhaveQueue: 'whole', maxStrikes: 'whole',
+    maxFrameBytes: 'positive', optimizationThreshold: 'whole'
+  })
+  checkConfig(c.seenTtlMs >= c.cacheTtlMs, 'broadcast.seenTtlMs must be at least cacheTtlMs')
 }

@@ -11,10 +11,14 @@ import { DEFAULT_DATA_DIR, type AgentRecord } from '../agent/record.js'
 import { UsageError } from '../core/errors.js'
 import { num } from './args.js'
 
-export const CLIENT_USAGE = `commands for a running agent (each takes --api URL or --data-dir DIR, and --json):
+export const CLIENT_USAGE = `commands for a running agent (each takes --api URL or --data-dir DIR, --json, and --wait:
+wait up to 20 s for the agent to answer, for scripts that have just started one):
+  grapevine addr                     the agent's first address, …/p2p/<peer id> (for --bootstrap)
+  grapevine stop                     stop the agent (SIGTERM to the process in DIR/agent.json) and wait
   grapevine members                  the agent's active and passive views
   grapevine info                     peer id, addresses, topics, state size, traffic counters
-  grapevine publish TOPIC MESSAGE    publish a message (says how many peers it reached)
+  grapevine publish TOPIC MESSAGE    publish a message (says how many peers it reached;
+                                     --min-peers N: first wait for N peers on the topic)
   grapevine subscribe TOPIC          print messages as they arrive (--count N: stop after N)
   grapevine kv set KEY VALUE         write a key of this node's origin
   grapevine kv get KEY [--origin ID] read a key (default: this node's)
@@ -34,8 +38,49 @@ function locate (values: { api?: string | undefined, 'data-dir'?: string | undef
   }
 }
 
+/** The agent's API client; with `wait`, retries for up to 20 s until the agent is found and answers. */
+async function connect (values: { api?: string | undefined, 'data-dir'?: string | undefined }, wait: boolean): Promise<ApiClient> {
+  const deadline = Date.now() + (wait ? 20_000 : 0)
+  for (;;) {
+    try {
+      const api = new ApiClient(locate(values))
+      if (wait) await api.call('GET', '/v1/info')
+      return api
+    } catch (err) {
+      if (Date.now() >= deadline || !(err instanceof UsageError) || err.code !== 'ERR_NO_AGENT') throw err
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+}
+
 async function call (c: Common, method: string, path: string, body?: unknown): Promise<unknown> {
   return await c.api.call(method, path, body)
+}
+
+/** Stops the agent recorded in `dir` (it removes its record when it has stopped). */
+async function stopAgentProcess (dir: string, out: (line: string) => void): Promise<number> {
+  let record: AgentRecord
+  try {
+    record = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as AgentRecord
+  } catch {
+    throw new UsageError('ERR_NO_AGENT', `no running agent found in ${dir}`)
+  }
+  const alive = (): boolean => {
+    try {
+      process.kill(record.pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (alive()) process.kill(record.pid, 'SIGTERM')
+  const deadline = Date.now() + 20_000
+  while (alive()) {
+    if (Date.now() > deadline) throw new UsageError('ERR_AGENT', `the agent (pid ${record.pid}) did not stop within 20 s`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  out(`stopped the agent in ${dir} (pid ${record.pid})`)
+  return 0
 }
 
 export async function client (cmd: string, argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -47,12 +92,15 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
       json: { type: 'boolean' },
       origin: { type: 'string' },
       prefix: { type: 'string' },
-      count: { type: 'string' }
+      count: { type: 'string' },
+      'min-peers': { type: 'string' },
+      wait: { type: 'boolean' }
     },
     allowPositionals: true,
     strict: true
   })
-  const c: Common = { api: new ApiClient(locate(values)), json: values.json === true }
+  if (cmd === 'stop') return await stopAgentProcess(values['data-dir'] ?? DEFAULT_DATA_DIR, out)
+  const c: Common = { api: await connect(values, values.wait === true), json: values.json === true }
   const print = (v: unknown, text: () => string[]): void => {
     if (c.json) out(JSON.stringify(v))
     else for (const l of text()) out(l)
@@ -62,6 +110,12 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
     return positionals
   }
   switch (cmd) {
+    case 'addr': {
+      const v = await call(c, 'GET', '/v1/info') as { multiaddrs: string[] }
+      if (v.multiaddrs.length === 0) throw new UsageError('ERR_AGENT', 'the agent listens on no address')
+      print({ multiaddr: v.multiaddrs[0] }, () => [v.multiaddrs[0]!])
+      return 0
+    }
     case 'members': {
       const v = await call(c, 'GET', '/v1/members') as { active: string[], passive: string[] }
       print(v, () => [`active (${v.active.length}):`, ...v.active.map(p => `  ${p}`), `passive (${v.passive.length}):`, ...v.passive.map(p => `  ${p}`)])
@@ -80,7 +134,8 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
     }
     case 'publish': {
       const [topic, msg] = need(2, 'publish TOPIC MESSAGE')
-      const v = await call(c, 'POST', '/v1/publish', { topic, data: msg }) as { id: string, recipients: number, reason?: string }
+      const minPeers = num(values['min-peers'], 'min-peers', 0, { min: 0, int: true })
+      const v = await call(c, 'POST', '/v1/publish', { topic, data: msg, ...(minPeers > 0 ? { minPeers } : {}) }) as { id: string, recipients: number, reason?: string }
       print(v, () => [`published ${v.id} to ${v.recipients} peer(s)${v.reason !== undefined ? ` (${v.reason})` : ''}`])
       return 0
     }

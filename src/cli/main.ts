@@ -44,7 +44,7 @@ export async function main (argv: string[]): Promise<number> {
     }
     return await agent(argv.slice(1))
   }
-  if (['members', 'info', 'publish', 'subscribe', 'kv'].includes(cmd)) return await client(cmd, argv.slice(1))
+  if (['addr', 'stop', 'members', 'info', 'publish', 'subscribe', 'kv'].includes(cmd)) return await client(cmd, argv.slice(1))
   const sims: Record<string, [string, (argv: string[]) => number]> = {
     state: [SIM_STATE_USAGE, simState],
     membership: [SIM_MEMBERSHIP_USAGE, simMembership],

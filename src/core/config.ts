@@ -35,7 +35,9 @@ export function checkNumbers<C extends object> (section: string, config: C, rule
 /** Throws ERR_CONFIG unless `value` is one of `allowed`. */
 export function checkChoice<T extends string> (section: string, key: string, value: unknown, allowed: readonly T[]): asserts value is T {
   if (!allowed.includes(value as T)) {
-    throw new UsageError('ERR_CONFIG', `${section}.${key} must be ${allowed.map(a => `'${a}'`).join(', ')} (got ${JSON.stringify(value)})`)
+    const names = allowed.map(a => `'${a}'`)
+    const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]!}` : names.join('')
+    throw new UsageError('ERR_CONFIG', `${section}.${key} must be ${list} (got ${JSON.stringify(value)})`)
   }
 }
 

@@ -3,7 +3,7 @@
  *
  * - `UsageError`: the caller misused the API; the message says what to do instead.
  * - `PeerError`: a remote peer sent something invalid; the node drops it, counts it, and may penalise
- *   the peer. It never escapes a protocol core as an exception (DESIGN.md §2 rule 5).
+ *   the peer. It never escapes a protocol core as an exception (ARCHITECTURE.md, "The sans-IO contract").
  * - `InternalError`: a bug in grapevine itself.
  */
 
@@ -43,7 +43,3 @@ export class InternalError extends GrapevineError {
   }
 }
 
-/** Throws a UsageError unless `ok`. */
-export function require (ok: boolean, code: string, message: string): asserts ok {
-  if (!ok) throw new UsageError(code, message)
-}

@@ -1,6 +1,6 @@
 /**
  * A binary min-heap of simulator events ordered by (time, sequence number), so events at the same virtual
- * instant run in the order they were scheduled (DESIGN.md §2 rule 2).
+ * instant run in the order they were scheduled (ARCHITECTURE.md, "The sans-IO contract").
  */
 
 export interface Scheduled {

@@ -1,5 +1,5 @@
 /**
- * How membership tells the other protocols of one node who its neighbours are (DESIGN.md §2 rule 3).
+ * How membership tells the other protocols of one node who its neighbours are (ARCHITECTURE.md, "Composition").
  * HyParView calls `neighborUp` when a peer enters its active view and `neighborDown` when it leaves;
  * broadcast and pub/sub build their peer sets from these calls. A plain synchronous call between cores
  * of the same node: no I/O, and `now` is passed along.

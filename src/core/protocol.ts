@@ -64,8 +64,6 @@ export interface WireSpec<M> {
 /** How a driver treats a peer that broke a protocol's rules; each level includes the ones before. */
 export type Sanction = 'penalise' | 'disconnect' | 'ban'
 
-export const SANCTIONS: readonly Sanction[] = ['penalise', 'disconnect', 'ban']
-
 /** A report of a peer's misbehaviour, as the driver applied it. */
 export interface Misbehaviour {
   peer: NodeId

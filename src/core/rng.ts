@@ -3,7 +3,7 @@
  *
  * One master seed yields independent streams by label (`Rng.fork('node:n17')`), so adding a node or a
  * protocol never shifts the numbers any other node draws. Protocol cores take an `Rng`; they never draw from an
- * unseeded random source (DESIGN.md §2 rule 1).
+ * unseeded random source (ARCHITECTURE.md, "The sans-IO contract").
  */
 
 /** 32-bit FNV-1a of a string, used to mix stream labels into seeds. */

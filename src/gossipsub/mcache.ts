@@ -31,10 +31,6 @@ export class MessageCache {
     this.windows[0]!.push(key)
   }
 
-  get (key: string): CachedMessage | undefined {
-    return this.byKey.get(key)
-  }
-
   /** Counts an IWANT from `peer` and returns the message unless it was already sent `max` times. */
   getForIwant (key: string, peer: string, max: number): RPC.Message | undefined {
     const c = this.byKey.get(key)

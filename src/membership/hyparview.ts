@@ -1,6 +1,6 @@
 /**
  * HyParView membership (Leitão, Pereira, Rodrigues, "HyParView: a membership protocol for reliable
- * gossip-based broadcast", DSN 2007). A sans-IO core (DESIGN.md §2).
+ * gossip-based broadcast", DSN 2007). A sans-IO wire protocol (src/core/protocol.ts).
  *
  * Each node keeps a small symmetric **active view** (open connections; they double as the failure
  * detector) and a larger **passive view** of backups. The paper's mechanisms, by section:
@@ -21,6 +21,7 @@
  * Other protocols of the node hear about neighbours through `NeighborListener`s; anti-entropy and pub/sub
  * draw peers from `sample()` (the peer-sampling service).
  */
+import { checkConfig, checkNumbers } from '../core/config.js'
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener, NeighborSource } from '../core/neighbors.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
@@ -522,20 +523,13 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
 }
 
 function validate (c: HyParViewConfig): void {
-  const whole: Array<keyof HyParViewConfig> = ['activeSize', 'passiveSize', 'arwl', 'shuffleTtl', 'maxStrikes']
-  for (const k of whole) {
-    const v = c[k]
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UsageError('ERR_CONFIG', `membership.${k} must be a whole number ≥ 1 (got ${String(v)})`)
-  }
-  const periods: Array<keyof HyParViewConfig> = ['shufflePeriodMs', 'repairPeriodMs', 'keepAliveIntervalMs', 'keepAliveTimeoutMs', 'neighborTimeoutMs', 'joinTimeoutMs', 'maxFrameBytes']
-  for (const k of periods) {
-    const v = c[k]
-    if (typeof v !== 'number' || !(v > 0)) throw new UsageError('ERR_CONFIG', `membership.${k} must be a positive number (got ${String(v)})`)
-  }
-  if (!(c.prwl >= 0 && c.prwl <= c.arwl)) throw new UsageError('ERR_CONFIG', `membership.prwl must be between 0 and arwl (${c.arwl}) (got ${c.prwl})`)
-  if (c.shuffleKa < 0 || c.shuffleKp < 0) throw new UsageError('ERR_CONFIG', 'membership.shuffleKa and shuffleKp must be ≥ 0')
-  if (c.shuffleKa + c.shuffleKp + 1 > c.codec.maxShufflePeers) throw new UsageError('ERR_CONFIG', `a shuffle of ${c.shuffleKa + c.shuffleKp + 1} peers exceeds codec.maxShufflePeers (${c.codec.maxShufflePeers})`)
-  if (c.arwl > c.codec.maxTtl || c.shuffleTtl > c.codec.maxTtl) throw new UsageError('ERR_CONFIG', `walk lengths must not exceed codec.maxTtl (${c.codec.maxTtl})`)
-  if (c.keepAliveTimeoutMs <= c.keepAliveIntervalMs) throw new UsageError('ERR_CONFIG', 'membership.keepAliveTimeoutMs must exceed keepAliveIntervalMs')
-  if (!(c.jitter >= 0 && c.jitter < 1)) throw new UsageError('ERR_CONFIG', `membership.jitter must be in [0, 1) (got ${c.jitter})`)
+  checkNumbers('membership', c, {
+    activeSize: 'whole', passiveSize: 'whole', arwl: 'whole', shuffleTtl: 'whole', maxStrikes: 'whole', prwl: 'count', shuffleKa: 'count', shuffleKp: 'count',
+    shufflePeriodMs: 'positive', repairPeriodMs: 'positive', keepAliveIntervalMs: 'positive', keepAliveTimeoutMs: 'positive',
+    neighborTimeoutMs: 'positive', joinTimeoutMs: 'positive', maxFrameBytes: 'positive', jitter: 'fraction'
+  })
+  checkConfig(c.prwl <= c.arwl, `membership.prwl must be between 0 and arwl (${c.arwl}) (got ${c.prwl})`)
+  checkConfig(c.shuffleKa + c.shuffleKp + 1 <= c.codec.maxShufflePeers, `a shuffle of ${c.shuffleKa + c.shuffleKp + 1} peers exceeds codec.maxShufflePeers (${c.codec.maxShufflePeers})`)
+  checkConfig(c.arwl <= c.codec.maxTtl && c.shuffleTtl <= c.codec.maxTtl, `walk lengths must not exceed codec.maxTtl (${c.codec.maxTtl})`)
+  checkConfig(c.keepAliveTimeoutMs > c.keepAliveIntervalMs, 'membership.keepAliveTimeoutMs must exceed keepAliveIntervalMs')
 }

@@ -1,5 +1,5 @@
 /**
- * The js-libp2p host a grapevine node runs on (DESIGN.md §4): TCP and WebSockets, Noise, Yamux, identify
+ * The js-libp2p host a grapevine node runs on: TCP and WebSockets, Noise, Yamux, identify
  * and ping, with the node's Ed25519 key. Loopback and any `allow` addresses are exempt from the
  * connection manager's inbound rate limit (many local nodes dial each other at once), and the connection
  * monitor only measures: it does not abort busy connections whose pings are late.

@@ -15,7 +15,9 @@ import type { Identity } from '../gossipsub/signing.js'
 import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
 import { AntiEntropy, type AntiEntropyConfig } from '../state/antientropy.js'
 import { TopicDiscovery, type TopicDiscoveryConfig } from './discovery.js'
-import { GrapevineNode, type NodeRuntime } from './node.js'
+import { GrapevineNode, type Cores, type NodeRuntime } from './node.js'
+
+export type { Cores }
 import { PubSub, type Clock } from './pubsub.js'
 
 /** Settings of each core of a node (each a partial: the rest are the core's defaults). */
@@ -26,16 +28,6 @@ export interface NodeConfig {
   gossipsub?: Partial<GossipSubConfig>
   /** Topic discovery through the state; `false` turns it off (topic peers then come only from membership). */
   discovery?: Partial<TopicDiscoveryConfig> | false
-}
-
-export interface Cores {
-  membership: HyParView
-  broadcast: Plumtree
-  state: AntiEntropy
-  gossipsub: GossipSub
-  discovery: TopicDiscovery | null
-  /** Every core, for the driver to host. */
-  all: AnyCore[]
 }
 
 /** What a driver gives the builder for one node. */

@@ -6,14 +6,27 @@
  * counters, persistence, stopping — comes from its `NodeRuntime`.
  */
 import { EventEmitter } from 'node:events'
-import type { Misbehaviour, NodeId } from '../core/protocol.js'
+import type { AnyCore, Misbehaviour, NodeId } from '../core/protocol.js'
 import type { BroadcastDelivery } from '../broadcast/messages.js'
-import type { GossipSubStats } from '../gossipsub/gossipsub.js'
+import type { Plumtree } from '../broadcast/plumtree.js'
+import type { GossipSub, GossipSubStats } from '../gossipsub/gossipsub.js'
+import type { HyParView } from '../membership/hyparview.js'
 import type { PeerInfo } from '../membership/messages.js'
-import type { StateChange } from '../state/antientropy.js'
-import type { Cores } from './builder.js'
+import type { AntiEntropy, StateChange } from '../state/antientropy.js'
+import type { TopicDiscovery } from './discovery.js'
 import type { Clock, PubSub } from './pubsub.js'
 import { NodeState } from './state.js'
+
+/** The cores of a node. */
+export interface Cores {
+  membership: HyParView
+  broadcast: Plumtree
+  state: AntiEntropy
+  gossipsub: GossipSub
+  discovery: TopicDiscovery | null
+  /** Every core, for the driver to host. */
+  all: AnyCore[]
+}
 
 /** What the node's surroundings provide (the network runtime of createNode, or the simulator's). */
 export interface NodeRuntime {

@@ -42,7 +42,7 @@ export interface MembershipScenarioOptions {
   pathSources: number
   latencyMinMs: number
   latencyMaxMs: number
-  /** How a crash looks to connected peers (DESIGN: a broken connection is reported). */
+  /** How a crash looks to connected peers (a process crash is reported, a silent host is not). */
   crashNotice: 'reset' | 'silent'
   membership: Partial<HyParViewConfig>
   codec: boolean

@@ -1,7 +1,7 @@
 /**
  * Anti-entropy replicated state (Demers et al., "Epidemic algorithms for replicated database maintenance",
  * PODC 1987; van Renesse et al., "Efficient reconciliation and flow control for anti-entropy protocols"
- * (Scuttlebutt), LADIS 2008). A sans-IO core (DESIGN.md §2).
+ * (Scuttlebutt), LADIS 2008). A sans-IO wire protocol (src/core/protocol.ts).
  *
  * Every node owns the keys it writes; each write takes the next version of its origin. Forever, once a
  * period (with jitter), the node's timer fires and it takes the **active role**: it picks one peer from
@@ -17,9 +17,11 @@
  * Deletes are versioned tombstones, collected `tombstoneGraceMs` after this node learned them; a peer that
  * has been away longer is reset from version 0 (see ./store.ts), so deleted keys do not come back.
  */
+import { checkChoice, checkConfig, checkNumbers } from '../core/config.js'
 import { PeerError, UsageError } from '../core/errors.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
+import { FifoMap } from '../core/fifo.js'
 import { Strikes } from '../core/strikes.js'
 import { DEFAULT_CODEC_LIMITS, StateCodec, digestSize, messageOverhead, type StateCodecLimits } from './codec.js'
 import { utf8Length } from '../core/bytes.js'
@@ -122,7 +124,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   private token = 0
   private nextExchange = 1
   /** Exchanges this node started and awaits an answer to: id → (peer, started at). */
-  private readonly pending = new Map<number, { peer: NodeId, at: number }>()
+  private readonly pending: FifoMap<number, { peer: NodeId, at: number }>
   /** Where the next digest page starts. */
   private digestCursor = ''
   /** Tombstones in the order this node learned them, for collection. */
@@ -143,6 +145,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     this.wire = { protocolIds: ['/grapevine/state/1.0.0'], codec: new StateCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.store = new Store(env.id, this.config.generation, this.config.store)
     this.strikes = new Strikes(this.config.maxStrikes)
+    this.pending = new FifoMap(this.config.maxPendingExchanges)
   }
 
   // ---- local commands ----
@@ -236,7 +239,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   onPeerUp (_now: number, _peer: NodeId, _link: PeerLink): void {}
 
   onPeerDown (_now: number, peer: NodeId): void {
-    for (const [id, p] of this.pending) if (p.peer === peer) this.pending.delete(id)
+    for (const [id, p] of [...this.pending.entries()]) if (p.peer === peer) this.pending.delete(id)
   }
 
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
@@ -267,7 +270,6 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
       return
     }
     this.pending.set(exchange, { peer, at: now })
-    if (this.pending.size > this.config.maxPendingExchanges) this.pending.delete(this.pending.keys().next().value!)
     const kind = style === 'pull' ? 'pull' : 'syn'
     if (content === 'full') {
       const deltas = kind === 'pull' ? [] : this.store.fullState(maxFrameBytes - messageOverhead(exchange))
@@ -339,10 +341,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
 
   private expirePending (now: number): void {
     const horizon = now - this.config.exchangeTimeoutPeriods * this.config.periodMs
-    for (const [id, p] of this.pending) {
-      if (p.at >= horizon) break
-      this.pending.delete(id)
-    }
+    for (let o = this.pending.oldest(); o !== undefined && o.value.at < horizon; o = this.pending.oldest()) this.pending.shift()
   }
 
   /** Push (delta): for each origin learned within the window, send from just below its oldest such version. */
@@ -416,15 +415,12 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
 }
 
 function validate (c: AntiEntropyConfig): void {
-  const positive: Array<keyof AntiEntropyConfig> = ['periodMs', 'mtu', 'maxFrameBytes', 'pushWindowPeriods', 'tombstoneGraceMs', 'exchangeTimeoutPeriods', 'maxPendingExchanges', 'maxStrikes']
-  for (const k of positive) {
-    const v = c[k]
-    if (typeof v !== 'number' || !(v > 0)) throw new UsageError('ERR_CONFIG', `state.${k} must be a positive number (got ${String(v)})`)
-  }
-  if (!['push', 'pull', 'pushpull'].includes(c.style)) throw new UsageError('ERR_CONFIG', `state.style must be 'push', 'pull' or 'pushpull' (got ${String(c.style)})`)
-  if (!['delta', 'full'].includes(c.content)) throw new UsageError('ERR_CONFIG', `state.content must be 'delta' or 'full' (got ${String(c.content)})`)
-  if (!(c.jitter >= 0 && c.jitter < 1)) throw new UsageError('ERR_CONFIG', `state.jitter must be in [0, 1) (got ${c.jitter})`)
-  if (c.mtu > c.maxFrameBytes) throw new UsageError('ERR_CONFIG', `state.mtu (${c.mtu}) must not exceed state.maxFrameBytes (${c.maxFrameBytes})`)
-  if (c.mtu < 512) throw new UsageError('ERR_CONFIG', `state.mtu must be at least 512 bytes (got ${c.mtu})`)
-  if (!Number.isSafeInteger(c.generation) || c.generation < 0) throw new UsageError('ERR_CONFIG', 'state.generation must be a non-negative integer')
+  checkNumbers('state', c, {
+    periodMs: 'positive', mtu: 'positive', maxFrameBytes: 'positive', pushWindowPeriods: 'positive', tombstoneGraceMs: 'positive',
+    exchangeTimeoutPeriods: 'positive', maxPendingExchanges: 'whole', maxStrikes: 'whole', jitter: 'fraction', generation: 'count'
+  })
+  checkChoice('state', 'style', c.style, ['push', 'pull', 'pushpull'])
+  checkChoice('state', 'content', c.content, ['delta', 'full'])
+  checkConfig(c.mtu <= c.maxFrameBytes, `state.mtu (${c.mtu}) must not exceed state.maxFrameBytes (${c.maxFrameBytes})`)
+  checkConfig(c.mtu >= 512, `state.mtu must be at least 512 bytes (got ${c.mtu})`)
 }

@@ -2,6 +2,7 @@
 // well-formed frames with nonsense content to every grapevine protocol. The node keeps running, counts and
 // drops what it cannot use, disconnects and bans a peer that persists, and still serves honest peers.
 import { test } from 'node:test'
+import { waitUntil } from '../../src/agent/cluster.js'
 import assert from 'node:assert/strict'
 import '../../src/net/shim.js'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -17,7 +18,6 @@ import { encodeFrame } from '../../src/net/frames.js'
 import { createNode, type NetworkNode } from '../../src/net/create-node.js'
 import { RpcCodec } from '../../src/gossipsub/codec.js'
 import { StateCodec } from '../../src/state/codec.js'
-import { waitFor } from './helpers.js'
 
 const PROTOCOLS = ['/grapevine/membership/1.0.0', '/grapevine/plumtree/1.0.0', '/grapevine/state/1.0.0', MESHSUB_PROTOCOLS[1]!]
 
@@ -72,7 +72,7 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
       await sendOn(client, node, p, [Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x01]), junk(64 * 1024, 30 + i)]) // 256 MiB announced
       await sendOn(client, node, p, (nonsense[p] ?? []).map(encodeFrame))
     }
-    await waitFor('the bad frames to be counted', () => {
+    await waitUntil('the bad frames to be counted', () => {
       const s = node.driver.stats
       return s.malformed >= 4 && s.truncated >= 4 && s.oversize >= 4
     })
@@ -81,13 +81,13 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
     // A peer that persists is disconnected and banned.
     const before = node.driver.stats.bans
     for (let k = 0; k < 6; k++) await sendOn(client, node, '/grapevine/membership/1.0.0', [encodeFrame(junk(50, 100 + k))]).catch(() => {})
-    await waitFor('the persistent peer to be banned and disconnected', () => node.driver.stats.bans > before && node.libp2p.getConnections(client.peerId).length === 0)
+    await waitUntil('the persistent peer to be banned and disconnected', () => node.driver.stats.bans > before && node.libp2p.getConnections(client.peerId).length === 0)
     await assert.rejects(client.dialProtocol(node.libp2p.getMultiaddrs()[0]!, PROTOCOLS[0]!), 'a banned peer cannot come back')
 
     // The node still serves honest peers.
     honest.join(node.multiaddrs()[0]!)
     await honest.state.set('hello', 'world')
-    await waitFor('an honest peer joins and its state arrives', () => node.state.get('hello', honest.peerId) !== undefined, 20_000)
+    await waitUntil('an honest peer joins and its state arrives', () => node.state.get('hello', honest.peerId) !== undefined, 20_000)
   } finally {
     await client.stop()
     await honest.stop()

@@ -10,14 +10,9 @@ import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { waitUntil } from '../../src/agent/cluster.js'
 import type { GossipSubConfig } from '../../src/gossipsub/gossipsub.js'
 import type { SignaturePolicy } from '../../src/gossipsub/signing.js'
 import { createNode, type NetworkNode } from '../../src/net/create-node.js'
-
-export async function waitFor (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  await waitUntil(what, cond, timeoutMs)
-}
 
 export function seedOf (n: number): Uint8Array {
   return new Uint8Array(32).fill(n)

@@ -1,11 +1,11 @@
 // The README's quickstart, on two nodes on 127.0.0.1 (imports from the package entry point).
 import { test } from 'node:test'
+import { waitUntil } from '../../src/agent/cluster.js'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNode } from '../../src/exports/index.js'
-import { waitFor } from './helpers.js'
 
 test('README quickstart: pub/sub, state, broadcast and membership between two nodes', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'grapevine-qs-'))
@@ -26,13 +26,13 @@ test('README quickstart: pub/sub, state, broadcast and membership between two no
     const changes: string[] = []
     first.on('change', c => changes.push(`${c.origin === node.peerId ? 'node' : 'other'}:${c.key}`))
     await node.state.set('role', 'frontend')
-    await waitFor('the state to replicate', () => first.state.get('role', node.peerId) !== undefined)
+    await waitUntil('the state to replicate', () => first.state.get('role', node.peerId) !== undefined)
     assert.deepEqual(changes, ['node:role'])
 
     let delivered = ''
     first.on('broadcast', d => { delivered = new TextDecoder().decode(d.payload) })
     node.broadcast('to every node')
-    await waitFor('the broadcast', () => delivered === 'to every node')
+    await waitUntil('the broadcast', () => delivered === 'to every node')
     assert.ok(ups.includes(first.peerId), 'the bootstrap node became a neighbour')
   } finally {
     await node.stop()

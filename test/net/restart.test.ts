@@ -1,12 +1,12 @@
 // A node restarted from its data directory without any bootstrap address rejoins through the peers it
 // knew (its saved membership views seed the passive view) and keeps its peer id and state.
 import { test } from 'node:test'
+import { waitUntil } from '../../src/agent/cluster.js'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createNode } from '../../src/net/create-node.js'
-import { waitFor } from './helpers.js'
 
 test('a restart without bootstrap rejoins through the saved membership views', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'grapevine-restart-'))
@@ -16,15 +16,15 @@ test('a restart without bootstrap rejoins through the saved membership views', {
   let c = await createNode({ dataDir: join(dir, 'c'), listen, bootstrap: [a.multiaddrs()[0]!] })
   try {
     const id = c.peerId
-    await waitFor('c to have neighbours', () => c.members().active.length >= 1)
+    await waitUntil('c to have neighbours', () => c.members().active.length >= 1)
     await c.state.set('mine', 'kept')
     await c.stop()
     await a.state.set('while-away', 'yes')
     c = await createNode({ dataDir: join(dir, 'c'), listen })
     assert.equal(c.peerId, id)
     assert.equal(new TextDecoder().decode(c.state.get('mine')), 'kept')
-    await waitFor('c to rejoin with no bootstrap address', () => c.members().active.length >= 1, 20_000)
-    await waitFor('c to catch up with what was written while it was away', () => c.state.get('while-away', a.peerId) !== undefined, 20_000)
+    await waitUntil('c to rejoin with no bootstrap address', () => c.members().active.length >= 1, 20_000)
+    await waitUntil('c to catch up with what was written while it was away', () => c.state.get('while-away', a.peerId) !== undefined, 20_000)
   } finally {
     await c.stop()
     await b.stop()
