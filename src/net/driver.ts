@@ -4,9 +4,10 @@
  *
  * Wire protocols: the core's protocol ids (`/grapevine/…/1.0.0`, or `/meshsub/1.2.0`, `/1.1.0`, `/1.0.0` for
  * GossipSub); one long-lived outbound stream per peer that we write length-prefixed frames to, and the
- * peer's inbound streams we read frames from. A wire protocol hears `onPeerUp` when a connected peer is
- * known to speak it (libp2p's topology, after identify, or the peer's first inbound stream) and
- * `onPeerDown` when the peer's last connection closes. Local cores hear of connections opening and closing.
+ * peer's inbound streams we read frames from. A connection counts once the peer has answered identify on
+ * it (a node that refuses us after the handshake never does): then a wire protocol hears `onPeerUp` if the
+ * peer speaks it (or as soon as the peer opens a stream of it), and local cores hear of the connection;
+ * everyone told hears `onPeerDown` when the peer's last connection closes.
  *
  * Connections are shared by the cores: `connect` / `hold` add a core's hold on a peer, `release` drops it,
  * `disconnect` drops it and hangs up when no core holds the peer any more. A failed dial is told to the
@@ -99,7 +100,6 @@ interface Hosted {
   /** Peers this core was told are up. */
   up: Set<NodeId>
   channels: Map<NodeId, Channel>
-  topologies: string[]
 }
 
 const SANCTION_STAT: Record<Sanction, 'penalties' | 'disconnects' | 'bans'> = { penalise: 'penalties', disconnect: 'disconnects', ban: 'bans' }
@@ -113,8 +113,6 @@ export class NetDriver {
   private readonly encoder = new MessageEncoder()
   /** Peer → the cores that hold its connection. */
   private readonly holds = new Map<NodeId, Set<string>>()
-  /** Peers local cores were told are connected. */
-  private readonly connected = new Set<NodeId>()
   /** Banned peers: id → until (scheduler time), oldest ban first. */
   private readonly banned = new FifoMap<NodeId, number>()
   private readonly rng: Rng
@@ -164,36 +162,24 @@ export class NetDriver {
     if (this.started) throw new InternalError('ERR_STATE', 'the driver already hosts its cores')
     this.started = true
     for (const core of cores) {
-      this.hosted.set(core.name, { core, listener: this.listeners.get(core.name) ?? {}, up: new Set(), channels: new Map(), topologies: [] })
+      this.hosted.set(core.name, { core, listener: this.listeners.get(core.name) ?? {}, up: new Set(), channels: new Map() })
     }
     for (const h of this.hosted.values()) {
-      const wire = h.core.wire
-      if (wire === null) continue
-      const ids = [...wire.protocolIds]
-      await this.libp2p.handle(ids, (stream, conn) => this.inbound(h, stream, conn), { maxInboundStreams: 8, maxOutboundStreams: 8, force: true })
-      for (const id of ids) {
-        h.topologies.push(await this.libp2p.register(id, {
-          onConnect: (peerId, conn) => this.peerUp(h, peerId.toString(), conn),
-          onDisconnect: (peerId) => this.peerDown(h, peerId.toString())
-        }))
-      }
+      if (h.core.wire === null) continue
+      await this.libp2p.handle([...h.core.wire.protocolIds], (stream, conn) => this.inbound(h, stream, conn), { maxInboundStreams: 8, maxOutboundStreams: 8, force: true })
     }
-    this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
-    // Peers already connected (and identified) before we registered.
-    for (const conn of this.libp2p.getConnections()) {
-      this.localUp(conn)
-      void this.announceExisting(conn)
-    }
+    // Peers already connected (and identified) before we started.
+    for (const conn of this.libp2p.getConnections()) void this.announceExisting(conn)
     for (const h of this.hosted.values()) this.call(h, c => c.start(this.now()))
   }
 
   async stop (): Promise<void> {
     this.scheduler.stop()
-    this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     for (const h of this.hosted.values()) {
-      for (const t of h.topologies) this.libp2p.unregister(t)
       if (h.core.wire !== null) await this.libp2p.unhandle([...h.core.wire.protocolIds]).catch(() => {})
       for (const ch of h.channels.values()) ch.out?.abort(new Error('driver stopped'))
       h.channels.clear()
@@ -321,10 +307,11 @@ export class NetDriver {
     }
   }
 
+  /** A connection to `peer`: an open one, or a new one (which counts once identify has run on it). */
   private async dial (peer: NodeId): Promise<Connection> {
     if (this.isBanned(peer)) throw new PeerError('ERR_BANNED', `${peer} is banned`)
     const id = peerIdFromString(peer)
-    const open = this.libp2p.getConnections(id).find(c => c.status === 'open')
+    const open = this.openConnection(peer)
     if (open !== undefined) return open
     const known = this.opts.addressesOf?.(peer) ?? []
     if (known.length > 0) {
@@ -345,16 +332,27 @@ export class NetDriver {
     const h = this.hosted.get(name)
     if (h === undefined || peer === this.self) return
     this.holdersOf(peer).add(name)
-    if (h.up.has(peer) || (h.core.wire === null && this.connected.has(peer))) return
-    this.dial(peer).then(conn => {
-      // Connected; the topology tells the core once identify shows the peer speaks its protocol. If it
-      // already ran for an existing connection, tell the core now.
-      this.localUp(conn)
-      void this.announceExisting(conn)
-    }, () => {
+    if (h.up.has(peer)) return
+    const existing = this.openConnection(peer)
+    if (existing !== undefined) {
+      // Connected and identified already: tell this core now (a new connection is told after identify).
+      void this.announceExisting(existing)
+      return
+    }
+    this.dial(peer).catch(() => {
       this.stats.dialFailures++
       this.tellHolders(peer)
     })
+  }
+
+  private openConnection (peer: NodeId): Connection | undefined {
+    let id
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return undefined
+    }
+    return this.libp2p.getConnections(id).find(c => c.status === 'open')
   }
 
   private holdersOf (peer: NodeId): Set<string> {
@@ -380,7 +378,7 @@ export class NetDriver {
     this.holds.delete(peer)
     for (const name of holders) {
       const h = this.hosted.get(name)
-      if (h !== undefined && !h.up.has(peer) && !(h.core.wire === null && this.connected.has(peer))) this.call(h, c => c.onPeerDown(this.now(), peer))
+      if (h !== undefined && !h.up.has(peer)) this.call(h, c => c.onPeerDown(this.now(), peer))
     }
   }
 
@@ -416,34 +414,41 @@ export class NetDriver {
 
   // ---- libp2p inputs ----
 
-  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
-    this.localUp(evt.detail)
+  /** The peer answered identify on a connection: it is up for the local cores and the protocols it speaks. */
+  private readonly onIdentify = (evt: CustomEvent<{ connection: Connection, protocols: string[] }>): void => {
+    this.connectionUp(evt.detail.connection, evt.detail.protocols)
   }
 
+  /** The peer's last connection closed: everyone told it was up, and every core still dialling it, hears it is down. */
   private readonly onPeerDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => {
     const peer = evt.detail.toString()
+    const holders = this.holds.get(peer)
     this.holds.delete(peer)
-    if (!this.connected.delete(peer)) return
-    for (const h of this.hosted.values()) if (h.core.wire === null) this.call(h, c => c.onPeerDown(this.now(), peer))
+    for (const h of this.hosted.values()) {
+      const ch = h.channels.get(peer)
+      if (ch !== undefined) {
+        ch.out?.abort(new Error('peer disconnected'))
+        h.channels.delete(peer)
+      }
+      if (h.up.delete(peer) || holders?.has(h.core.name) === true) this.call(h, c => c.onPeerDown(this.now(), peer))
+    }
   }
 
-  /** Local cores hear of a peer's first connection. */
-  private localUp (conn: Connection): void {
+  private connectionUp (conn: Connection, protocols: readonly string[]): void {
+    if (conn.status !== 'open') return
     const peer = conn.remotePeer.toString()
-    if (this.connected.has(peer) || this.isBanned(peer) || conn.status !== 'open') return
-    this.connected.add(peer)
-    const link = linkOf(conn)
-    for (const h of this.hosted.values()) if (h.core.wire === null) this.call(h, c => c.onPeerUp(this.now(), peer, link))
+    for (const h of this.hosted.values()) {
+      if (h.core.wire === null || h.core.wire.protocolIds.some(id => protocols.includes(id))) this.peerUp(h, peer, conn)
+    }
   }
 
+  /** A connection that was open and identified before this driver (or this core) looked: the peer store knows its protocols. */
   private async announceExisting (conn: Connection): Promise<void> {
     try {
       const peer = await this.libp2p.peerStore.get(conn.remotePeer)
-      for (const h of this.hosted.values()) {
-        if (h.core.wire?.protocolIds.some(id => peer.protocols.includes(id)) === true) this.peerUp(h, conn.remotePeer.toString(), conn)
-      }
+      this.connectionUp(conn, peer.protocols)
     } catch {
-      // not identified yet: the topology will tell
+      // not identified yet: identify will tell
     }
   }
 
@@ -451,17 +456,6 @@ export class NetDriver {
     if (h.up.has(peer) || this.isBanned(peer)) return
     h.up.add(peer)
     this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn)))
-  }
-
-  private peerDown (h: Hosted, peer: NodeId): void {
-    this.holds.get(peer)?.delete(h.core.name)
-    const ch = h.channels.get(peer)
-    if (ch !== undefined) {
-      ch.out?.abort(new Error('peer disconnected'))
-      h.channels.delete(peer)
-    }
-    if (!h.up.delete(peer)) return
-    this.call(h, c => c.onPeerDown(this.now(), peer))
   }
 
   private inbound (h: Hosted, stream: Stream, conn: Connection): void {
