@@ -25,6 +25,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'
 import { FifoMap } from '../core/fifo.js'
+import { Holds } from '../core/holds.js'
 import type { AnyCore, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame, oversize } from '../core/wire.js'
@@ -111,8 +112,8 @@ export class NetDriver {
   private readonly hosted = new Map<string, Hosted>()
   private readonly listeners = new Map<string, CoreListener<unknown>>()
   private readonly encoder = new MessageEncoder()
-  /** Peer → the cores that hold its connection. */
-  private readonly holds = new Map<NodeId, Set<string>>()
+  /** Which cores hold the connection to each peer. */
+  private readonly holds = new Holds()
   /** Banned peers: id → until (scheduler time), oldest ban first. */
   private readonly banned = new FifoMap<NodeId, number>()
   private readonly rng: Rng
@@ -207,10 +208,10 @@ export class NetDriver {
       setTimer: (at, timer) => this.scheduler.at(at, () => this.callByName(name, c => c.onTimer(this.now(), timer))),
       connect: (peer) => this.connect(name, peer),
       disconnect: (peer) => {
-        if (this.unhold(name, peer)) this.hangUp(peer)
+        if (this.holds.remove(peer, name)) this.hangUp(peer)
       },
-      hold: (peer) => { if (peer !== this.self) this.holdersOf(peer).add(name) },
-      release: (peer) => { this.unhold(name, peer) },
+      hold: (peer) => { if (peer !== this.self) this.holds.add(peer, name) },
+      release: (peer) => { this.holds.remove(peer, name) },
       report: (peer, sanction, reason) => this.sanction(name, { peer, sanction, reason }),
       emit: (event) => {
         try {
@@ -331,7 +332,7 @@ export class NetDriver {
   private connect (name: string, peer: NodeId): void {
     const h = this.hosted.get(name)
     if (h === undefined || peer === this.self) return
-    this.holdersOf(peer).add(name)
+    this.holds.add(peer, name)
     if (h.up.has(peer)) return
     const existing = this.openConnection(peer)
     if (existing !== undefined) {
@@ -355,27 +356,10 @@ export class NetDriver {
     return this.libp2p.getConnections(id).find(c => c.status === 'open')
   }
 
-  private holdersOf (peer: NodeId): Set<string> {
-    let s = this.holds.get(peer)
-    if (s === undefined) this.holds.set(peer, s = new Set())
-    return s
-  }
-
-  /** Drops `name`'s hold on `peer`; true when no core holds it any more. */
-  private unhold (name: string, peer: NodeId): boolean {
-    const s = this.holds.get(peer)
-    if (s === undefined) return true
-    s.delete(name)
-    if (s.size > 0) return false
-    this.holds.delete(peer)
-    return true
-  }
-
   /** A dial failed: the cores holding `peer` (and not told it is up) hear it is down; their holds end. */
   private tellHolders (peer: NodeId): void {
-    const holders = this.holds.get(peer)
+    const holders = this.holds.take(peer)
     if (holders === undefined) return
-    this.holds.delete(peer)
     for (const name of holders) {
       const h = this.hosted.get(name)
       if (h !== undefined && !h.up.has(peer)) this.call(h, c => c.onPeerDown(this.now(), peer))
@@ -384,7 +368,7 @@ export class NetDriver {
 
   /** Closes every connection to `peer`, after flushing what the cores wrote to it this turn. */
   private hangUp (peer: NodeId): void {
-    this.holds.delete(peer)
+    this.holds.take(peer)
     for (const h of this.hosted.values()) {
       const ch = h.channels.get(peer)
       if (ch !== undefined) this.flush(ch)
@@ -422,8 +406,7 @@ export class NetDriver {
   /** The peer's last connection closed: everyone told it was up, and every core still dialling it, hears it is down. */
   private readonly onPeerDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => {
     const peer = evt.detail.toString()
-    const holders = this.holds.get(peer)
-    this.holds.delete(peer)
+    const holders = this.holds.take(peer)
     for (const h of this.hosted.values()) {
       const ch = h.channels.get(peer)
       if (ch !== undefined) {

@@ -17,6 +17,7 @@
  */
 import { InternalError } from '../core/errors.js'
 import { EventHeap } from '../core/heap.js'
+import { Holds } from '../core/holds.js'
 import type { AnyCore, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame } from '../core/wire.js'
@@ -91,8 +92,8 @@ export class SimNode {
   cores = new Map<string, AnyCore>()
   /** Open links. */
   readonly links = new Set<NodeId>()
-  /** Peer → the cores here that hold the link (or the dial) to it. */
-  readonly holds = new Map<NodeId, Set<string>>()
+  /** Which cores here hold the link (or the dial) to each peer. */
+  readonly holds = new Holds()
   /** Peers this node's cores were told are up. */
   readonly told = new Set<NodeId>()
   /** Dials in flight (a second connect to the same peer joins the first). */
@@ -276,7 +277,7 @@ export class Simulator {
     for (const peerId of node.links) {
       const peer = this.byId.get(peerId)!
       peer.links.delete(id)
-      peer.holds.delete(id)
+      peer.holds.take(id)
       if (this.crashNotice === 'reset') this.notify(peer, node, DOWN, this.delay(node, peer))
     }
     node.links.clear()
@@ -365,10 +366,10 @@ export class Simulator {
       },
       connect: (peer) => this.connect(node, peer, name),
       disconnect: (peer) => {
-        if (this.unhold(node, peer, name)) this.close(node, peer)
+        if (node.holds.remove(peer, name)) this.close(node, peer)
       },
-      hold: (peer) => { if (node.alive && peer !== node.id) this.holdersOf(node, peer).add(name) },
-      release: (peer) => { this.unhold(node, peer, name) },
+      hold: (peer) => { if (node.alive && peer !== node.id) node.holds.add(peer, name) },
+      release: (peer) => { node.holds.remove(peer, name) },
       report: (peer, sanction, reason) => this.sanction(node, { peer, sanction, reason }, listener),
       emit: (event) => listener.event?.(event)
     }
@@ -411,7 +412,7 @@ export class Simulator {
 
   private connect (node: SimNode, peerId: NodeId, name: string): void {
     if (!node.alive || peerId === node.id) return
-    this.holdersOf(node, peerId).add(name)
+    node.holds.add(peerId, name)
     const peer = this.byId.get(peerId)
     if (peer === undefined) {
       this.push(new Ev(this.now + this.connectTimeoutMs, DIAL_FAILED, node, null, node.epoch, '', peerId, null))
@@ -426,29 +427,13 @@ export class Simulator {
     this.push(new Ev(this.now + this.delay(node, peer), CONNECT, peer, node, node.epoch, '', null, null))
   }
 
-  private holdersOf (node: SimNode, peer: NodeId): Set<string> {
-    let h = node.holds.get(peer)
-    if (h === undefined) node.holds.set(peer, h = new Set())
-    return h
-  }
-
-  /** Drops `name`'s hold on `peer`; true when no core of `node` holds it any more. */
-  private unhold (node: SimNode, peer: NodeId, name: string): boolean {
-    const h = node.holds.get(peer)
-    if (h === undefined) return true
-    h.delete(name)
-    if (h.size > 0) return false
-    node.holds.delete(peer)
-    return true
-  }
-
   /** Closes the link between `node` and `peerId` (if open); both ends' cores are told. */
   private close (node: SimNode, peerId: NodeId): void {
     if (!node.links.delete(peerId)) return
-    node.holds.delete(peerId)
+    node.holds.take(peerId)
     const peer = this.byId.get(peerId)!
     peer.links.delete(node.id)
-    peer.holds.delete(node.id)
+    peer.holds.take(node.id)
     this.notify(peer, node, DOWN, this.delay(node, peer))
     this.notify(node, peer, DOWN, 0)
   }
@@ -518,15 +503,14 @@ export class Simulator {
       this.tellHolders(node, peer)
       return
     }
-    node.holds.delete(peer)
+    node.holds.take(peer)
     for (const c of node.cores.values()) c.onPeerDown(this.now, peer)
   }
 
   /** A dial for `peer` failed: the cores holding it are told, and their holds dropped. */
   private tellHolders (node: SimNode, peer: NodeId): void {
-    const holders = node.holds.get(peer)
+    const holders = node.holds.take(peer)
     if (holders === undefined) return
-    node.holds.delete(peer)
     for (const c of node.cores.values()) if (holders.has(c.name)) c.onPeerDown(this.now, peer)
   }
 
