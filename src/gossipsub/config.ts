@@ -150,6 +150,13 @@ export interface GossipSubStats {
   fromUnknownPeers: number
 }
 
+export function emptyStats (): GossipSubStats {
+  return {
+    graylisted: 0, published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
+    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0, fromUnknownPeers: 0
+  }
+}
+
 export function validateGossipSub (c: GossipSubConfig): void {
   checkConfig(c.Dlo <= c.D && c.D <= c.Dhi, `gossipsub needs Dlo ≤ D ≤ Dhi (got ${c.Dlo}, ${c.D}, ${c.Dhi})`)
   checkConfig(c.Dout < c.Dlo && c.Dout <= c.D / 2, `gossipsub needs Dout < Dlo and Dout ≤ D/2 (got Dout ${c.Dout})`)

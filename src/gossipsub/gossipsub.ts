@@ -22,12 +22,16 @@ import { Strikes } from '../core/strikes.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc } from './codec.js'
-import { DEFAULT_GOSSIPSUB, MESHSUB_PROTOCOLS, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
+import { DEFAULT_GOSSIPSUB, MESHSUB_PROTOCOLS, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
+import { Backoff } from './backoff.js'
+import { HeartbeatControl, controlRpc, peerIdBytesOf } from './control.js'
+import { emitGossip } from './gossip.js'
 import { MessageCache } from './mcache.js'
 import { maintainMesh, type MeshParams } from './mesh.js'
-import { Routes, TopicSets } from './routes.js'
+import { IWantPromises } from './promises.js'
+import { Fanout, Routes, TopicSets } from './routes.js'
 import { PeerScore } from './score.js'
-import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection } from './signing.js'
+import { SignatureVerifier, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection } from './signing.js'
 
 export * from './config.js'
 
@@ -41,13 +45,6 @@ interface PeerState {
   dontWant: FifoMap<string, number>
 }
 
-/** Control messages gathered during one heartbeat, sent as one RPC per peer. */
-interface HeartbeatControl {
-  graft: Map<NodeId, string[]>
-  prune: Map<NodeId, string[]>
-  ihave: Map<NodeId, RPC.ControlIHave[]>
-}
-
 const idKey = (id: Uint8Array<ArrayBuffer>): string => Buffer.from(id).toString('latin1')
 
 export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
@@ -55,32 +52,25 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   readonly wire: WireSpec<RPC>
   readonly config: GossipSubConfig
   readonly score: PeerScore
-  readonly stats: GossipSubStats = {
-    graylisted: 0,
-    published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
-    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0, fromUnknownPeers: 0
-  }
+  readonly stats: GossipSubStats = emptyStats()
 
   private readonly routes: Routes
   /** Topic → the peers we forward its messages to (topics we subscribe to). */
   readonly mesh: TopicSets
   /** Topic → the peers we publish to (topics we publish to without subscribing). */
-  readonly fanout: TopicSets
-  private readonly fanoutLastPublish = new Map<string, number>()
+  readonly fanout: Fanout
   private readonly subscriptions = new Set<string>()
   private readonly validated = new Set<string>()
   private readonly peers = new Map<NodeId, PeerState>()
   /** Topic → peers subscribed to it. */
   private readonly topicPeers = new Map<string, Set<NodeId>>()
-  /** Topic → peer → until when we must not graft it. */
-  private readonly backoff = new Map<string, Map<NodeId, number>>()
+  private readonly backoff = new Backoff()
   private readonly seen: SeenCache
   private readonly mcache: MessageCache
   private readonly verifier: SignatureVerifier
   /** Messages awaiting the application's verdict, with the peers that sent copies meanwhile (not forwarded to). */
   private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer>, also: Set<NodeId> }>()
-  /** IWANT promises: message id → the peer that advertised it and until when it must deliver, oldest first. */
-  private readonly promises = new FifoMap<string, { peer: NodeId, deadline: number }>()
+  private readonly promises = new IWantPromises()
   private readonly strikes: Strikes
   private token = 0
   private seq: bigint
@@ -96,7 +86,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.wire = { protocolIds: MESHSUB_PROTOCOLS, codec: new RpcCodec(this.config.limits), maxFrameBytes: this.config.maxFrameBytes }
     this.routes = new Routes(env.io)
     this.mesh = new TopicSets(this.routes)
-    this.fanout = new TopicSets(this.routes)
+    this.fanout = new Fanout(this.routes)
     this.seen = new SeenCache(this.config.seenTtlMs, 1_000_000)
     this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip)
     this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
@@ -119,8 +109,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const p of this.fanout.get(topic) ?? []) {
       if (mesh.size < this.config.D && this.score.score(now, p) >= 0) this.addToMesh(now, topic, p)
     }
-    this.fanout.close(topic)
-    this.fanoutLastPublish.delete(topic)
+    this.fanout.forget(topic)
     for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) this.addToMesh(now, topic, p)
     for (const p of mesh) this.sendGraft(p, topic)
   }
@@ -300,7 +289,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     const key = idKey(id)
-    this.promises.delete(key)
+    this.promises.delivered(key)
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
     if (this.seen.has(key) || this.pending.has(key)) {
       this.pending.get(key)?.also.add(from)
@@ -370,14 +359,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     const mesh = this.mesh.get(topic)
     if (mesh !== undefined) return new Set(mesh)
-    let f = this.fanout.get(topic)
-    if (f === undefined || f.size === 0) {
-      this.fanout.close(topic)
-      f = this.fanout.open(topic)
-      for (const p of this.env.rng.sample([...(this.topicPeers.get(topic) ?? [])], this.config.D)) this.fanout.add(topic, p)
-    }
-    this.fanoutLastPublish.set(topic, now)
-    return new Set(f)
+    return new Set(this.fanout.forPublish(now, topic, () => this.env.rng.sample([...(this.topicPeers.get(topic) ?? [])], this.config.D)))
   }
 
   private reject (from: NodeId, topic: string, reason: Rejection | 'validator'): void {
@@ -404,12 +386,9 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       }
     }
     if (iwant.length === 0) return
-    for (const id of iwant) {
-      const k = idKey(id)
-      if (!this.promises.has(k) && this.promises.size < 100_000) this.promises.set(k, { peer: from, deadline: now + this.config.iwantFollowupMs })
-    }
+    this.promises.expect(iwant.map(idKey), from, now + this.config.iwantFollowupMs)
     this.stats.iwantSent++
-    this.send(from, { subscriptions: [], messages: [], control: control({ iwant: [{ messageIDs: iwant }] }) })
+    this.send(from, controlRpc({ iwant: [{ messageIDs: iwant }] }))
   }
 
   /** IWANTs from `from`: send what the message cache still holds, at most `gossipRetransmission` times each. */
@@ -430,7 +409,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const p of this.mesh.get(topic) ?? []) {
       if (p === from) continue
       this.stats.idontwantSent++
-      this.send(p, { subscriptions: [], messages: [], control: control({ idontwant: [{ messageIDs: [id] }] }) })
+      this.send(p, controlRpc({ idontwant: [{ messageIDs: [id] }] }))
     }
   }
 
@@ -443,8 +422,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     if (this.mesh.get(topic)!.has(from)) return
-    const until = this.backoff.get(topic)?.get(from)
-    if (until !== undefined && until > now) {
+    const until = this.backoff.active(now, topic, from)
+    if (until !== undefined) {
       // A GRAFT during our backoff breaks the protocol (v1.1 "Prune Backoff"): a behaviour penalty (P7), a
       // second one if it came within the flood threshold of the PRUNE, and PRUNE again. Implementations
       // time backoffs differently, so an early GRAFT is no reason to hang up.
@@ -467,7 +446,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const topic = p.topicID!
     this.removeFromMesh(now, topic, from)
     const backoffMs = p.backoff !== undefined && p.backoff > 0 ? p.backoff * 1000 : this.config.pruneBackoffMs
-    this.setBackoff(now, topic, from, backoffMs)
+    this.backoff.set(now, topic, from, backoffMs)
     if (this.config.doPX && p.peers.length > 0 && score >= this.config.thresholds.acceptPXThreshold) {
       // Peer exchange: dial a few of the offered peers (without signed records we know only their ids).
       for (const info of this.env.rng.sample(p.peers, this.config.D)) {
@@ -484,18 +463,18 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   private sendGraft (peer: NodeId, topic: string): void {
     this.stats.graftsSent++
-    this.send(peer, { subscriptions: [], messages: [], control: control({ graft: [{ topicID: topic }] }) })
+    this.send(peer, controlRpc({ graft: [{ topicID: topic }] }))
   }
 
   private sendPrune (now: number, peer: NodeId, topic: string, backoffMs: number, px = this.config.doPX): void {
     this.stats.prunesSent++
-    this.setBackoff(now, topic, peer, backoffMs)
+    this.backoff.set(now, topic, peer, backoffMs)
     const peers: RPC.PeerInfo[] = []
     if (px) {
       const others = [...(this.topicPeers.get(topic) ?? [])].filter(p => p !== peer)
       for (const p of this.env.rng.sample(others, this.config.D)) peers.push({ peerID: peerIdBytesOf(p) })
     }
-    this.send(peer, { subscriptions: [], messages: [], control: control({ prune: [{ topicID: topic, peers, backoff: Math.ceil(backoffMs / 1000) }] }) })
+    this.send(peer, controlRpc({ prune: [{ topicID: topic, peers, backoff: Math.ceil(backoffMs / 1000) }] }))
   }
 
   // ---- heartbeat ----
@@ -503,13 +482,20 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   /** The heartbeat's phases, in the spec's order; control messages of one heartbeat go out as one RPC per peer. */
   private heartbeat (now: number): void {
     this.heartbeats++
-    const ctl: HeartbeatControl = { graft: new Map(), prune: new Map(), ihave: new Map() }
+    const ctl = new HeartbeatControl()
     this.maintainMeshes(now, ctl)
-    this.maintainFanout(now)
-    this.emitGossip(now, ctl)
+    this.fanout.maintain(now, this.config.fanoutTtlMs, this.config.D, (t, p) => this.topicPeers.get(t)?.has(p) === true,
+      (t, f, n) => this.env.rng.sample([...(this.topicPeers.get(t) ?? [])].filter(p => !f.has(p)), n))
+    emitGossip(new Set([...this.mesh.keys(), ...this.fanout.keys()]), {
+      ids: topic => this.mcache.gossipIds(topic),
+      routed: topic => this.mesh.get(topic) ?? this.fanout.get(topic)!,
+      topicPeers: topic => this.topicPeers.get(topic) ?? [],
+      gossipOk: p => this.score.score(now, p) >= this.config.thresholds.gossipThreshold,
+      ihave: (p, entry) => ctl.ihave(p, entry)
+    }, this.config, this.env.rng)
     this.sendHeartbeatControl(now, ctl)
     this.resetPeerCounters(now)
-    this.expireBackoffs(now)
+    this.backoff.expire(now)
     this.penaliseBrokenPromises(now)
     this.mcache.shift()
     this.seen.expire(now)
@@ -538,63 +524,20 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
         candidates: n => this.graftCandidates(now, topic, n),
         graft: p => {
           this.addToMesh(now, topic, p)
-          note(ctl.graft, p, topic)
+          ctl.graft(p, topic)
         },
         prune: p => {
           this.removeFromMesh(now, topic, p)
-          note(ctl.prune, p, topic)
+          ctl.prune(p, topic)
         },
         drop: p => this.removeFromMesh(now, topic, p)
       }, params, this.env.rng)
     }
   }
 
-  /** Fanout maintenance: forget topics not published to for `fanoutTtlMs`; keep D topic peers in the others. */
-  private maintainFanout (now: number): void {
-    const { D } = this.config
-    for (const topic of [...this.fanout.keys()]) {
-      if ((this.fanoutLastPublish.get(topic) ?? 0) + this.config.fanoutTtlMs < now) {
-        this.fanout.close(topic)
-        this.fanoutLastPublish.delete(topic)
-        continue
-      }
-      const f = this.fanout.get(topic)!
-      for (const p of [...f]) if (!this.topicPeers.get(topic)?.has(p)) this.fanout.remove(topic, p)
-      if (f.size < D) {
-        const more = [...(this.topicPeers.get(topic) ?? [])].filter(p => !f.has(p))
-        for (const p of this.env.rng.sample(more, D - f.size)) this.fanout.add(topic, p)
-      }
-    }
-  }
-
-  /** Gossip emission: IHAVE of recent ids to some topic peers outside the mesh / fanout. */
-  private emitGossip (now: number, ctl: HeartbeatControl): void {
-    for (const topic of new Set([...this.mesh.keys(), ...this.fanout.keys()])) {
-      const ids = this.mcache.gossipIds(topic)
-      if (ids.length === 0) continue
-      const exclude = this.mesh.get(topic) ?? this.fanout.get(topic)!
-      const eligible = [...(this.topicPeers.get(topic) ?? [])].filter(p => !exclude.has(p) && this.score.score(now, p) >= this.config.thresholds.gossipThreshold)
-      const n = Math.max(this.config.Dlazy, Math.floor(this.config.gossipFactor * eligible.length))
-      for (const p of this.env.rng.sample(eligible, n)) {
-        const chosen = ids.length > this.config.maxIHaveLength ? this.env.rng.sample(ids, this.config.maxIHaveLength) : ids
-        const l = ctl.ihave.get(p) ?? []
-        l.push({ topicID: topic, messageIDs: chosen })
-        ctl.ihave.set(p, l)
-      }
-    }
-  }
-
   private sendHeartbeatControl (now: number, ctl: HeartbeatControl): void {
-    const targets = new Set([...ctl.graft.keys(), ...ctl.prune.keys(), ...ctl.ihave.keys()])
-    for (const p of targets) {
-      const c = control({
-        ihave: ctl.ihave.get(p) ?? [],
-        graft: (ctl.graft.get(p) ?? []).map(topicID => ({ topicID })),
-        prune: (ctl.prune.get(p) ?? []).map(topicID => {
-          this.setBackoff(now, topicID, p, this.config.pruneBackoffMs)
-          return { topicID, peers: [], backoff: Math.ceil(this.config.pruneBackoffMs / 1000) }
-        })
-      })
+    for (const [p, c] of ctl.messages(Math.ceil(this.config.pruneBackoffMs / 1000))) {
+      for (const pr of c.prune) this.backoff.set(now, pr.topicID!, p, this.config.pruneBackoffMs)
       this.stats.graftsSent += c.graft.length
       this.stats.prunesSent += c.prune.length
       this.stats.ihaveSent += c.ihave.length
@@ -611,20 +554,12 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
   }
 
-  private expireBackoffs (now: number): void {
-    for (const [topic, m] of this.backoff) {
-      for (const [p, until] of m) if (until <= now) m.delete(p)
-      if (m.size === 0) this.backoff.delete(topic)
-    }
-  }
-
   /** Broken IWANT promises: the advertiser did not deliver in time (P7). */
   private penaliseBrokenPromises (now: number): void {
-    for (let o = this.promises.oldest(); o !== undefined && o.value.deadline <= now; o = this.promises.oldest()) {
-      this.promises.shift()
+    for (const peer of this.promises.broken(now)) {
       this.stats.brokenPromises++
-      this.score.addPenalty(o.value.peer)
-      this.env.io.report(o.value.peer, 'penalise', 'broken IWANT promise')
+      this.score.addPenalty(peer)
+      this.env.io.report(peer, 'penalise', 'broken IWANT promise')
     }
   }
 
@@ -646,14 +581,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   private inBackoff (now: number, topic: string, peer: NodeId): boolean {
-    const until = this.backoff.get(topic)?.get(peer)
-    return until !== undefined && until > now
-  }
-
-  private setBackoff (now: number, topic: string, peer: NodeId, ms: number): void {
-    let m = this.backoff.get(topic)
-    if (m === undefined) this.backoff.set(topic, m = new Map())
-    m.set(peer, Math.max(m.get(peer) ?? 0, now + ms))
+    return this.backoff.active(now, topic, peer) !== undefined
   }
 
   // ---- helpers ----
@@ -678,27 +606,3 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 }
 
-function control (c: Partial<RPC.ControlMessage>): RPC.ControlMessage {
-  return { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], ...c }
-}
-
-function note (m: Map<NodeId, string[]>, p: NodeId, t: string): void {
-  const l = m.get(p)
-  if (l === undefined) m.set(p, [t])
-  else l.push(t)
-}
-
-/** Peer id string → multihash bytes, for PRUNE peer exchange (undefined for ids that are not peer ids). */
-const pidCache = new FifoMap<string, Uint8Array<ArrayBuffer>>(10_000)
-function peerIdBytesOf (id: NodeId): Uint8Array<ArrayBuffer> | undefined {
-  let b = pidCache.get(id)
-  if (b === undefined) {
-    try {
-      b = new Uint8Array(peerIdBytes(id))
-    } catch {
-      return undefined
-    }
-    pidCache.set(id, b)
-  }
-  return b
-}

@@ -101,3 +101,42 @@ export class TopicSets {
     for (const s of this.sets.values()) s.delete(peer)
   }
 }
+
+/**
+ * The fanout (v1.0 "Fanout"): for topics we publish to without subscribing, D topic peers to publish to,
+ * kept for `ttlMs` after the last publish and refilled each heartbeat.
+ */
+export class Fanout extends TopicSets {
+  private readonly lastPublish = new Map<string, number>()
+
+  /** The topic's fanout for a publish at `now`: the current one, or `pick()` of the topic peers if empty. */
+  forPublish (now: number, topic: string, pick: () => NodeId[]): ReadonlySet<NodeId> {
+    let f = this.get(topic)
+    if (f === undefined || f.size === 0) {
+      this.close(topic)
+      f = this.open(topic)
+      for (const p of pick()) this.add(topic, p)
+    }
+    this.lastPublish.set(topic, now)
+    return f
+  }
+
+  /** Forgets `topic` (we subscribed to it, or stopped publishing to it). */
+  forget (topic: string): void {
+    this.close(topic)
+    this.lastPublish.delete(topic)
+  }
+
+  /** Heartbeat: forget topics not published to for `ttlMs`; drop peers that left a topic; refill to D with `more(topic, n)`. */
+  maintain (now: number, ttlMs: number, D: number, inTopic: (topic: string, p: NodeId) => boolean, more: (topic: string, exclude: ReadonlySet<NodeId>, n: number) => NodeId[]): void {
+    for (const topic of [...this.keys()]) {
+      if ((this.lastPublish.get(topic) ?? 0) + ttlMs < now) {
+        this.forget(topic)
+        continue
+      }
+      const f = this.get(topic)!
+      for (const p of [...f]) if (!inTopic(topic, p)) this.remove(topic, p)
+      if (f.size < D) for (const p of more(topic, f, D - f.size)) this.add(topic, p)
+    }
+  }
+}
