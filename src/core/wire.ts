@@ -21,15 +21,13 @@ export class MessageEncoder {
   }
 }
 
-export type Decoded<M> = { ok: true, msg: M } | { ok: false, error: PeerError }
-
-/** Decodes one frame of `wire`: oversized or undecodable bytes become a PeerError. */
-export function decodeFrame<M> (wire: WireSpec<M>, bytes: Uint8Array): Decoded<M> {
-  if (bytes.length > wire.maxFrameBytes) return { ok: false, error: oversize(bytes.length, wire.maxFrameBytes) }
+/** Decodes one frame of `wire`: the message, or the PeerError its oversized or undecodable bytes make. */
+export function decodeFrame<M> (wire: WireSpec<M>, bytes: Uint8Array): M | PeerError {
+  if (bytes.length > wire.maxFrameBytes) return oversize(bytes.length, wire.maxFrameBytes)
   try {
-    return { ok: true, msg: wire.codec.decode(bytes) }
+    return wire.codec.decode(bytes)
   } catch (err) {
-    return { ok: false, error: err instanceof PeerError ? err : new PeerError('ERR_DECODE', String(err), { cause: err }) }
+    return err instanceof PeerError ? err : new PeerError('ERR_DECODE', String(err), { cause: err })
   }
 }
 

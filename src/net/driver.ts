@@ -474,13 +474,13 @@ export class NetDriver {
         if (f.kind === 'frame') {
           this.stats.framesIn++
           this.stats.bytesIn += f.bytes.length
-          const d = decodeFrame(wire, f.bytes)
-          if (!d.ok) {
+          const msg = decodeFrame(wire, f.bytes)
+          if (msg instanceof PeerError) {
             this.stats.malformed++
-            malformed(d.error)
+            malformed(msg)
             continue
           }
-          this.call(h, c => (c as { onMessage: (now: number, from: NodeId, m: unknown) => void }).onMessage(this.now(), peer, d.msg))
+          this.call(h, c => (c as { onMessage: (now: number, from: NodeId, m: unknown) => void }).onMessage(this.now(), peer, msg))
         } else if (f.kind === 'oversize') {
           this.stats.oversize++
           malformed(oversize(f.length, wire.maxFrameBytes))

@@ -15,7 +15,7 @@
  * held it. Sanctions: `disconnect` closes at once; `ban` also refuses the peer's dials and messages for
  * `banMs`. A link made again is reported down-then-up, so no core keeps state of the old one.
  */
-import { InternalError } from '../core/errors.js'
+import { InternalError, PeerError } from '../core/errors.js'
 import { EventHeap } from '../core/heap.js'
 import { Holds } from '../core/holds.js'
 import type { AnyCore, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
@@ -447,6 +447,7 @@ export class Simulator {
   }
 
   private isBanned (node: SimNode, peer: NodeId): boolean {
+    if (node.banned.size === 0) return false
     const until = node.banned.get(peer)
     if (until === undefined) return false
     if (until > this.now) return true
@@ -561,14 +562,13 @@ export class Simulator {
     }
     let msg = e.payload
     if (msg instanceof Uint8Array) {
-      const d = decodeFrame(c.wire, msg)
-      if (!d.ok) {
-        if (d.error.code === 'ERR_FRAME_TOO_LARGE') t.oversize++
+      msg = decodeFrame(c.wire, msg)
+      if (msg instanceof PeerError) {
+        if (msg.code === 'ERR_FRAME_TOO_LARGE') t.oversize++
         else t.malformed++
-        c.onMalformed(this.now, from.id, d.error)
+        c.onMalformed(this.now, from.id, msg)
         return
       }
-      msg = d.msg
     }
     t.delivered++
     c.onMessage(this.now, from.id, msg)
