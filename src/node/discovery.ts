@@ -12,6 +12,7 @@
  * Everything remote input feeds is bounded: topics indexed, members per topic, dials in flight, and the
  * failed-dial backoff table. The index is a hint: a candidate is checked against the state before a dial.
  */
+import { checkNumbers } from '../core/config.js'
 import { FifoMap } from '../core/fifo.js'
 import type { LocalCore, LocalEnv, NodeId, PeerLink } from '../core/protocol.js'
 import type { GossipSub } from '../gossipsub/gossipsub.js'
@@ -71,6 +72,7 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
   ) {
     this.name = env.name
     this.config = { ...DEFAULT_TOPIC_DISCOVERY, minTopicPeers: router.config.D, ...config }
+    checkNumbers('discovery', this.config, { tickMs: 'positive', minTopicPeers: 'count', maxDialsPerTick: 'whole', dialBackoffMs: 'positive', maxTopics: 'whole', maxMembersPerTopic: 'whole' })
     this.failed = new FifoMap(this.config.maxMembersPerTopic)
     state.observe((_now, c) => this.onChange(c))
     for (const e of state.entries()) this.onChange({ origin: e.origin, key: e.key, deleted: false })
