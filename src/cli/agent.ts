@@ -62,6 +62,10 @@ export async function agent (argv: string[], out: (line: string) => void = conso
   // A stray rejection inside a library must not take the node down: log it (it is a bug to report).
   process.on('unhandledRejection', (err) => console.error('grapevine agent: unhandled rejection (please report):', err))
   const node = await createNode(options)
+  // Bans and disconnects are logged (penalties are counted in `grapevine info`).
+  node.on('misbehaviour', m => {
+    if (m.sanction !== 'penalise') console.error(`grapevine agent: ${m.sanction} ${m.peer} (${m.core}: ${m.reason})`)
+  })
   const api = await startApi(node, apiPort)
   const record: AgentRecord = { peerId: node.peerId, multiaddrs: node.multiaddrs(), api: api.url, dataDir, pid: process.pid }
   const recordFile = join(dataDir, 'agent.json')
