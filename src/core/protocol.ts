@@ -125,6 +125,13 @@ export interface LocalEnv<T, E> {
   readonly io: LocalIo<T, E>
 }
 
+/** A driver's time for what runs beside the cores (the facades' timeouts): virtual in the simulator. */
+export interface Clock {
+  now (): number
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  after (ms: number, fn: () => void): () => void
+}
+
 /** Where a driver delivers what one core emits and the misbehaviour reports it applied. */
 export interface CoreListener<E> {
   event? (event: E): void

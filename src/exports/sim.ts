@@ -8,7 +8,7 @@ export { Rng } from '../core/rng.js'
 export { type PeerSampling, UniformPeerSampling } from '../core/sampling.js'
 export type { NeighborListener, NeighborSource } from '../core/neighbors.js'
 
-export { Simulator, SimNode, type SimOptions, type NodeContext, type NodeFactory, type Traffic, type SimClock } from '../sim/simulator.js'
+export { Simulator, SimNode, type SimOptions, type NodeContext, type NodeFactory, type Traffic } from '../sim/simulator.js'
 export { SimCluster } from '../sim/cluster.js'
 export { UniformLinkLatency, ConstantLatency, type LatencyModel } from '../sim/network.js'
 
@@ -31,7 +31,7 @@ export { identityFromSeed, SignatureVerifier, type Identity, type SignaturePolic
 export { buildNode, type NodeConfig, type NodeHost, type Cores } from '../node/builder.js'
 export { GrapevineNode, type NodeEvents, type NodeInfo, type NodeRuntime } from '../node/node.js'
 export { NodeState, RESERVED_PREFIXES, type StateEntry } from '../node/state.js'
-export { PubSub, Topic, Subscription, type Clock, type Message, type SubscribeOptions, type PublishOptions, type Validator } from '../node/pubsub.js'
+export { PubSub, Topic, Subscription, type Message, type SubscribeOptions, type PublishOptions, type Validator } from '../node/pubsub.js'
 export { TopicDiscovery, TOPIC_KEY_PREFIX, DEFAULT_TOPIC_DISCOVERY, type TopicDiscoveryConfig } from '../node/discovery.js'
 
 export { runStateScenario, type StateScenarioOptions, type StateScenarioResult } from '../scenarios/state.js'

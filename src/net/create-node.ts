@@ -86,8 +86,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
         await savePeers()
         await driver.stop()
         await host.stop()
-        await node?.flush().catch(() => {})
-        await dataDir?.close()
+        await dataDir?.close() // after every queued write
       }
     })
     if (dataDir !== null) {

@@ -26,7 +26,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'
 import { FifoMap } from '../core/fifo.js'
 import { Holds } from '../core/holds.js'
-import type { AnyCore, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame, oversize } from '../core/wire.js'
 import { FrameDecoder, frameHeader } from './frames.js'
@@ -72,12 +72,6 @@ export interface DriverStats {
   bans: number
 }
 
-/** Real time for what runs beside the cores (facades' timeouts). */
-export interface NetClock {
-  now (): number
-  after (ms: number, fn: () => void): () => void
-}
-
 /** A length prefix and the encoded message, kept apart so the message is never copied. */
 interface Frame { header: Uint8Array, body: Uint8Array }
 
@@ -97,7 +91,6 @@ const BATCH_BYTES = 256 * 1024
 
 interface Hosted {
   core: AnyCore
-  listener: CoreListener<unknown>
   /** Peers this core was told are up. */
   up: Set<NodeId>
   channels: Map<NodeId, Channel>
@@ -108,7 +101,8 @@ const SANCTION_STAT: Record<Sanction, 'penalties' | 'disconnects' | 'bans'> = { 
 export class NetDriver {
   readonly stats: DriverStats = { framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0, dialFailures: 0, penalties: 0, disconnects: 0, bans: 0 }
   readonly scheduler: Scheduler
-  readonly clock: NetClock
+  /** Real time for what runs beside the cores (facades' timeouts). */
+  readonly clock: Clock
   private readonly hosted = new Map<string, Hosted>()
   private readonly listeners = new Map<string, CoreListener<unknown>>()
   private readonly encoder = new MessageEncoder()
@@ -144,10 +138,6 @@ export class NetDriver {
     return this.libp2p.peerId.toString()
   }
 
-  get id (): NodeId {
-    return this.self
-  }
-
   now (): number {
     return this.scheduler.now()
   }
@@ -163,7 +153,7 @@ export class NetDriver {
     if (this.started) throw new InternalError('ERR_STATE', 'the driver already hosts its cores')
     this.started = true
     for (const core of cores) {
-      this.hosted.set(core.name, { core, listener: this.listeners.get(core.name) ?? {}, up: new Set(), channels: new Map() })
+      this.hosted.set(core.name, { core, up: new Set(), channels: new Map() })
     }
     for (const h of this.hosted.values()) {
       if (h.core.wire === null) continue
@@ -447,13 +437,15 @@ export class NetDriver {
       stream.abort(new Error('banned'))
       return
     }
-    const wire = h.core.wire!
+    const core = h.core
+    if (core.wire === null) return // (only wire protocols have streams)
+    const wire = core.wire
     // The peer opened a stream of this protocol: it speaks it, even if identify has not told us yet.
     this.peerUp(h, peer, conn)
     const decoder = new FrameDecoder(wire.maxFrameBytes)
     let ended = false
     const malformed = (error: PeerError): void => {
-      if (h.core.wire !== null) this.call(h, c => (c as { onMalformed: (now: number, from: NodeId, e: PeerError) => void }).onMalformed(this.now(), peer, error))
+      this.call(h, () => core.onMalformed(this.now(), peer, error))
     }
     const end = (): void => {
       if (ended) return
@@ -480,7 +472,7 @@ export class NetDriver {
             malformed(msg)
             continue
           }
-          this.call(h, c => (c as { onMessage: (now: number, from: NodeId, m: unknown) => void }).onMessage(this.now(), peer, msg))
+          this.call(h, () => core.onMessage(this.now(), peer, msg))
         } else if (f.kind === 'oversize') {
           this.stats.oversize++
           malformed(oversize(f.length, wire.maxFrameBytes))

@@ -8,7 +8,7 @@
  * `createNode` (src/net) and the simulator's `SimCluster` (src/sim) both call `buildNode`. Nothing here
  * touches a socket or reads a clock of its own.
  */
-import type { AnyCore, CoreListener, Env, NodeId } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, NodeId } from '../core/protocol.js'
 import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
 import { GossipSub, type GossipSubConfig } from '../gossipsub/gossipsub.js'
 import type { Identity } from '../gossipsub/signing.js'
@@ -18,7 +18,7 @@ import { TopicDiscovery, type TopicDiscoveryConfig } from './discovery.js'
 import { GrapevineNode, type Cores, type NodeRuntime } from './node.js'
 
 export type { Cores }
-import { PubSub, type Clock } from './pubsub.js'
+import { PubSub } from './pubsub.js'
 
 /** Settings of each core of a node (each a partial: the rest are the core's defaults). */
 export interface NodeConfig {

@@ -6,7 +6,7 @@
  * counters, persistence, stopping — comes from its `NodeRuntime`.
  */
 import { EventEmitter } from 'node:events'
-import type { AnyCore, Misbehaviour, NodeId } from '../core/protocol.js'
+import type { AnyCore, Clock, Misbehaviour, NodeId } from '../core/protocol.js'
 import type { BroadcastDelivery } from '../broadcast/messages.js'
 import type { Plumtree } from '../broadcast/plumtree.js'
 import type { GossipSub, GossipSubStats } from '../gossipsub/gossipsub.js'
@@ -14,7 +14,7 @@ import type { HyParView } from '../membership/hyparview.js'
 import type { PeerInfo } from '../membership/messages.js'
 import type { AntiEntropy, StateChange } from '../state/antientropy.js'
 import type { TopicDiscovery } from './discovery.js'
-import type { Clock, PubSub } from './pubsub.js'
+import type { PubSub } from './pubsub.js'
 import { NodeState } from './state.js'
 
 /** The cores of a node. */

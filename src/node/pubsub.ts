@@ -11,17 +11,11 @@
  */
 import { EventEmitter } from 'node:events'
 import { UsageError } from '../core/errors.js'
-import type { NodeId } from '../core/protocol.js'
+import type { Clock, NodeId } from '../core/protocol.js'
 import type { GossipSub, GossipSubEvent, PublishResult, ValidationResult } from '../gossipsub/gossipsub.js'
 import { peerIdString } from '../gossipsub/signing.js'
 import type { RPC } from '../wire/rpc.js'
 
-/** The driver's time, for what runs beside the cores. */
-export interface Clock {
-  now (): number
-  /** Runs `fn` after `ms`; returns a function that cancels it. */
-  after (ms: number, fn: () => void): () => void
-}
 
 export interface Message {
   topic: string

@@ -18,7 +18,7 @@
 import { InternalError, PeerError } from '../core/errors.js'
 import { EventHeap } from '../core/heap.js'
 import { Holds } from '../core/holds.js'
-import type { AnyCore, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame } from '../core/wire.js'
 import { UniformLinkLatency, type LatencyModel } from './network.js'
@@ -71,13 +71,7 @@ export interface NodeContext {
   /** An environment for the core named `name`: its own random stream, an Io routed here, events to `listener`. */
   env<M, T, E>(name: string, listener?: CoreListener<E>): Env<M, T, E>
   /** Virtual time for what runs beside the cores (facades' timeouts). */
-  readonly clock: SimClock
-}
-
-export interface SimClock {
-  now (): number
-  /** Runs `fn` after `ms` of virtual time; returns a function that cancels it. */
-  after (ms: number, fn: () => void): () => void
+  readonly clock: Clock
 }
 
 export type NodeFactory = (ctx: NodeContext) => AnyCore[]
@@ -334,7 +328,7 @@ export class Simulator {
 
   private build (node: SimNode): void {
     const nodeRng = this.rng.fork(`node:${node.id}#${node.incarnation}`)
-    const clock: SimClock = {
+    const clock: Clock = {
       now: () => this.now,
       after: (ms, fn) => {
         let live = true
@@ -527,7 +521,7 @@ export class Simulator {
     if (!target.alive || target.group !== initiator.group || this.isBanned(target, initiator.id)) {
       // A crashed process's host, or a node that bans us, refuses at once ('reset'); a silent host or a
       // partition lets the dial time out.
-      const refused = (!target.alive && this.crashNotice === 'reset') || (target.alive && target.group === initiator.group)
+      const refused = target.alive ? target.group === initiator.group : this.crashNotice === 'reset'
       const after = refused ? back : Math.max(back, this.connectTimeoutMs - back)
       this.push(new Ev(this.now + after, DIAL_FAILED, initiator, null, initiator.epoch, '', target.id, null))
       return

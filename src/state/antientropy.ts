@@ -381,9 +381,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
       if (this.recent.length - this.recentHead > this.config.store.maxEntries) this.recentHead++
     }
     if (e.deleted) this.tombstones.push({ origin, key: e.key, version: e.version, at: now })
-    const rec = this.store.origins.get(origin)!
-    const meta = { generation: rec.generation, known: rec.known, gcVersion: rec.gcVersion }
-    const change: StateChange = { type: 'change', origin, key: e.key, value: e.value, version: e.version, deleted: e.deleted, local, meta }
+    const change: StateChange = { type: 'change', origin, key: e.key, value: e.value, version: e.version, deleted: e.deleted, local, meta: this.originMeta(origin)! }
     for (const fn of this.observers) fn(now, change)
     this.env.io.emit(change)
     return e
