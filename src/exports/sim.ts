@@ -26,7 +26,8 @@ export { StateCodec, DEFAULT_CODEC_LIMITS, type StateCodecLimits } from '../stat
 export * from '../gossipsub/gossipsub.js'
 export { PeerScore, DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, DEFAULT_TOPIC_SCORE, type PeerScoreParams, type PeerScoreThresholds, type TopicScoreParams } from '../gossipsub/score.js'
 export { RpcCodec, DEFAULT_RPC_LIMITS, type RpcLimits } from '../gossipsub/codec.js'
-export { identityFromSeed, SignatureVerifier, type Identity, type SignaturePolicy, type KeyDecoder } from '../gossipsub/signing.js'
+export { SignatureVerifier, type KeyDecoder } from '../gossipsub/signing.js'
+export { identityFromSeed, PeerVerifier, type Identity, type SignaturePolicy } from '../core/identity.js'
 
 export { buildNode, type NodeConfig, type NodeHost, type Cores } from '../node/builder.js'
 export { GrapevineNode, type NodeEvents, type NodeInfo, type NodeRuntime } from '../node/node.js'

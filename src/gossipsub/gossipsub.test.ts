@@ -4,7 +4,8 @@ import { noopIo } from '../core/io.js'
 import { Rng } from '../core/rng.js'
 import { Simulator } from '../sim/simulator.js'
 import { GossipSub, type GossipSubConfig, type GossipSubEvent } from './gossipsub.js'
-import { identityFromSeed, seqnoBytes, signMessage } from './signing.js'
+import { seqnoBytes, signMessage } from './signing.js'
+import { identityFromSeed } from '../core/identity.js'
 import type { RPC } from '../wire/rpc.js'
 
 /** n GossipSub nodes with seeded Ed25519 identities, each linked to `degree` random others. */

@@ -31,7 +31,8 @@ import { maintainMesh, type MeshParams } from './mesh.js'
 import { IWantPromises } from './promises.js'
 import { Fanout, Routes, TopicSets } from './routes.js'
 import { PeerScore } from './score.js'
-import { SignatureVerifier, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Identity, type Rejection } from './signing.js'
+import { SignatureVerifier, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Rejection } from './signing.js'
+import { type Identity } from '../core/identity.js'
 
 export * from './config.js'
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { SignatureVerifier, defaultMessageId, identityFromSeed, peerIdBytes, peerIdString, seqnoBytes, signMessage, signedBytes } from './signing.js'
+import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, signedBytes } from './signing.js'
+import { identityFromSeed } from '../core/identity.js'
 import { RpcCodec } from './codec.js'
 
 const codec = new RpcCodec()

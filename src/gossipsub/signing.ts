@@ -10,35 +10,16 @@
  * `KeyDecoder` the caller supplies (the network driver's uses @libp2p/crypto), so this module, and with it
  * the simulator, loads nothing of libp2p.
  */
-import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { RPC } from '../wire/rpc.js'
 import { FifoMap } from '../core/fifo.js'
-import { ed25519KeyOf, peerIdBytesOfEd25519, peerIdFromBytes, peerIdToBytes } from './peerid.js'
+import { ed25519KeyOf, peerIdFromBytes, peerIdToBytes } from '../core/peerid.js'
+import { ed25519Verify, signBytes, type Identity, type Verify } from '../core/identity.js'
 
-export type SignaturePolicy = 'StrictSign' | 'StrictNoSign'
+export type { SignaturePolicy } from '../core/identity.js'
+import type { SignaturePolicy } from '../core/identity.js'
 
 const PREFIX = new TextEncoder().encode('libp2p-pubsub:')
-const PKCS8_ED25519 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
-const SPKI_ED25519 = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
-
-/** An Ed25519 identity: the 32-byte seed, its public key, and the libp2p peer id they make. */
-export interface Identity {
-  readonly peerId: string
-  /** The peer id's multihash bytes: the `from` field of messages we author. */
-  readonly peerIdBytes: Uint8Array<ArrayBuffer>
-  readonly publicKey: Uint8Array
-  readonly privateKey: KeyObject
-}
-
-/** The identity whose Ed25519 private key is `seed` (32 bytes). */
-export function identityFromSeed (seed: Uint8Array): Identity {
-  if (seed.length !== 32) throw new RangeError('an Ed25519 seed is 32 bytes')
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' })
-  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
-  const publicKey = new Uint8Array(spki.subarray(spki.length - 32))
-  const peerIdBytes = peerIdBytesOfEd25519(publicKey)
-  return { peerId: peerIdFromBytes(peerIdBytes), peerIdBytes, publicKey, privateKey }
-}
 
 /** The bytes a signature covers. */
 export function signedBytes (msg: RPC.Message): Uint8Array {
@@ -52,14 +33,12 @@ export function signedBytes (msg: RPC.Message): Uint8Array {
 /** A signed message authored by `id`. */
 export function signMessage (id: Identity, topic: string, data: Uint8Array, seqno: Uint8Array): RPC.Message {
   const msg = { from: id.peerIdBytes, data, seqno, topic } as RPC.Message
-  msg.signature = new Uint8Array(edSign(null, signedBytes(msg), id.privateKey))
+  msg.signature = signBytes(id, signedBytes(msg))
   return msg
 }
 
 export type Rejection =
   | 'missing-signature' | 'missing-from' | 'bad-seqno' | 'bad-from' | 'bad-key' | 'bad-signature' | 'unexpected-signature-fields'
-
-export type Verify = (data: Uint8Array, signature: Uint8Array) => boolean
 
 /**
  * Turns the author of a message whose key is not an inlined Ed25519 key into a verify function: `from` is
@@ -134,8 +113,7 @@ export class SignatureVerifier {
       const raw = ed25519KeyOf(from)
       if (raw !== undefined) {
         // Fast path: node:crypto with a cached key object.
-        const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' })
-        verify = (data, sig) => edVerify(null, data, key, sig)
+        verify = ed25519Verify(raw)
       } else {
         verify = this.decodeKey?.(from, inline) ?? 'bad-key'
       }

@@ -11,7 +11,7 @@
 import type { AnyCore, Clock, CoreListener, Env, NodeId } from '../core/protocol.js'
 import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
 import { GossipSub, type GossipSubConfig } from '../gossipsub/gossipsub.js'
-import type { Identity } from '../gossipsub/signing.js'
+import type { Identity } from '../core/identity.js'
 import { HyParView, type HyParViewConfig } from '../membership/hyparview.js'
 import { AntiEntropy, type AntiEntropyConfig } from '../state/antientropy.js'
 import { TopicDiscovery, type TopicDiscoveryConfig } from './discovery.js'

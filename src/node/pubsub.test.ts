@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Rng } from '../core/rng.js'
-import { identityFromSeed } from '../gossipsub/signing.js'
+import { identityFromSeed } from '../core/identity.js'
 import { SimCluster } from '../sim/cluster.js'
 import { Simulator } from '../sim/simulator.js'
 import type { PubSub } from './pubsub.js'

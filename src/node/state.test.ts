@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { identityFromSeed } from '../gossipsub/signing.js'
+import { identityFromSeed } from '../core/identity.js'
 import { SimCluster } from '../sim/cluster.js'
 import { Simulator } from '../sim/simulator.js'
 import { TOPIC_KEY_PREFIX } from './discovery.js'

@@ -10,7 +10,8 @@
  */
 import { Rng } from '../core/rng.js'
 import type { GossipSub, GossipSubConfig, GossipSubStats } from '../gossipsub/gossipsub.js'
-import { SignatureVerifier, identityFromSeed, seqnoBytes, signMessage } from '../gossipsub/signing.js'
+import { SignatureVerifier, seqnoBytes, signMessage } from '../gossipsub/signing.js'
+import { identityFromSeed } from '../core/identity.js'
 import type { RPC } from '../wire/rpc.js'
 import { SimCluster } from '../sim/cluster.js'
 import { ConstantLatency, UniformLinkLatency } from '../sim/network.js'

@@ -4,7 +4,7 @@
  * virtual time) is kept here by id. A node restarted without its state is built anew, and found here anew.
  */
 import type { NodeId } from '../core/protocol.js'
-import type { Identity } from '../gossipsub/signing.js'
+import type { Identity } from '../core/identity.js'
 import { buildNode, type NodeConfig } from '../node/builder.js'
 import type { GrapevineNode } from '../node/node.js'
 import type { SimNode, Simulator } from './simulator.js'
