@@ -12,7 +12,7 @@ test('replicated state converges over HyParView peer sampling, also after 30% of
   for (const [i, id] of ids.entries()) {
     sim.addNode(id, ctx => {
       const hv = new HyParView(ctx.env('membership'), { shufflePeriodMs: 1000 })
-      return [hv, new AntiEntropy(ctx.env('state'), hv)]
+      return [hv, new AntiEntropy(ctx.env('state'), hv, null, { signaturePolicy: 'StrictNoSign' })]
     })
     if (i > 0) sim.core<HyParView>(id, 'membership').join(sim.now, ids[sim.rng.int(i)]!)
     sim.run(sim.now + 20)

@@ -74,7 +74,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       persist: dataDir === null
         ? undefined
         : change => {
-          const done = dataDir.saveChange(change.origin, { key: change.key, value: change.value, version: change.version, deleted: change.deleted }, change.meta)
+          const done = dataDir.saveChange(change)
           done.catch(err => console.error('grapevine: could not persist a state change', err))
           return done
         },

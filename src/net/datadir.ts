@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
-import type { Entry } from '../state/messages.js'
+import type { StateChange } from '../state/antientropy.js'
+import type { Entry, Head } from '../state/messages.js'
 import type { OriginMeta } from '../state/store.js'
 
 export interface StateSnapshot {
@@ -24,6 +25,38 @@ const PEERS = 'membership/peers'
 const ENTRY = 's/'
 const META = 'o/'
 const SEP = '\u0000'
+
+/** version (float64) ‖ deleted (1 byte) ‖ signature length (1 byte) ‖ signature ‖ value */
+function encodeEntry (e: Entry): Uint8Array {
+  const v = new Uint8Array(10 + e.signature.length + e.value.length)
+  new DataView(v.buffer).setFloat64(0, e.version)
+  v[8] = e.deleted ? 1 : 0
+  v[9] = e.signature.length
+  v.set(e.signature, 10)
+  v.set(e.value, 10 + e.signature.length)
+  return v
+}
+
+interface StoredHead { version: number, count: number, sum: string, digest: string, signature: string }
+interface StoredMeta { generation: number, known: number, gcVersion: number, head?: StoredHead }
+
+function encodeMeta (m: OriginMeta): Uint8Array {
+  const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
+  const stored: StoredMeta = { generation: m.generation, known: m.known, gcVersion: m.gcVersion }
+  if (m.head !== undefined) stored.head = { version: m.head.version, count: m.head.count, sum: b64(m.head.sum), digest: b64(m.head.digest), signature: b64(m.head.signature) }
+  return new TextEncoder().encode(JSON.stringify(stored))
+}
+
+function decodeMeta (v: Uint8Array): OriginMeta {
+  const s = JSON.parse(new TextDecoder().decode(v)) as StoredMeta
+  const bytes = (x: string): Uint8Array => new Uint8Array(Buffer.from(x, 'base64'))
+  const meta: OriginMeta = { generation: s.generation, known: s.known, gcVersion: s.gcVersion }
+  if (s.head !== undefined) {
+    const h: Head = { version: s.head.version, count: s.head.count, sum: bytes(s.head.sum), digest: bytes(s.head.digest), signature: bytes(s.head.signature) }
+    meta.head = h
+  }
+  return meta
+}
 
 export class DataDir {
   /** Writes in flight, in order. */
@@ -63,28 +96,27 @@ export class DataDir {
       return o
     }
     for await (const [k, v] of this.db.iterator({ gte: META, lt: META + '\uffff' })) {
-      get(k.slice(META.length)).meta = JSON.parse(new TextDecoder().decode(v)) as OriginMeta
+      get(k.slice(META.length)).meta = decodeMeta(v)
     }
     for await (const [k, v] of this.db.iterator({ gte: ENTRY, lt: ENTRY + '\uffff' })) {
       const rest = k.slice(ENTRY.length)
       const i = rest.indexOf(SEP)
-      if (i < 0 || v.length < 9) continue
+      if (i < 0 || v.length < 10 || v.length < 10 + v[9]!) continue
       const dv = new DataView(v.buffer, v.byteOffset, v.byteLength)
-      get(rest.slice(0, i)).entries.push({ key: rest.slice(i + 1), version: dv.getFloat64(0), deleted: v[8] === 1, value: v.slice(9) })
+      const sigEnd = 10 + v[9]!
+      get(rest.slice(0, i)).entries.push({ key: rest.slice(i + 1), version: dv.getFloat64(0), deleted: v[8] === 1, signature: v.slice(10, sigEnd), value: v.slice(sigEnd) })
     }
     return { origins }
   }
 
   /** Queues one change; the promise settles when it (and everything before it) is on disk. */
-  saveChange (origin: NodeId, e: Entry, meta: OriginMeta): Promise<void> {
-    const v = new Uint8Array(9 + e.value.length)
-    new DataView(v.buffer).setFloat64(0, e.version)
-    v[8] = e.deleted ? 1 : 0
-    v.set(e.value, 9)
-    const m = new TextEncoder().encode(JSON.stringify(meta))
+  saveChange (change: StateChange): Promise<void> {
+    const { origin, entry: e, meta } = change
     const batch = this.db.batch()
-      .put(ENTRY + origin + SEP + e.key, v)
-      .put(META + origin, m)
+    if (change.gone) batch.del(ENTRY + origin + SEP + e.key)
+    else batch.put(ENTRY + origin + SEP + e.key, encodeEntry(e))
+    if (meta === undefined) batch.del(META + origin)
+    else batch.put(META + origin, encodeMeta(meta))
     const done = this.chain.then(async () => await batch.write())
     this.chain = done.catch(() => {})
     return done

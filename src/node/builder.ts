@@ -38,7 +38,7 @@ export interface NodeHost {
   readonly clock: Clock
 }
 
-/** Composes a whole node on `host`. `identity` signs pub/sub messages (null only with StrictNoSign). */
+/** Composes a whole node on `host`. `identity` signs pub/sub messages and state (null only with StrictNoSign). */
 export function buildNode (host: NodeHost, identity: Identity | null, config: NodeConfig = {}, runtime: NodeRuntime = {}): GrapevineNode {
   // Events go to the node, which exists only once its cores do: each listener looks it up when called.
   const built: { node?: GrapevineNode } = {}
@@ -51,7 +51,9 @@ export function buildNode (host: NodeHost, identity: Identity | null, config: No
     neighborUp: (_now, peer) => built.node?.emit('member:up', peer),
     neighborDown: (_now, peer) => built.node?.emit('member:down', peer)
   })
-  const state = new AntiEntropy(host.env('state', { event: c => built.node?.changed(c), misbehaviour: reports('state') }), membership, config.state)
+  // Nodes without an identity (simulations under plain ids) cannot sign their state.
+  const stateConfig = identity === null ? { signaturePolicy: 'StrictNoSign' as const, ...config.state } : config.state
+  const state = new AntiEntropy(host.env('state', { event: c => built.node?.changed(c), misbehaviour: reports('state') }), membership, identity, stateConfig)
   const gossipsub = new GossipSub(host.env('gossipsub', { event: e => built.node?.pubsub.handle(e), misbehaviour: reports('gossipsub') }), identity, config.gossipsub)
   const discovery = config.discovery === false ? null : new TopicDiscovery(host.env('discovery'), state, gossipsub, config.discovery)
   const all: AnyCore[] = [membership, broadcast, state, gossipsub]

@@ -14,7 +14,8 @@ function fakeState (self: NodeId): { state: AntiEntropy, learn: (origin: NodeId,
   const learn = (origin: NodeId, key: string, deleted = false): void => {
     if (deleted) values.delete(`${origin} ${key}`)
     else values.set(`${origin} ${key}`, new Uint8Array([1]))
-    for (const fn of observers) fn(0, { type: 'change', origin, key, value: new Uint8Array([1]), version: 1, deleted, local: origin === self, meta: { generation: 0, known: 1, gcVersion: 0 } })
+    const entry = { key, value: new Uint8Array([1]), version: 1, deleted, signature: new Uint8Array(0) }
+    for (const fn of observers) fn(0, { type: 'change', origin, key, value: new Uint8Array([1]), version: 1, deleted, local: origin === self, entry, gone: false, meta: { generation: 0, known: 1, gcVersion: 0 } })
   }
   const state = {
     observe: (fn: (now: number, c: StateChange) => void) => observers.push(fn),

@@ -7,11 +7,11 @@
  */
 import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
-import type { AntiEntropy, StateChange } from '../state/antientropy.js'
+import { HEARTBEAT_KEY, type AntiEntropy, type StateChange } from '../state/antientropy.js'
 import { TOPIC_KEY_PREFIX } from './discovery.js'
 
 /** Key prefixes grapevine keeps in the replicated state for itself. */
-export const RESERVED_PREFIXES: readonly string[] = [TOPIC_KEY_PREFIX]
+export const RESERVED_PREFIXES: readonly string[] = [TOPIC_KEY_PREFIX, HEARTBEAT_KEY]
 
 export function isReserved (key: string): boolean {
   return RESERVED_PREFIXES.some(p => key.startsWith(p))
@@ -83,12 +83,13 @@ export class NodeState {
 
   /** Whether a change is one the application should see. */
   static visible (change: StateChange): boolean {
-    return !isReserved(change.key)
+    // A tombstone leaving the store (collected, or its origin forgotten) changes nothing an application sees.
+    return !isReserved(change.key) && !(change.gone && change.entry.deleted)
   }
 
   private checkWritable (key: string): void {
     if (typeof key === 'string' && isReserved(key)) {
-      throw new UsageError('ERR_RESERVED_KEY', `keys under ${RESERVED_PREFIXES.join(', ')} are grapevine's own (topic discovery); choose another key`)
+      throw new UsageError('ERR_RESERVED_KEY', `keys under ${RESERVED_PREFIXES.join(', ')} are grapevine's own (topic discovery, liveness); choose another key`)
     }
   }
 }

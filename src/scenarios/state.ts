@@ -10,11 +10,13 @@
  * Theory to compare with (Karp et al., FOCS 2000; Demers et al., 1987): one update reaches n nodes in about
  * log₂n + ln n rounds by push, log₂n + O(ln ln n) by pull, log₃n + O(ln ln n) by push-pull.
  */
+import { PeerVerifier, identityFromSeed, type Identity } from '../core/identity.js'
 import type { NodeId } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { UniformPeerSampling } from '../core/sampling.js'
 import { AntiEntropy, type AntiEntropyConfig, type Content, type ExchangeStyle, type StateChange } from '../state/antientropy.js'
-import type { Entry } from '../state/messages.js'
+import { StateAuth, signSnapshot } from '../state/auth.js'
+import type { Entry, Head } from '../state/messages.js'
 import { Simulator } from '../sim/simulator.js'
 import { UniformLinkLatency } from '../sim/network.js'
 
@@ -41,6 +43,8 @@ export interface StateScenarioOptions {
   latencyMaxMs: number
   /** Encode and decode every message (default). Off: bytes are counted by the codec's exact `size`. */
   codec: boolean
+  /** Nodes have Ed25519 identities and sign their state (StrictSign, the default); off: StrictNoSign. */
+  signed: boolean
   /** Extra state config (tests use it for tombstone grace and the like). */
   state?: Partial<AntiEntropyConfig>
   /** Called once per round with the simulator (tests use it to inject faults). */
@@ -62,7 +66,8 @@ export const DEFAULT_STATE_SCENARIO: StateScenarioOptions = {
   maxRounds: 200,
   latencyMinMs: 10,
   latencyMaxMs: 50,
-  codec: true
+  codec: true,
+  signed: true
 }
 
 export interface StateScenarioResult {
@@ -99,25 +104,35 @@ export function runStateScenario (partial: Partial<StateScenarioOptions>): State
   const o: StateScenarioOptions = { ...DEFAULT_STATE_SCENARIO, ...partial }
   const n = o.nodes
   const sim = new Simulator({ seed: o.seed, latency: new UniformLinkLatency(o.latencyMinMs, o.latencyMaxMs, 0, o.seed), codec: o.codec })
-  const ids: NodeId[] = Array.from({ length: n }, (_, i) => `n${i}`)
-  const stateConfig: Partial<AntiEntropyConfig> = { style: o.style, content: o.content, periodMs: o.periodMs, ...(o.mtu !== undefined ? { mtu: o.mtu } : {}), ...o.state }
+  // Signed: seeded identities (the node id is the peer id) and one verifier for all nodes, remembering
+  // verdicts: every node checks the same signatures.
+  const identities = o.signed ? identitiesFor(n, o.seed) : null
+  const ids: NodeId[] = identities?.map(x => x.peerId) ?? Array.from({ length: n }, (_, i) => `n${i}`)
+  const verifier = new PeerVerifier({ maxKeys: n + 16, memo: o.signed ? 1_000_000 : 0 })
+  const stateConfig: Partial<AntiEntropyConfig> = {
+    style: o.style, content: o.content, periodMs: o.periodMs, signaturePolicy: o.signed ? 'StrictSign' : 'StrictNoSign', verifier, ...(o.mtu !== undefined ? { mtu: o.mtu } : {}), ...o.state
+  }
 
   // The initial map, shared by every replica: key i owned by node i mod n.
   const scenarioRng = new Rng(o.seed).fork('scenario')
-  const initial = new Map<NodeId, Entry[]>()
+  const raw = new Map<number, Array<Omit<Entry, 'signature'>>>()
   for (let i = 0; i < o.keys; i++) {
-    const origin = ids[i % n]!
-    let list = initial.get(origin)
-    if (list === undefined) initial.set(origin, list = [])
+    let list = raw.get(i % n)
+    if (list === undefined) raw.set(i % n, list = [])
     list.push({ key: `k${i}`, value: randomBytes(scenarioRng, o.valueBytes), version: list.length + 1, deleted: false })
+  }
+  const initial = new Map<NodeId, { entries: Entry[], head: Head }>()
+  for (const [i, list] of raw) {
+    const auth = new StateAuth(ids[i]!, stateConfig.signaturePolicy!, identities?.[i] ?? null, verifier)
+    initial.set(ids[i]!, signSnapshot(auth, 0, list))
   }
 
   // Change events, observed once the tracked updates are written (below).
   const changes: { observe?: (index: number, e: StateChange) => void } = {}
   for (const id of ids) {
     sim.addNode(id, ctx => {
-      const core = new AntiEntropy(ctx.env('state', { event: (e: StateChange) => changes.observe?.(ctx.index, e) }), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), { ...stateConfig, generation: ctx.incarnation })
-      for (const [origin, entries] of initial) core.restore(origin, { generation: 0, known: entries.length, gcVersion: 0 }, entries)
+      const core = new AntiEntropy(ctx.env('state', { event: (e: StateChange) => changes.observe?.(ctx.index, e) }), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), identities?.[ctx.index] ?? null, { ...stateConfig, generation: ctx.incarnation })
+      for (const [origin, { entries, head }] of initial) core.restore(origin, { generation: 0, known: entries.length, gcVersion: 0, head }, entries)
       return [core]
     })
   }
@@ -249,6 +264,12 @@ export function stateSignature (core: AntiEntropy): string {
     count++
   }
   return `${count}:${h1 >>> 0}:${h2}`
+}
+
+/** `n` Ed25519 identities from seeded RNG (the same seed gives the same peer ids). */
+export function identitiesFor (n: number, seed: number): Identity[] {
+  const rng = new Rng(seed).fork('identities')
+  return Array.from({ length: n }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
 }
 
 function randomBytes (rng: Rng, n: number): Uint8Array {

@@ -85,7 +85,8 @@ function cluster (n: number, config: Partial<AntiEntropyConfig>, seed = 1): { si
   const reports: Misbehaviour[] = []
   for (const id of ids) {
     const env = (ctx: NodeContext): Env<StateMessage, StateTimer, StateEvent> => ctx.env('state', { event: e => events.push(e), misbehaviour: m => reports.push(m) })
-    sim.addNode(id, ctx => [new AntiEntropy(env(ctx), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), { ...config, generation: ctx.incarnation })])
+    // Plain ids, no identities: these tests exercise the exchanges (signed clusters: ./trust.test.ts).
+    sim.addNode(id, ctx => [new AntiEntropy(env(ctx), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), null, { signaturePolicy: 'StrictNoSign', ...config, generation: ctx.incarnation })])
   }
   return { sim, ids, core: (id) => sim.core<AntiEntropy>(id, 'state'), events, reports }
 }
@@ -129,8 +130,9 @@ test('malformed and oversized state messages are dropped and counted; the receiv
   const before = stateSignature(core('n0'))
   const t0 = sim.trafficOf('state')
   const malformed0 = t0.malformed
-  const good = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ origin: 'n9', generation: 0, fromVersion: 0, toVersion: 2, gcVersion: 0, entries: [{ key: 'a', value: new Uint8Array([1]), version: 1, deleted: false }] }] })
-  const nonsense = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ origin: 'n9', generation: 0, fromVersion: 5, toVersion: 2, gcVersion: 0, entries: [] }] })
+  const head = { version: 2, count: 1, sum: new Uint8Array(32), digest: new Uint8Array(32), signature: new Uint8Array(0) }
+  const good = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ origin: 'n9', generation: 0, fromVersion: 0, toVersion: 2, entries: [{ key: 'a', value: new Uint8Array([1]), version: 1, deleted: false, signature: new Uint8Array(0) }], head }] })
+  const nonsense = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ origin: 'n9', generation: 0, fromVersion: 5, toVersion: 2, entries: [], head }] })
   sim.inject('n2', 'n0', 'state', new Uint8Array([1, 2, 3, 4, 5]))
   sim.inject('n2', 'n0', 'state', good.subarray(0, good.length - 2))
   sim.inject('n2', 'n0', 'state', nonsense)

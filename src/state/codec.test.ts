@@ -18,11 +18,11 @@ const sample: StateMessage = {
     generation: 3,
     fromVersion: 4,
     toVersion: 9,
-    gcVersion: 1,
     entries: [
-      { key: 'x', value: bytes('hello'), version: 5, deleted: false },
-      { key: 'y', value: new Uint8Array(0), version: 9, deleted: true }
-    ]
+      { key: 'x', value: bytes('hello'), version: 5, deleted: false, signature: new Uint8Array(64).fill(7) },
+      { key: 'y', value: new Uint8Array(0), version: 9, deleted: true, signature: new Uint8Array(0) }
+    ],
+    head: { version: 12, count: 40, sum: new Uint8Array(32).fill(1), digest: new Uint8Array(32).fill(2), signature: new Uint8Array(64).fill(3) }
   }]
 }
 
@@ -48,15 +48,16 @@ test('size() is the exact encoded length', () => {
     sample,
     { kind: 'push', exchange: 0, deltas: [] },
     { kind: 'pull', exchange: 2 ** 31, digest: { start: '', end: '', entries: [] }, deltas: [] },
-    { ...sample, deltas: [{ ...sample.deltas[0]!, entries: [{ key: 'é✓😀', value: new Uint8Array(300), version: 2 ** 50, deleted: false }], toVersion: 2 ** 50 }] }
+    { ...sample, deltas: [{ ...sample.deltas[0]!, entries: [{ key: 'é✓😀', value: new Uint8Array(300), version: 2 ** 50, deleted: false, signature: new Uint8Array(64) }], toVersion: 2 ** 50, head: { ...sample.deltas[0]!.head, version: 2 ** 50 } }] }
   ]
   for (const m of msgs) assert.equal(codec.size(m), codec.encode(m).length)
 })
 
 test('entry sizes match the encoder exactly', () => {
   for (const e of sample.deltas[0]!.entries) {
-    const alone = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 0, deltas: [{ origin: 'o', generation: 0, fromVersion: 0, toVersion: e.version, gcVersion: 0, entries: [e as never] }] })
-    const none = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 0, deltas: [{ origin: 'o', generation: 0, fromVersion: 0, toVersion: e.version, gcVersion: 0, entries: [] }] })
+    const head = sample.deltas[0]!.head as never
+    const alone = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 0, deltas: [{ origin: 'o', generation: 0, fromVersion: 0, toVersion: e.version, entries: [e as never], head }] })
+    const none = Wire.encode({ kind: Wire.Kind.PUSH, exchange: 0, deltas: [{ origin: 'o', generation: 0, fromVersion: 0, toVersion: e.version, entries: [], head }] })
     assert.equal(alone.length - none.length, entrySize(e))
   }
   assert.equal(varintLength(0), 1)
@@ -91,6 +92,11 @@ test('nonsense content is rejected', () => {
   rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [d, d] }, 'ERR_STATE_DUP_ORIGIN')
   rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ ...d, entries: [{ ...d.entries[1], value: bytes('zombie') }] }] }, 'ERR_STATE_TOMBSTONE')
   rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ ...d, entries: [{ ...e, key: 'k'.repeat(600) }] }] }, 'ERR_STATE_KEY')
+  rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ ...d, entries: [e, { ...e, version: 6 }] }] }, 'ERR_STATE_DELTA') // a key twice
+  rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ ...d, head: undefined }] }, 'ERR_STATE_HEAD')
+  rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ ...d, head: { ...d.head, version: 8 } }] }, 'ERR_STATE_HEAD')
+  rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ ...d, head: { ...d.head, sum: new Uint8Array(31) } }] }, 'ERR_STATE_HEAD')
+  rejects({ kind: Wire.Kind.PUSH, exchange: 1, deltas: [{ ...d, entries: [{ ...e, signature: new Uint8Array(63) }] }] }, 'ERR_STATE_SIGNATURE')
   rejects({ kind: Wire.Kind.SYN, exchange: 1, digest: { start: 'm', end: '', entries: [{ origin: 'a', generation: 0, version: 1 }] }, deltas: [] }, 'ERR_STATE_DIGEST')
   rejects({ kind: Wire.Kind.SYN, exchange: 1, digest: { start: '', end: '', entries: [{ origin: 'b', generation: 0, version: 1 }, { origin: 'a', generation: 0, version: 1 }] }, deltas: [] }, 'ERR_STATE_DIGEST')
   const small = new StateCodec({ ...codec.limits, maxValueBytes: 3, maxOriginsPerMessage: 1 })

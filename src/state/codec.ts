@@ -10,7 +10,7 @@ import { PeerError } from '../core/errors.js'
 import type { Codec } from '../core/protocol.js'
 import { utf8Length, varintLength } from '../core/bytes.js'
 import { StateMessage as Wire } from '../wire/state.js'
-import { inRange, type Digest, type Entry, type OriginDelta, type StateMessage, type StateMessageKind } from './messages.js'
+import { inRange, type Digest, type Entry, type Head, type OriginDelta, type StateMessage, type StateMessageKind } from './messages.js'
 
 export interface StateCodecLimits {
   /** Longest key, in UTF-8 bytes. */
@@ -70,7 +70,7 @@ export class StateCodec implements Codec<StateMessage> {
       n += 1 + varintLength(inner) + inner
     }
     for (const d of msg.deltas) {
-      let inner = stringField(d.origin) + uintField(d.generation) + uintField(d.fromVersion) + uintField(d.toVersion) + uintField(d.gcVersion)
+      let inner = stringField(d.origin) + uintField(d.generation) + uintField(d.fromVersion) + uintField(d.toVersion) + headSize(d.head)
       for (const e of d.entries) inner += entrySize(e)
       n += 1 + varintLength(inner) + inner
     }
@@ -100,7 +100,7 @@ export class StateCodec implements Codec<StateMessage> {
       if (origins.has(d.origin)) throw new PeerError('ERR_STATE_DUP_ORIGIN', `origin ${d.origin} appears twice`)
       origins.add(d.origin)
     }
-    return { kind, exchange: wire.exchange, digest: wire.digest, deltas: wire.deltas }
+    return { kind, exchange: wire.exchange, digest: wire.digest, deltas: wire.deltas as OriginDelta[] }
   }
 
   private checkOrigin (origin: string): void {
@@ -121,15 +121,25 @@ export class StateCodec implements Codec<StateMessage> {
     }
   }
 
-  private checkDelta (d: OriginDelta): void {
+  private checkDelta (d: Wire['deltas'][number]): void {
     this.checkOrigin(d.origin)
     checkVersion(d.generation)
     checkVersion(d.fromVersion)
     checkVersion(d.toVersion)
-    checkVersion(d.gcVersion)
     if (d.toVersion < d.fromVersion) throw new PeerError('ERR_STATE_DELTA', 'delta ends before it starts')
+    const h = d.head
+    if (h === undefined) throw new PeerError('ERR_STATE_HEAD', 'delta without its origin\'s head')
+    checkVersion(h.version)
+    checkVersion(h.count)
+    if (h.version < d.toVersion) throw new PeerError('ERR_STATE_HEAD', 'delta reaches beyond its head')
+    if (h.sum.length !== 32 || h.digest.length !== 32) throw new PeerError('ERR_STATE_HEAD', 'head hashes are not 32 bytes')
+    checkSignature(h.signature)
+    const keys = new Set<string>()
     let prev = d.fromVersion
     for (const e of d.entries) {
+      checkSignature(e.signature)
+      if (keys.has(e.key)) throw new PeerError('ERR_STATE_DELTA', 'a key appears twice in one delta')
+      keys.add(e.key)
       checkVersion(e.version)
       if (e.version <= prev || e.version > d.toVersion) {
         throw new PeerError('ERR_STATE_DELTA', 'delta entries out of order or outside (fromVersion, toVersion]')
@@ -140,6 +150,10 @@ export class StateCodec implements Codec<StateMessage> {
       if (e.deleted && e.value.length > 0) throw new PeerError('ERR_STATE_TOMBSTONE', 'tombstone carries a value')
     }
   }
+}
+
+function checkSignature (sig: Uint8Array): void {
+  if (sig.length !== 0 && sig.length !== 64) throw new PeerError('ERR_STATE_SIGNATURE', 'signature is neither empty nor 64 bytes')
 }
 
 function checkVersion (v: number): void {
@@ -162,13 +176,23 @@ function uintField (n: number): number {
 export function entrySize (e: Entry): number {
   const inner = stringField(e.key) +
     (e.value.length === 0 ? 0 : 1 + varintLength(e.value.length) + e.value.length) +
-    uintField(e.version) + (e.deleted ? 2 : 0)
+    uintField(e.version) + (e.deleted ? 2 : 0) + bytesField(e.signature)
+  return 1 + varintLength(inner) + inner
+}
+
+function bytesField (b: Uint8Array): number {
+  return b.length === 0 ? 0 : 1 + varintLength(b.length) + b.length
+}
+
+/** Bytes of a delta's head field (tag and length included). */
+export function headSize (h: Head): number {
+  const inner = uintField(h.version) + uintField(h.count) + bytesField(h.sum) + bytesField(h.digest) + bytesField(h.signature)
   return 1 + varintLength(inner) + inner
 }
 
 /** Bytes an origin delta with no entries adds to a message, plus slack for its length prefix growing. */
-export function deltaHeaderSize (origin: string, generation: number, from: number, to: number, gc: number): number {
-  return 1 + 5 + stringField(origin) + uintField(generation) + uintField(from) + uintField(to) + uintField(gc)
+export function deltaHeaderSize (origin: string, generation: number, from: number, to: number, head: Head): number {
+  return 1 + 5 + stringField(origin) + uintField(generation) + uintField(from) + uintField(to) + headSize(head)
 }
 
 /** Bytes a digest entry adds to a digest. */

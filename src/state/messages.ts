@@ -23,6 +23,20 @@ export interface Entry {
   readonly version: number
   /** A versioned tombstone: the key was deleted at `version`. */
   readonly deleted: boolean
+  /** The origin's signature of the entry (./auth.ts); empty under StrictNoSign. */
+  readonly signature: Uint8Array
+}
+
+/**
+ * An origin's signed summary of its state at `version` (./auth.ts): how many live, non-deleted entries it
+ * holds, their additive hash `sum` and their ordered `digest` (32 bytes each).
+ */
+export interface Head {
+  readonly version: number
+  readonly count: number
+  readonly sum: Uint8Array
+  readonly digest: Uint8Array
+  readonly signature: Uint8Array
 }
 
 /** How far a node has seen an origin: all of its updates up to `version` in `generation`. */
@@ -43,18 +57,17 @@ export interface Digest {
 }
 
 /**
- * The entries of one origin with `fromVersion < version <= toVersion`, in version order, all of them
- * (so the receiver never has a gap). `gcVersion` is the newest tombstone the sender has collected: a
- * receiver that has seen less than that and gets a delta from version 0 replaces what it holds for the
- * origin, so deleted keys cannot come back.
+ * The live entries of one origin with `fromVersion < version <= toVersion`, in version order, all of them
+ * (so the receiver never has a gap), and the newest head of the origin the sender holds
+ * (`head.version >= toVersion`), which lets the receiver check what it holds once it reaches that version.
  */
 export interface OriginDelta {
   readonly origin: NodeId
   readonly generation: number
   readonly fromVersion: number
   readonly toVersion: number
-  readonly gcVersion: number
   readonly entries: readonly Entry[]
+  readonly head: Head
 }
 
 export type StateMessageKind = 'push' | 'pull' | 'pullReply' | 'syn' | 'ack' | 'ack2'

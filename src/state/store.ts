@@ -1,34 +1,50 @@
 /**
  * The replicated map: for each origin (the node that owns and writes a set of keys) its entries
- * `key → (value, version)`, how far this node has seen it (`known`), its generation and the newest
- * tombstone version collected (`gcVersion`). Scuttlebutt (van Renesse et al., 2008) reconciliation lives
- * here: digests, deltas above a digest in version order (so a receiver never has gaps), and applying them.
+ * `key → (value, version)`, how far this node has seen it (`known`), its generation, the newest tombstone
+ * version collected (`gcVersion`) and the origin's newest signed head (./auth.ts). Scuttlebutt (van Renesse
+ * et al., 2008) reconciliation lives here: digests, deltas above a digest in version order (so a receiver
+ * never has gaps), and applying them — after checking them, since any peer may relay anything.
  *
- * Rules for applying an origin delta at a receiver:
- *   - a delta about ourselves, or from an older generation, is ignored (we are the authority);
- *   - a newer generation replaces the origin's record;
- *   - a delta from version 0 whose sender has collected tombstones we have not seen (gcVersion > known)
- *     replaces the origin's record, so keys deleted while we were away cannot come back;
- *   - otherwise each entry is kept if newer than ours for its key, and `known` advances to toVersion
- *     when the delta starts at or below it (no gap).
+ * Rules for applying an origin delta at a receiver (ARCHITECTURE.md, "Authenticated state"):
+ *   - a delta about ourselves is not applied here (the core handles it: we are the authority);
+ *   - a delta of an older generation is stale; a newer generation needs a head of that generation, signed
+ *     by the origin, and replaces the origin's record;
+ *   - a delta that starts beyond what we hold (a gap) is ignored: a record holds no entry above `known`;
+ *   - a delta from version 0 up to its head's version (a whole origin) is accepted if its entries match the
+ *     head's count and digest: one signature check for the lot, and it replaces the record exactly;
+ *   - otherwise each entry newer than ours must carry the origin's signature; the first that does not
+ *     stops the delta and is reported;
+ *   - whenever `known` reaches the head's version, the record must match the head's count and sum; if not
+ *     (a relay left something out, or a deleted key whose tombstone was collected stayed behind), the
+ *     record is rebuilt from version 0.
  */
 import type { NodeId } from '../core/protocol.js'
+import { addLeaf, bigToBytes, digestOf, type StateAuth, type StateRejection } from './auth.js'
 import { deltaHeaderSize, digestEntrySize, entrySize } from './codec.js'
-import { inRange, type Digest, type DigestEntry, type Entry, type OriginDelta } from './messages.js'
+import { inRange, type Digest, type DigestEntry, type Entry, type Head, type OriginDelta } from './messages.js'
 
 /** How far a node holds an origin: its generation, the version it has everything up to, the newest collected tombstone. */
 export interface OriginMeta {
   generation: number
   known: number
   gcVersion: number
+  /** The origin's newest head held (not kept for our own origin: it is signed again from our entries). */
+  head?: Head
 }
 
 export class OriginRecord {
   generation: number
-  /** Every update of this origin up to `known` (in `generation`) is reflected here. */
+  /** Every update of this origin up to `known` (in `generation`) is reflected here, and nothing above. */
   known = 0
   /** The newest tombstone version collected for this origin. */
   gcVersion = 0
+  /** Live, non-deleted entries, and the additive hash of their leaves: what a head of `known` must match. */
+  count = 0
+  sum = 0n
+  /** The newest head of this origin held (for our own origin: the last one signed). */
+  head: Head | undefined
+  /** While rebuilding from version 0 after a failed check: the keys delivered since. */
+  rebuild: Set<string> | undefined
   readonly entries = new Map<string, Entry>()
   /** Entries in version order; superseded ones stay until compaction (`live` tells them apart). */
   private log: Entry[] = []
@@ -47,6 +63,14 @@ export class OriginRecord {
     const prev = this.entries.get(e.key)
     if (prev !== undefined && prev.version >= e.version) return null
     this.entries.set(e.key, e)
+    if (prev !== undefined && !prev.deleted) {
+      this.count--
+      this.sum = addLeaf(this.sum, prev, -1)
+    }
+    if (!e.deleted) {
+      this.count++
+      this.sum = addLeaf(this.sum, e)
+    }
     const log = this.log
     if (log.length === 0 || log[log.length - 1]!.version < e.version) {
       log.push(e)
@@ -67,7 +91,7 @@ export class OriginRecord {
     return true
   }
 
-  /** Replaces everything: a new generation, or a reset past collected tombstones. */
+  /** Replaces everything (a new generation, a whole-origin delta, a restore). */
   reset (generation: number, known: number, gcVersion: number, entries: readonly Entry[]): void {
     this.generation = generation
     this.known = known
@@ -75,7 +99,22 @@ export class OriginRecord {
     this.entries.clear()
     this.log = []
     this.superseded = 0
+    this.count = 0
+    this.sum = 0n
+    this.rebuild = undefined
     for (const e of entries) this.put(e)
+  }
+
+  /** Does what we hold match the head of our `known` version? (Undefined: no head of that version.) */
+  matchesHead (): boolean | undefined {
+    const h = this.head
+    if (h === undefined || h.version !== this.known) return undefined
+    return h.count === this.count && equalBytes(h.sum, bigToBytes(this.sum))
+  }
+
+  /** Live, non-deleted entries in version order (what a head's digest covers). */
+  * inVersionOrder (): Generator<Entry> {
+    for (const e of this.log) if (this.isLive(e) && !e.deleted) yield e
   }
 
   /** How many log slots lie above `base` (an upper bound on the entries a delta from `base` holds). */
@@ -128,12 +167,18 @@ export class OriginRecord {
 /** What applying a delta did, for events and counters. */
 export interface ApplyResult {
   applied: Entry[]
-  /** Entries not newer than ours (or about ourselves, or from an old generation). */
+  /** Entries dropped from the record: keys a whole-origin delta or a rebuild showed to be gone. */
+  dropped: Entry[]
+  /** Entries not newer than ours (or about ourselves, from an old generation, or past a gap). */
   stale: number
   /** Entries dropped because the store is full (`StoreLimits`). */
   refused: number
-  /** The origin's record was replaced (new generation, or collected tombstones we had not seen). */
+  /** The origin's record was replaced (a new generation, or a whole-origin delta). */
   reset: boolean
+  /** What we held did not match the origin's head: the record is being rebuilt from version 0. */
+  resync: boolean
+  /** The delta carried something the origin did not sign (the sender is to blame). */
+  rejected?: StateRejection
 }
 
 export interface StoreLimits {
@@ -149,7 +194,7 @@ export class Store {
   private sorted: NodeId[] = []
   private entryCount = 0
 
-  constructor (readonly self: NodeId, selfGeneration: number, readonly limits: StoreLimits) {
+  constructor (readonly self: NodeId, selfGeneration: number, readonly limits: StoreLimits, readonly auth: StateAuth) {
     this.addOrigin(self, selfGeneration)
   }
 
@@ -167,22 +212,50 @@ export class Store {
 
   /**
    * Installs what is known of `origin` wholesale (a snapshot loaded from disk, or a simulator's initial
-   * state). Entry objects are kept as given, so replicas may share them.
+   * state), trusted as it is. Entry objects are kept as given, so replicas may share them.
    */
-  restore (origin: NodeId, generation: number, known: number, gcVersion: number, entries: readonly Entry[]): void {
+  restore (origin: NodeId, generation: number, known: number, gcVersion: number, entries: readonly Entry[], head: Head | undefined): void {
     const rec = this.origins.get(origin) ?? this.addOrigin(origin, generation)
     this.entryCount -= rec.entries.size
-    rec.reset(generation, known, gcVersion, [...entries].sort((a, b) => a.version - b.version))
+    rec.reset(generation, known, gcVersion, [...entries].filter(e => e.version <= known).sort((a, b) => a.version - b.version))
+    rec.head = head !== undefined && head.version >= known ? head : undefined
     this.entryCount += rec.entries.size
   }
 
-  /** A local write: the next version of our own origin. */
+  /** Forgets an origin entirely (./antientropy.ts collects silent origins); returns its entries. */
+  forget (origin: NodeId): Entry[] {
+    const rec = this.origins.get(origin)
+    if (rec === undefined || origin === this.self) return []
+    this.origins.delete(origin)
+    this.sorted.splice(lowerBound(this.sorted, origin), 1)
+    this.entryCount -= rec.entries.size
+    return [...rec.entries.values()]
+  }
+
+  /** A local write: the next version of our own origin, signed. */
   writeOwn (key: string, value: Uint8Array, deleted: boolean): Entry {
     const own = this.own
-    const e: Entry = { key, value, version: own.known + 1, deleted }
+    const e = this.auth.signEntry(own.generation, { key, value, version: own.known + 1, deleted })
     this.putCounted(own, e)
     own.known = e.version
     return e
+  }
+
+  /** Moves our own origin to a new generation holding nothing (recovery rewrites it). */
+  renewOwn (generation: number): void {
+    const own = this.own
+    this.entryCount -= own.entries.size
+    own.reset(generation, 0, 0, [])
+    own.head = undefined
+  }
+
+  /** Our own head at our current version, signed once per version. */
+  ownHead (): Head {
+    const own = this.own
+    if (own.head === undefined || own.head.version !== own.known) {
+      own.head = this.auth.signHead(own.generation, own.known, own.count, own.sum, digestOf(own.inVersionOrder()))
+    }
+    return own.head
   }
 
   /** Drops a collected tombstone; true if it was still the current entry for its key. */
@@ -195,10 +268,27 @@ export class Store {
 
   /** Applies one origin delta received from a peer (rules in the header comment). */
   apply (d: OriginDelta): ApplyResult {
-    const result: ApplyResult = { applied: [], stale: 0, refused: 0, reset: false }
+    const result: ApplyResult = { applied: [], dropped: [], stale: 0, refused: 0, reset: false, resync: false }
     let rec = this.origins.get(d.origin)
+    const h = d.head
     if (d.origin === this.self || (rec !== undefined && d.generation < rec.generation)) {
       result.stale = d.entries.length
+      return result
+    }
+    const newGeneration = rec === undefined || d.generation > rec.generation
+    const newerHead = newGeneration || rec!.head === undefined || h.version > rec!.head.version
+    const whole = d.fromVersion === 0 && d.toVersion === h.version && (newGeneration || rec!.known < h.version || rec!.rebuild !== undefined)
+    if (!newGeneration && !whole && (d.toVersion <= rec!.known || d.fromVersion > rec!.known)) {
+      result.stale = d.entries.length // nothing new, or past a gap
+      return result
+    }
+    if ((newerHead || whole) && !(rec !== undefined && !newGeneration && sameHead(rec.head, h)) && !this.auth.headValid(d.origin, d.generation, h)) {
+      result.rejected = 'bad-head-signature'
+      return result
+    }
+    if (whole) return this.applyWhole(d, rec, result)
+    if (newGeneration && d.fromVersion > 0) {
+      result.stale = d.entries.length // a new generation starts from version 0
       return result
     }
     if (rec === undefined) {
@@ -207,29 +297,100 @@ export class Store {
         return result
       }
       rec = this.addOrigin(d.origin, d.generation)
+    } else if (newGeneration) {
+      this.resetRecord(rec, d.generation, 0, [], result)
     }
-    if (d.generation > rec.generation || (d.fromVersion === 0 && d.gcVersion > rec.known)) {
-      this.entryCount -= rec.entries.size
-      rec.reset(d.generation, 0, d.gcVersion, [])
-      result.reset = true
-    }
-    let firstRefused = Infinity
+    if (newerHead) rec.head = h
+    let reached = d.toVersion
     for (const e of d.entries) {
-      if (this.entryCount >= this.limits.maxEntries && !rec.entries.has(e.key)) {
-        result.refused++
-        if (e.version < firstRefused) firstRefused = e.version
-      } else if (this.putCounted(rec, e)) {
-        result.applied.push(e)
-      } else {
+      rec.rebuild?.add(e.key)
+      const cur = rec.entries.get(e.key)
+      if (cur !== undefined && cur.version >= e.version) {
         result.stale++
+        continue
+      }
+      if (this.entryCount >= this.limits.maxEntries && cur === undefined) {
+        result.refused++
+        reached = e.version - 1
+        break
+      }
+      if (!this.auth.entryValid(d.origin, rec.generation, e)) {
+        result.rejected = 'bad-entry-signature'
+        reached = e.version - 1
+        break
+      }
+      this.putCounted(rec, e)
+      result.applied.push(e)
+    }
+    if (reached > rec.known) rec.known = reached
+    this.check(rec, result)
+    return result
+  }
+
+  /** A whole origin (from 0 to its head's version): proven by the head's count and digest. */
+  private applyWhole (d: OriginDelta, rec: OriginRecord | undefined, result: ApplyResult): ApplyResult {
+    const h = d.head
+    let count = 0
+    for (const e of d.entries) if (!e.deleted) count++
+    if (count !== h.count || !equalBytes(digestOf(d.entries), h.digest)) {
+      result.rejected = 'head-mismatch'
+      return result
+    }
+    for (const e of d.entries) {
+      if (e.deleted && !this.auth.entryValid(d.origin, d.generation, e)) {
+        result.rejected = 'bad-entry-signature'
+        return result
       }
     }
-    if (d.fromVersion <= rec.known) {
-      // No gap: everything up to toVersion is now reflected, except past an entry a bound refused.
-      const reached = Math.min(d.toVersion, firstRefused - 1)
-      if (reached > rec.known) rec.known = reached
+    const held = rec?.entries.size ?? 0
+    if ((rec === undefined && this.origins.size >= this.limits.maxOrigins) || this.entryCount - held + d.entries.length > this.limits.maxEntries) {
+      result.refused = d.entries.length
+      return result
     }
+    rec ??= this.addOrigin(d.origin, d.generation)
+    for (const e of d.entries) {
+      const cur = rec.entries.get(e.key)
+      if (rec.generation !== d.generation || cur === undefined || cur.version < e.version) result.applied.push(e)
+      else result.stale++
+    }
+    this.resetRecord(rec, d.generation, h.version, d.entries, result)
+    rec.head = h
     return result
+  }
+
+  /** Replaces a record's entries, reporting the live keys that disappear. */
+  private resetRecord (rec: OriginRecord, generation: number, known: number, entries: readonly Entry[], result: ApplyResult): void {
+    const keep = new Set(entries.map(e => e.key))
+    for (const e of rec.entries.values()) if (!e.deleted && !keep.has(e.key)) result.dropped.push(e)
+    this.entryCount -= rec.entries.size
+    rec.reset(generation, known, rec.generation === generation ? rec.gcVersion : 0, entries)
+    this.entryCount += rec.entries.size
+    result.reset = true
+  }
+
+  /** At the head's version, what we hold must match it; otherwise rebuild the record from version 0. */
+  private check (rec: OriginRecord, result: ApplyResult): void {
+    if (rec.known !== rec.head?.version) return
+    if (rec.rebuild !== undefined) {
+      // A rebuild reached the head: keys it did not deliver are gone at the origin.
+      const delivered = rec.rebuild
+      rec.rebuild = undefined
+      for (const e of [...rec.entries.values()]) {
+        if (delivered.has(e.key)) continue
+        rec.entries.delete(e.key)
+        this.entryCount--
+        if (!e.deleted) {
+          rec.count--
+          rec.sum = addLeaf(rec.sum, e, -1)
+          result.dropped.push(e)
+        }
+      }
+    }
+    if (rec.matchesHead() === false) {
+      result.resync = true
+      rec.known = 0
+      rec.rebuild = new Set()
+    }
   }
 
   /** The digest entry describing what we hold of `origin`. */
@@ -301,18 +462,20 @@ export class Store {
     const wanted = this.sorted.map(origin => {
       const rec = this.origins.get(origin)!
       return { rec, origin, base: 0, depth: rec.entries.size }
-    }).filter(w => w.rec.known > 0)
+    }).filter(w => w.rec.known > 0 && w.rec.rebuild === undefined)
     return this.fill(wanted, budget)
   }
 
   private fill (wanted: Array<{ rec: OriginRecord, origin: NodeId, base: number }>, budget: number): OriginDelta[] {
     const out: OriginDelta[] = []
     for (const { rec, origin, base } of wanted) {
-      const header = deltaHeaderSize(origin, rec.generation, base, rec.known, rec.gcVersion)
+      const head = origin === this.self ? this.ownHead() : rec.head
+      if (head === undefined) continue
+      const header = deltaHeaderSize(origin, rec.generation, base, rec.known, head)
       if (header >= budget) break
       const s = rec.suffix(base, budget - header)
       if (s.entries.length === 0 && s.toVersion <= base) break // not even one entry fits
-      out.push({ origin, generation: rec.generation, fromVersion: base, toVersion: s.toVersion, gcVersion: rec.gcVersion, entries: s.entries })
+      out.push({ origin, generation: rec.generation, fromVersion: base, toVersion: s.toVersion, entries: s.entries, head })
       budget -= header + s.bytes
     }
     return out
@@ -339,6 +502,17 @@ function baseFor (rec: OriginRecord, theirs: DigestEntry | undefined): number | 
   if (theirs === undefined || theirs.generation < rec.generation) return 0
   if (theirs.generation > rec.generation || theirs.version >= rec.known) return undefined
   return theirs.version < rec.gcVersion ? 0 : theirs.version
+}
+
+function sameHead (a: Head | undefined, b: Head): boolean {
+  return a !== undefined && a.version === b.version && a.count === b.count && equalBytes(a.sum, b.sum) &&
+    equalBytes(a.digest, b.digest) && equalBytes(a.signature, b.signature)
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function lowerBound (ids: readonly string[], x: string): number {

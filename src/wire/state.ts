@@ -314,6 +314,7 @@ export interface StateEntry {
   value: Uint8Array<ArrayBuffer>
   version: number
   deleted: boolean
+  signature: Uint8Array<ArrayBuffer>
 }
 
 export namespace StateEntry {
@@ -346,6 +347,11 @@ export namespace StateEntry {
           w.bool(obj.deleted)
         }
 
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -354,7 +360,8 @@ export namespace StateEntry {
           key: '',
           value: uint8ArrayAlloc(0),
           version: 0,
-          deleted: false
+          deleted: false,
+          signature: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -377,6 +384,10 @@ export namespace StateEntry {
             }
             case 4: {
               obj.deleted = reader.bool()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -422,6 +433,13 @@ export namespace StateEntry {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -454,6 +472,11 @@ export namespace StateEntry {
     value: boolean
   }
 
+  export interface StateEntrySignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<StateEntry>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StateEntry.codec())
   }
@@ -462,8 +485,189 @@ export namespace StateEntry {
     return decodeMessage(buf, StateEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateEntry>): Generator<StateEntryKeyFieldEvent | StateEntryValueFieldEvent | StateEntryVersionFieldEvent | StateEntryDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateEntry>): Generator<StateEntryKeyFieldEvent | StateEntryValueFieldEvent | StateEntryVersionFieldEvent | StateEntryDeletedFieldEvent | StateEntrySignatureFieldEvent> {
     return streamMessage(buf, StateEntry.codec(), opts)
+  }
+}
+
+export interface StateHead {
+  version: number
+  count: number
+  sum: Uint8Array<ArrayBuffer>
+  digest: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace StateHead {
+  let _codec: Codec<StateHead>
+
+  export const codec = (): Codec<StateHead> => {
+    if (_codec == null) {
+      _codec = message<StateHead>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.version)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.count)
+        }
+
+        if ((obj.sum != null && obj.sum.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.sum)
+        }
+
+        if ((obj.digest != null && obj.digest.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.digest)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          count: 0,
+          sum: uint8ArrayAlloc(0),
+          digest: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.count = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.sum = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.digest = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.sum`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.digest`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface StateHeadVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface StateHeadCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export interface StateHeadSumFieldEvent {
+    field: '$.sum'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface StateHeadDigestFieldEvent {
+    field: '$.digest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface StateHeadSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<StateHead>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, StateHead.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateHead>): StateHead {
+    return decodeMessage(buf, StateHead.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateHead>): Generator<StateHeadVersionFieldEvent | StateHeadCountFieldEvent | StateHeadSumFieldEvent | StateHeadDigestFieldEvent | StateHeadSignatureFieldEvent> {
+    return streamMessage(buf, StateHead.codec(), opts)
   }
 }
 
@@ -472,8 +676,8 @@ export interface StateOriginDelta {
   generation: number
   fromVersion: number
   toVersion: number
-  gcVersion: number
   entries: StateEntry[]
+  head?: StateHead
 }
 
 export namespace StateOriginDelta {
@@ -506,16 +710,16 @@ export namespace StateOriginDelta {
           w.uint64Number(obj.toVersion)
         }
 
-        if ((obj.gcVersion != null && obj.gcVersion !== 0)) {
-          w.uint32(40)
-          w.uint64Number(obj.gcVersion)
-        }
-
         if (obj.entries != null && obj.entries.length > 0) {
           for (const value of obj.entries) {
             w.uint32(50)
             StateEntry.codec().encode(value, w)
           }
+        }
+
+        if (obj.head != null) {
+          w.uint32(58)
+          StateHead.codec().encode(obj.head, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -527,7 +731,6 @@ export namespace StateOriginDelta {
           generation: 0,
           fromVersion: 0,
           toVersion: 0,
-          gcVersion: 0,
           entries: []
         }
 
@@ -553,10 +756,6 @@ export namespace StateOriginDelta {
               obj.toVersion = reader.uint64Number()
               break
             }
-            case 5: {
-              obj.gcVersion = reader.uint64Number()
-              break
-            }
             case 6: {
               if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
                 throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
@@ -565,6 +764,12 @@ export namespace StateOriginDelta {
               obj.entries.push(StateEntry.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.entries$
               }))
+              break
+            }
+            case 7: {
+              obj.head = StateHead.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.head
+              })
               break
             }
             default: {
@@ -614,13 +819,6 @@ export namespace StateOriginDelta {
               }
               break
             }
-            case 5: {
-              yield {
-                field: `${prefix}.gcVersion`,
-                value: reader.uint64Number()
-              }
-              break
-            }
             case 6: {
               if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
                 throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
@@ -636,6 +834,13 @@ export namespace StateOriginDelta {
               }
 
               obj.entries++
+
+              break
+            }
+            case 7: {
+              yield * StateHead.codec().stream(reader, reader.uint32(), `${prefix}.head`, {
+                limits: opts.limits?.head
+              })
 
               break
             }
@@ -671,11 +876,6 @@ export namespace StateOriginDelta {
     value: number
   }
 
-  export interface StateOriginDeltaGcVersionFieldEvent {
-    field: '$.gcVersion'
-    value: number
-  }
-
   export interface StateOriginDeltaEntriesKeyFieldEvent {
     field: '$.entries[].key'
     value: string
@@ -700,6 +900,37 @@ export namespace StateOriginDelta {
     index: number
   }
 
+  export interface StateOriginDeltaEntriesSignatureFieldEvent {
+    field: '$.entries[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface StateOriginDeltaHeadVersionFieldEvent {
+    field: '$.head.version'
+    value: number
+  }
+
+  export interface StateOriginDeltaHeadCountFieldEvent {
+    field: '$.head.count'
+    value: number
+  }
+
+  export interface StateOriginDeltaHeadSumFieldEvent {
+    field: '$.head.sum'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface StateOriginDeltaHeadDigestFieldEvent {
+    field: '$.head.digest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface StateOriginDeltaHeadSignatureFieldEvent {
+    field: '$.head.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<StateOriginDelta>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StateOriginDelta.codec())
   }
@@ -708,7 +939,7 @@ export namespace StateOriginDelta {
     return decodeMessage(buf, StateOriginDelta.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateOriginDelta>): Generator<StateOriginDeltaOriginFieldEvent | StateOriginDeltaGenerationFieldEvent | StateOriginDeltaFromVersionFieldEvent | StateOriginDeltaToVersionFieldEvent | StateOriginDeltaGcVersionFieldEvent | StateOriginDeltaEntriesKeyFieldEvent | StateOriginDeltaEntriesValueFieldEvent | StateOriginDeltaEntriesVersionFieldEvent | StateOriginDeltaEntriesDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateOriginDelta>): Generator<StateOriginDeltaOriginFieldEvent | StateOriginDeltaGenerationFieldEvent | StateOriginDeltaFromVersionFieldEvent | StateOriginDeltaToVersionFieldEvent | StateOriginDeltaEntriesKeyFieldEvent | StateOriginDeltaEntriesValueFieldEvent | StateOriginDeltaEntriesVersionFieldEvent | StateOriginDeltaEntriesDeletedFieldEvent | StateOriginDeltaEntriesSignatureFieldEvent | StateOriginDeltaHeadVersionFieldEvent | StateOriginDeltaHeadCountFieldEvent | StateOriginDeltaHeadSumFieldEvent | StateOriginDeltaHeadDigestFieldEvent | StateOriginDeltaHeadSignatureFieldEvent> {
     return streamMessage(buf, StateOriginDelta.codec(), opts)
   }
 }
@@ -948,12 +1179,6 @@ export namespace StateMessage {
     index: number
   }
 
-  export interface StateMessageDeltasGcVersionFieldEvent {
-    field: '$.deltas[].gcVersion'
-    value: number
-    index: number
-  }
-
   export interface StateMessageDeltasEntriesKeyFieldEvent {
     field: '$.deltas[].entries[].key'
     value: string
@@ -978,6 +1203,42 @@ export namespace StateMessage {
     index: number
   }
 
+  export interface StateMessageDeltasEntriesSignatureFieldEvent {
+    field: '$.deltas[].entries[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface StateMessageDeltasHeadVersionFieldEvent {
+    field: '$.deltas[].head.version'
+    value: number
+    index: number
+  }
+
+  export interface StateMessageDeltasHeadCountFieldEvent {
+    field: '$.deltas[].head.count'
+    value: number
+    index: number
+  }
+
+  export interface StateMessageDeltasHeadSumFieldEvent {
+    field: '$.deltas[].head.sum'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface StateMessageDeltasHeadDigestFieldEvent {
+    field: '$.deltas[].head.digest'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface StateMessageDeltasHeadSignatureFieldEvent {
+    field: '$.deltas[].head.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<StateMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, StateMessage.codec())
   }
@@ -986,7 +1247,7 @@ export namespace StateMessage {
     return decodeMessage(buf, StateMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateMessage>): Generator<StateMessageKindFieldEvent | StateMessageExchangeFieldEvent | StateMessageDigestStartFieldEvent | StateMessageDigestEndFieldEvent | StateMessageDigestEntriesOriginFieldEvent | StateMessageDigestEntriesGenerationFieldEvent | StateMessageDigestEntriesVersionFieldEvent | StateMessageDeltasOriginFieldEvent | StateMessageDeltasGenerationFieldEvent | StateMessageDeltasFromVersionFieldEvent | StateMessageDeltasToVersionFieldEvent | StateMessageDeltasGcVersionFieldEvent | StateMessageDeltasEntriesKeyFieldEvent | StateMessageDeltasEntriesValueFieldEvent | StateMessageDeltasEntriesVersionFieldEvent | StateMessageDeltasEntriesDeletedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<StateMessage>): Generator<StateMessageKindFieldEvent | StateMessageExchangeFieldEvent | StateMessageDigestStartFieldEvent | StateMessageDigestEndFieldEvent | StateMessageDigestEntriesOriginFieldEvent | StateMessageDigestEntriesGenerationFieldEvent | StateMessageDigestEntriesVersionFieldEvent | StateMessageDeltasOriginFieldEvent | StateMessageDeltasGenerationFieldEvent | StateMessageDeltasFromVersionFieldEvent | StateMessageDeltasToVersionFieldEvent | StateMessageDeltasEntriesKeyFieldEvent | StateMessageDeltasEntriesValueFieldEvent | StateMessageDeltasEntriesVersionFieldEvent | StateMessageDeltasEntriesDeletedFieldEvent | StateMessageDeltasEntriesSignatureFieldEvent | StateMessageDeltasHeadVersionFieldEvent | StateMessageDeltasHeadCountFieldEvent | StateMessageDeltasHeadSumFieldEvent | StateMessageDeltasHeadDigestFieldEvent | StateMessageDeltasHeadSignatureFieldEvent> {
     return streamMessage(buf, StateMessage.codec(), opts)
   }
 }
