@@ -14,7 +14,7 @@ import { identityFromSeed } from '../core/identity.js'
 import type { PeerInfo } from '../membership/messages.js'
 import { buildNode, type NodeConfig } from '../node/builder.js'
 import type { GrapevineNode } from '../node/node.js'
-import { DataDir } from './datadir.js'
+import { DataDir, type Durability } from './datadir.js'
 import { NetDriver } from './driver.js'
 import { createHost, type Host } from './host.js'
 import { libp2pKeyDecoder } from './keys.js'
@@ -30,6 +30,10 @@ export interface NodeOptions extends NodeConfig {
   bootstrap?: string[]
   /** Pub/sub signature policy (default StrictSign). */
   signaturePolicy?: SignaturePolicy
+  /** 'sync' (default): a state write resolves once on disk (survives power loss); 'relaxed': once the OS has it. */
+  durability?: Durability
+  /** Start from the intact part of a damaged data directory and recover this node's own entries from peers. */
+  recover?: boolean
   /** Multiaddr prefixes exempt from inbound connection limits (default: loopback). */
   allow?: string[]
   maxConnections?: number
@@ -43,7 +47,7 @@ const SAVE_PEERS_MS = 10_000
 
 export async function createNode (options: NodeOptions = {}): Promise<NetworkNode> {
   const o = validateOptions(options)
-  const dataDir = o.dataDir !== undefined ? await DataDir.open(o.dataDir) : null
+  const dataDir = o.dataDir !== undefined ? await DataDir.open(o.dataDir, { durability: o.durability ?? 'sync', recover: o.recover === true }) : null
   try {
     const seed = dataDir !== null ? await dataDir.seed() : o.seed ?? new Uint8Array(randomBytes(32))
     // eslint-disable-next-line prefer-const
@@ -82,6 +86,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       multiaddrs: () => host.getMultiaddrs().map(String),
       connections: () => host.getConnections().length,
       counters: () => ({ ...driver.stats }),
+      storage: () => ({ durability: o.durability ?? 'sync', damage: [...dataDir?.damage ?? []], dropped: [...dataDir?.dropped ?? []] }),
       stop: async () => {
         clearInterval(savePeersTimer)
         await savePeers()
@@ -91,8 +96,15 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       }
     })
     if (dataDir !== null) {
-      const snap = await dataDir.loadState()
+      const snap = dataDir.loadState()
       for (const [origin, { meta, entries }] of snap.origins) node.cores.state.restore(origin, meta, entries)
+      for (const d of dataDir.dropped) console.error(`grapevine: warning: a damaged copy in ${dataDir.dir} was dropped and will be fetched again from peers — ${d}`)
+      if (dataDir.ownDamaged) {
+        // Started with recover: take our own entries back from peers before writing, in a generation above any used.
+        const own = snap.origins.get(peerId)?.meta.generation ?? 0
+        node.cores.state.recover(driver.clock.now(), Math.max(own + 1, Date.now()))
+        console.error(`grapevine: WARNING: ${dataDir.dir} was damaged (${dataDir.damage.join('; ')}); started from what is intact and recovering this node's own entries from its peers — writes are refused until that is done`)
+      }
       // Peers of the last run: with nobody active, membership asks them first (no bootstrap needed).
       node.cores.membership.seedPassive((await dataDir.loadPeers()).filter(p => p.id !== peerId))
     }
@@ -127,7 +139,7 @@ export function parseContact (addr: string): PeerInfo {
   return { id, addrs: [ma.decapsulateCode(421).bytes] }
 }
 
-const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery']
+const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover']
 
 function validateOptions (o: NodeOptions): NodeOptions {
   if (typeof o !== 'object' || o === null) throw new UsageError('ERR_OPTIONS', 'createNode(options) takes an object')
@@ -156,5 +168,10 @@ function validateOptions (o: NodeOptions): NodeOptions {
     throw new UsageError('ERR_OPTIONS', `signaturePolicy is 'StrictSign' or 'StrictNoSign' (got ${JSON.stringify(o.signaturePolicy)})`)
   }
   if (o.maxConnections !== undefined && !(Number.isInteger(o.maxConnections) && o.maxConnections > 0)) throw new UsageError('ERR_OPTIONS', 'maxConnections must be a positive integer')
+  if (o.durability !== undefined && o.durability !== 'sync' && o.durability !== 'relaxed') {
+    throw new UsageError('ERR_OPTIONS', `durability is 'sync' (a write resolves once on disk) or 'relaxed' (once the OS has it; lost on power failure) — got ${JSON.stringify(o.durability)}`)
+  }
+  if (o.recover !== undefined && typeof o.recover !== 'boolean') throw new UsageError('ERR_OPTIONS', 'recover must be true or false')
+  if ((o.durability !== undefined || o.recover === true) && o.dataDir === undefined) throw new UsageError('ERR_OPTIONS', 'durability and recover apply to a data directory: give dataDir too')
   return o
 }

@@ -12,7 +12,7 @@ import type { Plumtree } from '../broadcast/plumtree.js'
 import type { GossipSub, GossipSubStats } from '../gossipsub/gossipsub.js'
 import type { HyParView } from '../membership/hyparview.js'
 import type { PeerInfo } from '../membership/messages.js'
-import type { AntiEntropy, StateChange } from '../state/antientropy.js'
+import type { AntiEntropy, AntiEntropyStats, StateChange } from '../state/antientropy.js'
 import type { TopicDiscovery } from './discovery.js'
 import type { PubSub } from './pubsub.js'
 import { NodeState } from './state.js'
@@ -38,8 +38,18 @@ export interface NodeRuntime {
   connections? (): number
   /** The driver's counters (frames, bytes, drops, sanctions). */
   counters? (): Readonly<Record<string, number>>
+  /** What the data directory found and did at start (damage, dropped copies, durability). */
+  storage? (): StorageInfo
   readonly dataDir?: string | null
   stop? (): Promise<void>
+}
+
+export interface StorageInfo {
+  durability: 'sync' | 'relaxed'
+  /** Damage found at start (the node was started with recover and took its own entries back from peers). */
+  damage: string[]
+  /** Damaged copies of other origins dropped at start (peers send them again). */
+  dropped: string[]
 }
 
 export interface NodeInfo {
@@ -59,6 +69,11 @@ export interface NodeInfo {
   broadcastsDelivered: number
   /** The driver's counters. */
   driver: Readonly<Record<string, number>>
+  /** The replicated state's counters (refused forgeries by reason, resyncs, forgotten origins, recoveries). */
+  stateStats: AntiEntropyStats
+  /** True while the node takes its own entries back from peers (writes are refused meanwhile). */
+  recovering: boolean
+  storage: StorageInfo | null
 }
 
 export interface NodeEvents {
@@ -132,7 +147,10 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
       connections: this.runtime.connections?.() ?? 0,
       broadcastsDelivered: this.cores.broadcast.stats.delivered,
       pubsubStats: { ...router.stats },
-      driver: { ...this.runtime.counters?.() }
+      driver: { ...this.runtime.counters?.() },
+      stateStats: structuredClone(this.cores.state.stats),
+      recovering: this.cores.state.recovering,
+      storage: this.runtime.storage?.() ?? null
     }
   }
 

@@ -32,7 +32,7 @@
 import { checkChoice, checkConfig, checkNumbers } from '../core/config.js'
 import { PeerError, UsageError } from '../core/errors.js'
 import { PeerVerifier, type Identity, type SignaturePolicy } from '../core/identity.js'
-import { StateAuth, type StateRejection } from './auth.js'
+import { StateAuth, bigToBytes, type StateRejection } from './auth.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
 import { FifoMap } from '../core/fifo.js'
@@ -78,7 +78,7 @@ export interface AntiEntropyConfig {
   heartbeatMs: number
   /** Forgotten origins remembered (so a lagging peer cannot bring them back). */
   maxForgotten: number
-  /** Recovery ends once this many peers answered an exchange... */
+  /** Recovery ends once peers answered this many exchanges... */
   recoveryExchanges: number
   /** ...or after this many periods. */
   recoveryTimeoutPeriods: number
@@ -203,7 +203,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   /** When this node last wrote (for the heartbeat). */
   private lastWrite = -Infinity
   /** Set while recovering our own origin: since when, who answered, and the newest entry per key so far. */
-  private recovery: { since: number, answered: Set<NodeId>, salvage: Map<string, { generation: number, entry: Entry }> } | undefined
+  private recovery: { since: number, answered: number, salvage: Map<string, { generation: number, entry: Entry }> } | undefined
 
   constructor (env: Env<StateMessage, StateTimer, StateEvent>, peers: PeerSampling, identity: Identity | null, config: Partial<AntiEntropyConfig> = {}) {
     this.name = env.name
@@ -270,7 +270,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   originMeta (origin: NodeId): OriginMeta | undefined {
     const rec = this.store.origins.get(origin)
     if (rec === undefined) return undefined
-    const meta: OriginMeta = { generation: rec.generation, known: rec.known, gcVersion: rec.gcVersion }
+    const meta: OriginMeta = { generation: rec.generation, known: rec.known, gcVersion: rec.gcVersion, count: rec.count, sum: bigToBytes(rec.sum) }
     if (rec.head !== undefined && origin !== this.env.id) meta.head = rec.head
     return meta
   }
@@ -293,7 +293,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     const own = this.store.own
     const salvage = new Map<string, { generation: number, entry: Entry }>()
     for (const e of own.entries.values()) salvage.set(e.key, { generation: own.generation, entry: e })
-    this.recovery = { since: now, answered: new Set(), salvage }
+    this.recovery = { since: now, answered: 0, salvage }
     this.stats.recoveries++
     this.store.renewOwn(Math.max(generation ?? 0, own.generation + 1))
   }
@@ -392,7 +392,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   private activeRoleAnswered (now: number, from: NodeId, msg: StateMessage): void {
     if (!this.settle(from, msg.exchange)) return
     this.applyDeltas(now, from, msg.deltas)
-    this.recovery?.answered.add(from)
+    if (this.recovery !== undefined) this.recovery.answered++
     if (msg.kind === 'ack' && msg.digest !== undefined) {
       // Push-pull, delta: send what the peer's digest shows it lacks (ACK2).
       const deltas = this.store.deltasFor(msg.digest, this.config.mtu - messageOverhead(msg.exchange))
@@ -550,7 +550,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     const r = this.recovery
     if (r === undefined) return
     const timedOut = now - r.since >= this.config.recoveryTimeoutPeriods * this.config.periodMs
-    if (r.answered.size < this.config.recoveryExchanges && !timedOut) return
+    if (r.answered < this.config.recoveryExchanges && !timedOut) return
     this.recovery = undefined
     const own = this.store.own
     const held = new Set([...own.entries.keys()])

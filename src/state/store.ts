@@ -30,6 +30,9 @@ export interface OriginMeta {
   gcVersion: number
   /** The origin's newest head held (not kept for our own origin: it is signed again from our entries). */
   head?: Head
+  /** Live, non-deleted entries and their additive hash (32 bytes), so a reader of a copy can check it is whole. */
+  count?: number
+  sum?: Uint8Array
 }
 
 export class OriginRecord {
