@@ -39,3 +39,4 @@ export { runStateScenario, type StateScenarioOptions, type StateScenarioResult }
 export { runMembershipScenario, type MembershipScenarioOptions, type MembershipScenarioResult } from '../scenarios/membership.js'
 export { runBroadcastScenario, type BroadcastScenarioOptions, type BroadcastScenarioResult } from '../scenarios/broadcast.js'
 export { runPubsubScenario, type PubsubScenarioOptions, type PubsubScenarioResult } from '../scenarios/pubsub.js'
+export { runChurnScenario, DEFAULT_CHURN_SCENARIO, type ChurnScenarioOptions, type ChurnScenarioResult } from '../scenarios/state-churn.js'

@@ -478,6 +478,9 @@ export class Store {
       if (header >= budget) break
       const s = rec.suffix(base, budget - header)
       if (s.entries.length === 0 && s.toVersion <= base) break // not even one entry fits
+      // An origin that does not fit whole waits for the next message, unless it could never fit whole:
+      // whole origins from version 0 are checked with one signature (./auth.ts) instead of one per entry.
+      if (s.toVersion < rec.known && out.length > 0) break
       out.push({ origin, generation: rec.generation, fromVersion: base, toVersion: s.toVersion, entries: s.entries, head })
       budget -= header + s.bytes
     }
