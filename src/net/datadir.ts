@@ -5,15 +5,21 @@
  * batches go out in order, and a local write is acknowledged to the caller only once its batch is
  * written, so a write the node accepted survives `kill -9`. At start the whole state is read back and
  * installed into the core before it runs.
+ *
+ * The folder holds the node's key, so it is private (./private-files.ts): made 0700, and refused with the
+ * `chmod` to run if it, or the database folder inside it, is open to other users. LevelDB makes its files
+ * with the process umask, at open and later (compactions), so the database's files are set to 0600 after
+ * open and again at close; a file made in between sits in a folder nobody else can enter.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
 import type { Entry } from '../state/messages.js'
 import type { OriginMeta } from '../state/store.js'
+import { assertPrivate, makePrivate } from './private-files.js'
 
 export interface StateSnapshot {
   origins: Map<NodeId, { meta: OriginMeta, entries: Entry[] }>
@@ -33,15 +39,23 @@ export class DataDir {
 
   static async open (dir: string): Promise<DataDir> {
     try {
-      mkdirSync(dir, { recursive: true })
+      if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) makePrivate(dir, true)
     } catch (err) {
       throw new UsageError('ERR_DATA_DIR', `cannot create the data directory ${dir}: ${(err as Error).message}`)
     }
+    assertPrivate(dir, 'the data directory')
+    if (existsSync(join(dir, 'db'))) assertPrivate(join(dir, 'db'), 'the database (the node\'s key and state)')
     const db = new ClassicLevel<string, Uint8Array>(join(dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'view' })
     try {
       await db.open()
     } catch (err) {
       throw new UsageError('ERR_DATA_DIR', `cannot open the database in ${dir} (is another grapevine node using it?): ${(err as Error).message}`)
+    }
+    try {
+      privateDatabase(join(dir, 'db'))
+    } catch (err) {
+      await db.close()
+      throw new UsageError('ERR_DATA_DIR', `cannot make the database in ${dir} private (mode 0600): ${(err as Error).message}`)
     }
     return new DataDir(db, dir)
   }
@@ -110,5 +124,16 @@ export class DataDir {
   async close (): Promise<void> {
     await this.chain
     await this.db.close()
+    try {
+      privateDatabase(join(this.dir, 'db'))
+    } catch (err) {
+      console.error(`grapevine: could not set the database files in ${this.dir} to mode 0600: ${(err as Error).message}`)
+    }
   }
+}
+
+/** The database folder 0700 and its files 0600, whatever the umask made them. */
+function privateDatabase (path: string): void {
+  makePrivate(path, true)
+  for (const f of readdirSync(path, { withFileTypes: true })) if (f.isFile()) makePrivate(join(path, f.name), false)
 }
