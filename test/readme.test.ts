@@ -44,7 +44,7 @@ const TS_OUTPUT: RegExp[][] = [
 
 /** What each plain shell block must print. */
 const SH_OUTPUT: RegExp[][] = [
-  [/: hello$/m, /^green$/m, /stopped the agent in \.\/node1/],
+  [/: hello$/m, /^green$/m, /^\{"active":\["12D3KooW/m, /"value":"blue"/, /stopped the agent in \.\/node1/],
   [/push-pull: converged/, /reliability/, /every attacker graylisted/, /delivery ratio +100\.000%/]
 ]
 

@@ -1,21 +1,36 @@
 /**
- * The one HTTP client of the control API (./api.ts), for the CLI, the demo and the tests: JSON calls whose
- * failures say what to do, and NDJSON streams read line by line.
+ * The one HTTP client of the control API (./api.ts), for the CLI, the demo and the tests: JSON calls
+ * carrying the agent's bearer token, whose failures say what to do, and NDJSON streams read line by line.
  */
 import { UsageError } from '../core/errors.js'
+import { readRecord } from './record.js'
 
 export class ApiClient {
   readonly base: string
 
-  constructor (base: string) {
+  /** `token`: the agent's (the "token" field of its agent.json); without one every call is refused (401). */
+  constructor (base: string, private readonly token?: string) {
     this.base = base.replace(/\/$/, '')
+  }
+
+  /** The client of the agent recorded in `dataDir`'s agent.json. */
+  static of (dataDir: string): ApiClient {
+    const r = readRecord(dataDir)
+    return new ApiClient(r.api, r.token)
+  }
+
+  private headers (json: boolean): Record<string, string> {
+    return {
+      ...(this.token !== undefined ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(json ? { 'content-type': 'application/json' } : {})
+    }
   }
 
   /** One call; an error answer or an unreachable agent becomes a UsageError with the agent's message. */
   async call<T = unknown> (method: string, path: string, body?: unknown): Promise<T> {
     let res: Response
     try {
-      res = await fetch(this.base + path, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) })
+      res = await fetch(this.base + path, { method, headers: this.headers(body !== undefined), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })
     } catch (err) {
       throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${this.base} (${(err as Error).message}); is it running?`)
     }
@@ -37,12 +52,15 @@ export class ApiClient {
   async * lines<T = unknown> (path: string, signal?: AbortSignal, onOpen?: () => void): AsyncGenerator<T> {
     let res: Response
     try {
-      res = await fetch(this.base + path, signal !== undefined ? { signal } : {})
+      res = await fetch(this.base + path, { headers: this.headers(false), ...(signal !== undefined ? { signal } : {}) })
     } catch (err) {
       if (signal?.aborted === true) return
       throw new UsageError('ERR_NO_AGENT', `cannot reach the agent at ${this.base} (${(err as Error).message}); is it running?`)
     }
-    if (!res.ok || res.body === null) throw new UsageError('ERR_AGENT', `agent: ${res.statusText} (GET ${path}: ${res.status})`)
+    if (!res.ok || res.body === null) {
+      const why = await res.json().then(v => (v as { error?: string }).error, () => undefined)
+      throw new UsageError('ERR_AGENT', `agent: ${why ?? res.statusText} (GET ${path}: ${res.status})`)
+    }
     onOpen?.()
     let buf = ''
     const decoder = new TextDecoder()

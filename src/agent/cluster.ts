@@ -1,11 +1,12 @@
 /**
  * Agents as child processes on one machine: start one (`grapevine agent --json`), read its startup
- * record, talk to its control API, stop or kill it. Used by `grapevine demo` and the multi-process tests.
+ * record (the token from its agent.json: the agent never prints it), talk to its control API, stop or kill
+ * it. Used by `grapevine demo` and the multi-process tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ApiClient } from './client.js'
-import type { AgentRecord } from './record.js'
+import { readRecord, type AgentRecord } from './record.js'
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url))
 
@@ -31,9 +32,10 @@ export async function spawnAgent (dataDir: string, args: string[] = [], timeoutM
       if (nl < 0) return
       clearTimeout(timer)
       try {
-        resolve(JSON.parse(out.slice(0, nl)) as AgentRecord)
-      } catch {
-        reject(new Error(`agent printed ${out.slice(0, nl)}`))
+        const shown = JSON.parse(out.slice(0, nl)) as Omit<AgentRecord, 'token'>
+        resolve({ ...shown, token: readRecord(shown.dataDir).token })
+      } catch (err) {
+        reject(new Error(`agent printed ${out.slice(0, nl)} (${(err as Error).message})`))
       }
     })
     void exited.then(code => {
@@ -45,8 +47,8 @@ export async function spawnAgent (dataDir: string, args: string[] = [], timeoutM
 }
 
 /** One call to an agent's control API. */
-export async function api<T = unknown> (a: RunningAgent | string, method: string, path: string, body?: unknown): Promise<T> {
-  return await new ApiClient(typeof a === 'string' ? a : a.record.api).call<T>(method, path, body)
+export async function api<T = unknown> (a: RunningAgent, method: string, path: string, body?: unknown): Promise<T> {
+  return await new ApiClient(a.record.api, a.record.token).call<T>(method, path, body)
 }
 
 /** Streams a topic's messages from an agent into `onMessage` until stop(); `ready`: the agent has subscribed. */
@@ -56,7 +58,7 @@ export function subscribeAgent (a: RunningAgent, topic: string, onMessage: (m: {
   const readyP = new Promise<void>(resolve => { ready = resolve })
   void (async () => {
     try {
-      const stream = new ApiClient(a.record.api).lines<{ data: string, from: string | null }>(`/v1/subscribe?topic=${encodeURIComponent(topic)}`, ac.signal, ready)
+      const stream = new ApiClient(a.record.api, a.record.token).lines<{ data: string, from: string | null }>(`/v1/subscribe?topic=${encodeURIComponent(topic)}`, ac.signal, ready)
       for await (const m of stream) onMessage(m)
     } catch {
       // The agent went away (a test may kill it): the stream just ends.

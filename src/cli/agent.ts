@@ -1,14 +1,17 @@
 /**
  * `grapevine agent`: runs a node (createNode) with its local control API until SIGINT / SIGTERM.
- * Options come from flags, or from a JSON config file with the same names (flags win).
+ * Options come from flags, or from a JSON config file with the same names (flags win). The API's token is
+ * made at each start and kept in DIR/agent.json (0600), where the CLI finds it; the process makes its
+ * files private (umask 077) on top of the explicit modes the data directory sets.
  */
-import { readFileSync, writeFileSync, rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readFileSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startApi } from '../agent/api.js'
-import { DEFAULT_DATA_DIR, type AgentRecord } from '../agent/record.js'
+import { newToken, startApi } from '../agent/api.js'
+import { DEFAULT_DATA_DIR, recordPath, writeRecord, type AgentRecord } from '../agent/record.js'
 import { UsageError } from '../core/errors.js'
 import { createNode, type NodeOptions } from '../net/create-node.js'
+import { readSwarmKey } from '../net/pnet.js'
 import { num } from './args.js'
 
 export const AGENT_USAGE = `grapevine agent [options]
@@ -19,11 +22,16 @@ Runs a grapevine node: membership, broadcast, replicated state and pub/sub on js
                          add /ip4/0.0.0.0/tcp/PORT/ws for WebSockets
   --bootstrap MA         a node to join through, …/p2p/<peer id>, repeatable
   --data-dir DIR         key and replicated state (default ./.grapevine)
-  --config FILE          JSON with any of: listen, bootstrap, dataDir, apiPort, signaturePolicy,
-                         membership, broadcast, state, gossipsub, discovery
-  --api-port PORT        control API on 127.0.0.1 (default 0: a free port, written to DIR/agent.json)
+  --config FILE          JSON with any of: listen, bootstrap, dataDir, apiPort, socket, psk, allow,
+                         signaturePolicy, membership, broadcast, state, gossipsub, discovery
+  --api-port PORT        control API on 127.0.0.1 (default 0: a free port, written to DIR/agent.json
+                         with the API's token; the CLI reads both from there)
+  --socket PATH          serve the control API on a unix socket too (mode 0600)
+  --psk FILE             a private cluster: only nodes with this pre-shared key (grapevine keygen FILE)
+                         can connect; the file must be mode 0600
+  --allow ID,...         only these peer ids may connect (repeatable)
   --signature-policy P   StrictSign (default) or StrictNoSign
-  --json                 print the startup record as one JSON line`
+  --json                 print the startup record (without the token) as one JSON line`
 
 export async function agent (argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({
@@ -34,6 +42,9 @@ export async function agent (argv: string[], out: (line: string) => void = conso
       'data-dir': { type: 'string' },
       config: { type: 'string' },
       'api-port': { type: 'string' },
+      socket: { type: 'string' },
+      psk: { type: 'string' },
+      allow: { type: 'string', multiple: true },
       'signature-policy': { type: 'string' },
       json: { type: 'boolean' }
     },
@@ -47,13 +58,20 @@ export async function agent (argv: string[], out: (line: string) => void = conso
       throw new UsageError('ERR_CONFIG_FILE', `cannot read the config file ${values.config}: ${(err as Error).message}`)
     }
   }
-  const { apiPort: fileApiPort, ...fileOptions } = file
+  const { apiPort: fileApiPort, socket: fileSocket, psk: filePsk, ...fileOptions } = file
   const dataDir = resolve(values['data-dir'] ?? (typeof file.dataDir === 'string' ? file.dataDir : DEFAULT_DATA_DIR))
+  const pskFile = values.psk ?? filePsk
+  if (pskFile !== undefined && typeof pskFile !== 'string') throw new UsageError('ERR_CONFIG_FILE', 'psk in the config file is the path of a key file (grapevine keygen FILE)')
+  const socket = values.socket ?? fileSocket
+  if (socket !== undefined && typeof socket !== 'string') throw new UsageError('ERR_CONFIG_FILE', 'socket in the config file is a path')
+  const allow = values.allow?.flatMap(a => a.split(',')).map(a => a.trim()).filter(a => a !== '')
   const options: NodeOptions = {
     ...(fileOptions as NodeOptions),
     dataDir,
     ...(values.listen !== undefined ? { listen: values.listen } : {}),
     ...(values.bootstrap !== undefined ? { bootstrap: values.bootstrap } : {}),
+    ...(allow !== undefined ? { allow } : {}),
+    ...(pskFile !== undefined ? { psk: readSwarmKey(pskFile) } : {}),
     ...(values['signature-policy'] !== undefined ? { signaturePolicy: values['signature-policy'] as NodeOptions['signaturePolicy'] } : {})
   }
   if (options.listen === undefined) options.listen = ['/ip4/0.0.0.0/tcp/0']
@@ -61,21 +79,31 @@ export async function agent (argv: string[], out: (line: string) => void = conso
 
   // A stray rejection inside a library must not take the node down: log it (it is a bug to report).
   process.on('unhandledRejection', (err) => console.error('grapevine agent: unhandled rejection (please report):', err))
+  // Files the agent and LevelDB make from now on are this user's alone (explicit modes are set as well).
+  if (process.platform !== 'win32') process.umask(0o077)
   const node = await createNode(options)
   // Bans and disconnects are logged (penalties are counted in `grapevine info`).
   node.on('misbehaviour', m => {
     if (m.sanction !== 'penalise') console.error(`grapevine agent: ${m.sanction} ${m.peer} (${m.core}: ${m.reason})`)
   })
-  const api = await startApi(node, apiPort)
-  const record: AgentRecord = { peerId: node.peerId, multiaddrs: node.multiaddrs(), api: api.url, dataDir, pid: process.pid }
-  const recordFile = join(dataDir, 'agent.json')
-  writeFileSync(recordFile, JSON.stringify(record, null, 2) + '\n')
+  const token = newToken()
+  const recordFile = recordPath(dataDir)
+  let api
+  try {
+    api = await startApi(node, { token, port: apiPort, tokenFile: recordFile, ...(socket !== undefined ? { socket: resolve(socket) } : {}) })
+  } catch (err) {
+    await node.stop()
+    throw err instanceof UsageError ? err : new UsageError('ERR_API', `cannot serve the control API: ${(err as Error).message}`)
+  }
+  const record: AgentRecord = { peerId: node.peerId, multiaddrs: node.multiaddrs(), api: api.url, token, ...(api.socket !== null ? { socket: api.socket } : {}), dataDir, pid: process.pid }
+  writeRecord(record)
   if (values.json === true) {
-    out(JSON.stringify(record))
+    const { token: _secret, ...shown } = record
+    out(JSON.stringify(shown))
   } else {
     out(`grapevine agent ${node.peerId}`)
     for (const a of record.multiaddrs) out(`  listening    ${a}`)
-    out(`  control API  ${api.url}  (recorded in ${recordFile})`)
+    out(`  control API  ${api.url}${api.socket !== null ? ` and ${api.socket}` : ''}  (address and token in ${recordFile}, mode 0600)`)
     out(`  data         ${dataDir}`)
   }
   await new Promise<void>(resolve => {

@@ -1,13 +1,12 @@
 /**
  * The commands that talk to a running agent through its control API (src/agent/api.ts): members, info,
- * publish, subscribe, kv. The agent is found with --api URL, or through DIR/agent.json (--data-dir,
- * default ./.grapevine). Every command takes --json for machine-readable output.
+ * publish, subscribe, kv. The agent and its token are found in DIR/agent.json (--data-dir, default
+ * ./.grapevine); --api URL (or GRAPEVINE_API) names another address, with the token from GRAPEVINE_TOKEN
+ * or else from DIR/agent.json. Every command takes --json for machine-readable output.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiClient } from '../agent/client.js'
-import { DEFAULT_DATA_DIR, type AgentRecord } from '../agent/record.js'
+import { DEFAULT_DATA_DIR, readRecord, recordPath, type AgentRecord } from '../agent/record.js'
 import { UsageError } from '../core/errors.js'
 import { num } from './args.js'
 
@@ -27,15 +26,19 @@ wait up to 20 s for the agent to answer, for scripts that have just started one)
 
 interface Common { api: ApiClient, json: boolean }
 
-function locate (values: { api?: string | undefined, 'data-dir'?: string | undefined }): string {
-  if (values.api !== undefined) return values.api.replace(/\/$/, '')
-  if (process.env.GRAPEVINE_API !== undefined) return process.env.GRAPEVINE_API.replace(/\/$/, '')
+function locate (values: { api?: string | undefined, 'data-dir'?: string | undefined }): ApiClient {
   const dir = values['data-dir'] ?? DEFAULT_DATA_DIR
+  let record: AgentRecord | undefined
   try {
-    return (JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as AgentRecord).api
+    record = readRecord(dir)
   } catch {
-    throw new UsageError('ERR_NO_AGENT', `no running agent found in ${dir} (start one with "grapevine agent --data-dir ${dir}", or pass --api http://127.0.0.1:PORT)`)
+    record = undefined
   }
+  const url = values.api ?? process.env.GRAPEVINE_API ?? record?.api
+  if (url === undefined) throw new UsageError('ERR_NO_AGENT', `no running agent found in ${dir} (start one with "grapevine agent --data-dir ${dir}", or pass --api http://127.0.0.1:PORT)`)
+  const token = process.env.GRAPEVINE_TOKEN ?? record?.token
+  if (token === undefined) throw new UsageError('ERR_NO_AGENT', `no token for the agent at ${url}: set GRAPEVINE_TOKEN, or pass --data-dir DIR of that agent (its token is in ${recordPath(dir)})`)
+  return new ApiClient(url, token)
 }
 
 /** The agent's API client; with `wait`, retries for up to 20 s until the agent is found and answers. */
@@ -43,7 +46,7 @@ async function connect (values: { api?: string | undefined, 'data-dir'?: string 
   const deadline = Date.now() + (wait ? 20_000 : 0)
   for (;;) {
     try {
-      const api = new ApiClient(locate(values))
+      const api = locate(values)
       if (wait) await api.call('GET', '/v1/info')
       return api
     } catch (err) {
@@ -61,7 +64,7 @@ async function call (c: Common, method: string, path: string, body?: unknown): P
 async function stopAgentProcess (dir: string, out: (line: string) => void): Promise<number> {
   let record: AgentRecord
   try {
-    record = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as AgentRecord
+    record = readRecord(dir)
   } catch {
     throw new UsageError('ERR_NO_AGENT', `no running agent found in ${dir}`)
   }

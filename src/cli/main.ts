@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `grapevine` command line: simulator scenarios and (for now) a simulated demo.
+ * The `grapevine` command line: the agent and the commands that talk to it, keygen, the demos and the
+ * simulator scenarios.
  */
 import { GrapevineError } from '../core/errors.js'
 import { AGENT_USAGE, agent } from './agent.js'
 import { CLIENT_USAGE, client } from './client.js'
 import { demo } from './demo.js'
+import { KEYGEN_USAGE, keygen } from './keygen.js'
 import { SIM_BROADCAST_USAGE, simBroadcast } from './sim-broadcast.js'
 import { SIM_MEMBERSHIP_USAGE, simMembership } from './sim-membership.js'
 import { SIM_PUBSUB_USAGE, simPubsub } from './sim-pubsub.js'
@@ -17,6 +19,7 @@ usage:
   grapevine demo                 five agents on 127.0.0.1: membership, pub/sub, state, broadcast
   grapevine demo --sim           a replicated update spreading through 1,000 simulated nodes
   grapevine agent [options]      run a node with its local control API (--help for options)
+  grapevine keygen FILE          a new pre-shared key for a private cluster (agent --psk FILE)
   grapevine sim state [options]       anti-entropy convergence in the simulator (--help for options)
   grapevine sim membership [options]  HyParView growth, failure and churn experiments (--help)
   grapevine sim broadcast [options]   Plumtree and flood gossip: reliability, RMR, LDH (--help)
@@ -43,6 +46,13 @@ export async function main (argv: string[]): Promise<number> {
       return 0
     }
     return await agent(argv.slice(1))
+  }
+  if (cmd === 'keygen') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(KEYGEN_USAGE)
+      return 0
+    }
+    return keygen(argv.slice(1))
   }
   if (['addr', 'stop', 'members', 'info', 'publish', 'subscribe', 'kv'].includes(cmd)) return await client(cmd, argv.slice(1))
   const sims: Record<string, [string, (argv: string[]) => number]> = {

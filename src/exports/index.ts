@@ -1,9 +1,11 @@
 /**
  * `grapevine`: what an application needs to run nodes on the network — `createNode` and the node's API
- * (pub/sub, replicated state, broadcast, membership, events), its options and errors. The simulator and the
+ * (pub/sub, replicated state, broadcast, membership, events), its options and errors, and the pre-shared
+ * key files of private clusters. The simulator and the
  * protocol cores are in `grapevine/sim`.
  */
 export { createNode, type NodeOptions, type NetworkNode } from '../net/create-node.js'
+export { readSwarmKey, writeSwarmKey } from '../net/pnet.js'
 export { GrapevineNode, type NodeEvents, type NodeInfo } from '../node/node.js'
 export type { NodeConfig } from '../node/builder.js'
 export { NodeState, RESERVED_PREFIXES, type StateEntry } from '../node/state.js'

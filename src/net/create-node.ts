@@ -2,7 +2,8 @@
  * `createNode(options)`: a whole grapevine node on the real network. The node builder (src/node/builder.ts)
  * composes it on a js-libp2p host through the network driver (./driver.ts); a data directory (./datadir.ts)
  * keeps its key and replicated state, so a restart keeps its peer id and everything it had accepted, and its
- * membership views, so it rejoins without a bootstrap contact.
+ * membership views, so it rejoins without a bootstrap contact. Admission: a pre-shared key makes a private
+ * network (./pnet.ts) and an allow-list of peer ids is enforced by the connection gater (./admission.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -14,10 +15,12 @@ import { identityFromSeed } from '../core/identity.js'
 import type { PeerInfo } from '../membership/messages.js'
 import { buildNode, type NodeConfig } from '../node/builder.js'
 import type { GrapevineNode } from '../node/node.js'
+import { Admission } from './admission.js'
 import { DataDir, type Durability } from './datadir.js'
 import { NetDriver } from './driver.js'
 import { createHost, type Host } from './host.js'
 import { libp2pKeyDecoder } from './keys.js'
+import { checkSwarmKey } from './pnet.js'
 
 export interface NodeOptions extends NodeConfig {
   /** Where the node keeps its key and replicated state. Without one the node is ephemeral: a new peer id each start. */
@@ -34,8 +37,15 @@ export interface NodeOptions extends NodeConfig {
   durability?: Durability
   /** Start from the intact part of a damaged data directory and recover this node's own entries from peers. */
   recover?: boolean
-  /** Multiaddr prefixes exempt from inbound connection limits (default: loopback). */
+  /** Peer ids that may connect (in or out); every other peer is refused by the connection gater. Default: anyone. */
   allow?: string[]
+  /**
+   * A pre-shared key (the contents of a swarm.key v1 file: `grapevine keygen`, or `readSwarmKey(file)`):
+   * only nodes with the same key can connect at all.
+   */
+  psk?: Uint8Array
+  /** Multiaddr prefixes exempt from inbound connection limits (default: loopback). */
+  exemptAddrs?: string[]
   maxConnections?: number
 }
 
@@ -52,12 +62,14 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     const seed = dataDir !== null ? await dataDir.seed() : o.seed ?? new Uint8Array(randomBytes(32))
     // eslint-disable-next-line prefer-const
     let node: GrapevineNode | undefined
+    const admission = new Admission(o.allow, peer => driver.isBanned(peer), line => console.error(line))
     const host = await createHost({
       seed,
       listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'],
-      ...(o.allow !== undefined ? { allow: o.allow } : {}),
+      ...(o.exemptAddrs !== undefined ? { exemptAddrs: o.exemptAddrs } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
-      denyPeer: (p) => driver.isBanned(p.toString())
+      ...(o.psk !== undefined ? { psk: o.psk } : {}),
+      denyPeer: (p, direction) => admission.refuses(p.toString(), direction)
     })
     const driver: NetDriver = new NetDriver(host, { addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [] })
     const peerId = host.peerId.toString()
@@ -85,7 +97,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       contactOf: parseContact,
       multiaddrs: () => host.getMultiaddrs().map(String),
       connections: () => host.getConnections().length,
-      counters: () => ({ ...driver.stats }),
+      counters: () => ({ ...driver.stats, ...admission.stats }),
       storage: () => ({ durability: o.durability ?? 'sync', damage: [...dataDir?.damage ?? []], dropped: [...dataDir?.dropped ?? []] }),
       stop: async () => {
         clearInterval(savePeersTimer)
@@ -139,7 +151,7 @@ export function parseContact (addr: string): PeerInfo {
   return { id, addrs: [ma.decapsulateCode(421).bytes] }
 }
 
-const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover']
+const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover']
 
 function validateOptions (o: NodeOptions): NodeOptions {
   if (typeof o !== 'object' || o === null) throw new UsageError('ERR_OPTIONS', 'createNode(options) takes an object')
@@ -149,7 +161,7 @@ function validateOptions (o: NodeOptions): NodeOptions {
     if (!(o.seed instanceof Uint8Array) || o.seed.length !== 32) throw new UsageError('ERR_OPTIONS', 'seed must be a Uint8Array of 32 bytes (an Ed25519 seed)')
     if (o.dataDir !== undefined) throw new UsageError('ERR_OPTIONS', 'give either seed or dataDir: a data directory keeps its own key')
   }
-  for (const k of ['listen', 'bootstrap', 'allow'] as const) {
+  for (const k of ['listen', 'bootstrap', 'exemptAddrs'] as const) {
     const v = o[k]
     if (v === undefined) continue
     if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new UsageError('ERR_OPTIONS', `${k} must be an array of multiaddr strings, e.g. ["/ip4/0.0.0.0/tcp/4001"]`)
@@ -164,6 +176,18 @@ function validateOptions (o: NodeOptions): NodeOptions {
     }
   }
   for (const b of o.bootstrap ?? []) parseContact(b)
+  if (o.allow !== undefined) {
+    if (!Array.isArray(o.allow) || o.allow.some(x => typeof x !== 'string')) throw new UsageError('ERR_OPTIONS', 'allow must be an array of peer ids (strings such as 12D3KooW…)')
+    if (o.allow.length === 0) throw new UsageError('ERR_OPTIONS', 'allow is an empty list, which would refuse every peer: list the peer ids that may connect, or leave it out')
+    for (const id of o.allow) {
+      try {
+        peerIdFromString(id)
+      } catch {
+        throw new UsageError('ERR_OPTIONS', `allow: ${JSON.stringify(id)} is not a peer id (a node prints its own: grapevine info)`)
+      }
+    }
+  }
+  if (o.psk !== undefined) checkSwarmKey(o.psk, 'the psk option')
   if (o.signaturePolicy !== undefined && o.signaturePolicy !== 'StrictSign' && o.signaturePolicy !== 'StrictNoSign') {
     throw new UsageError('ERR_OPTIONS', `signaturePolicy is 'StrictSign' or 'StrictNoSign' (got ${JSON.stringify(o.signaturePolicy)})`)
   }

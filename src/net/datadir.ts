@@ -17,9 +17,14 @@
  *     intact part loads, the damage is listed (`damage`) for a loud warning, and the node takes its own
  *     entries back from its peers (the state core's recovery). Damaged copies of other origins are dropped
  *     and fetched again from peers, with a warning. A new identity is never made over existing data.
+ *
+ * The folder holds the node's key, so it is private (./private-files.ts): made 0700, and refused with the
+ * `chmod` to run if it, the database folder or the key file is open to other users. LevelDB makes its files
+ * with the process umask, at open and later (compactions), so the database's files are set to 0600 after
+ * open and again at close; a file made in between sits in a folder nobody else can enter.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { UsageError } from '../core/errors.js'
@@ -29,6 +34,7 @@ import { addLeaf, bigToBytes } from '../state/auth.js'
 import type { StateChange } from '../state/antientropy.js'
 import type { Entry, Head } from '../state/messages.js'
 import type { OriginMeta } from '../state/store.js'
+import { assertPrivate, makePrivate } from './private-files.js'
 
 export type Durability = 'sync' | 'relaxed'
 
@@ -75,15 +81,24 @@ export class DataDir {
   /** Opens (or creates) `dir` and checks everything in it; see the header for what refuses to open. */
   static async open (dir: string, opts: DataDirOptions = {}): Promise<DataDir> {
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) makePrivate(dir, true)
     } catch (err) {
       throw new UsageError('ERR_DATA_DIR', `cannot create the data directory ${dir}: ${(err as Error).message}`)
     }
+    assertPrivate(dir, 'the data directory')
+    if (existsSync(join(dir, 'db'))) assertPrivate(join(dir, 'db'), 'the database (the node\'s state)')
+    if (existsSync(join(dir, KEY_FILE))) assertPrivate(join(dir, KEY_FILE), 'the key file')
     const db = new ClassicLevel<string, Uint8Array>(join(dir, 'db'), { keyEncoding: 'utf8', valueEncoding: 'view' })
     try {
       await db.open()
     } catch (err) {
       throw new UsageError('ERR_DATA_DIR', `cannot open the database in ${dir} (is another grapevine node using it? if it is damaged, move ${dir} away): ${(err as Error).message}`)
+    }
+    try {
+      privateDatabase(join(dir, 'db'))
+    } catch (err) {
+      await db.close()
+      throw new UsageError('ERR_DATA_DIR', `cannot make the database in ${dir} private (mode 0600): ${(err as Error).message}`)
     }
     const d = new DataDir(db, dir, opts.durability ?? 'sync')
     try {
@@ -149,6 +164,11 @@ export class DataDir {
     while (this.writing !== null) await this.writing
     writeDurably(join(this.dir, WITNESS_FILE), new TextEncoder().encode(JSON.stringify({ seq: this.seq })))
     await this.db.close()
+    try {
+      privateDatabase(join(this.dir, 'db'))
+    } catch (err) {
+      console.error(`grapevine: could not set the database files in ${this.dir} to mode 0600: ${(err as Error).message}`)
+    }
   }
 
   /** Group commit: everything queued goes out as one batch, acknowledged when written (synced, by default). */
@@ -263,6 +283,12 @@ export class DataDir {
     // Recovering: from here on the directory is what we hold; the witness follows it.
     writeDurably(witnessPath, new TextEncoder().encode(JSON.stringify({ seq: this.seq })))
   }
+}
+
+/** The database folder 0700 and its files 0600, whatever the umask made them. */
+function privateDatabase (path: string): void {
+  makePrivate(path, true)
+  for (const f of readdirSync(path, { withFileTypes: true })) if (f.isFile()) makePrivate(join(path, f.name), false)
 }
 
 /** Does an origin's stored record match its stored entries? (A description of the mismatch, or undefined.) */

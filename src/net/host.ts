@@ -1,8 +1,9 @@
 /**
  * The js-libp2p host a grapevine node runs on: TCP and WebSockets, Noise, Yamux, identify
- * and ping, with the node's Ed25519 key. Loopback and any `allow` addresses are exempt from the
- * connection manager's inbound rate limit (many local nodes dial each other at once), and the connection
- * monitor only measures: it does not abort busy connections whose pings are late.
+ * and ping, with the node's Ed25519 key; with a pre-shared key, a private network (./pnet.ts). Loopback
+ * and any `exemptAddrs` are exempt from the connection manager's inbound rate limit (many local nodes dial
+ * each other at once), and the connection monitor only measures: it does not abort busy connections whose
+ * pings are late. The connection gater asks `denyPeer` (bans, the allow-list: ./admission.ts).
  */
 import './shim.js'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -14,17 +15,20 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import { privateNetwork } from './pnet.js'
 
 export interface HostOptions {
   /** The node's 32-byte Ed25519 seed: its peer id. */
   seed: Uint8Array
   /** Multiaddrs to listen on, e.g. `/ip4/0.0.0.0/tcp/4001`, `/ip4/127.0.0.1/tcp/0/ws`. */
   listen: string[]
-  /** Multiaddr prefixes always let in (default: loopback). */
-  allow?: string[]
+  /** Multiaddr prefixes exempt from the inbound connection limits (default: loopback). */
+  exemptAddrs?: string[]
   maxConnections?: number
-  /** Refuse these peers (a driver's ban list). */
-  denyPeer?: (peer: PeerId) => boolean
+  /** Refuse these peers, dialling out or connecting in (bans, the allow-list). */
+  denyPeer?: (peer: PeerId, direction: 'inbound' | 'outbound') => boolean
+  /** A swarm.key v1 pre-shared key: only nodes with the same key can connect. */
+  psk?: Uint8Array
 }
 
 export type Host = Libp2p<{ identify: unknown, ping: unknown }>
@@ -38,15 +42,16 @@ export async function createHost (o: HostOptions): Promise<Host> {
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    ...(o.psk !== undefined ? { connectionProtector: privateNetwork(o.psk) } : {}),
     connectionManager: {
       maxConnections: o.maxConnections ?? 300,
-      allow: o.allow ?? ['/ip4/127.0.0.1', '/ip6/::1']
+      allow: o.exemptAddrs ?? ['/ip4/127.0.0.1', '/ip6/::1']
     },
     connectionMonitor: { abortConnectionOnPingFailure: false },
     connectionGater: {
-      denyDialPeer: async (peer) => deny(peer),
-      denyInboundEncryptedConnection: async (peer) => deny(peer),
-      denyOutboundEncryptedConnection: async (peer) => deny(peer),
+      denyDialPeer: async (peer) => deny(peer, 'outbound'),
+      denyInboundEncryptedConnection: async (peer) => deny(peer, 'inbound'),
+      denyOutboundEncryptedConnection: async (peer) => deny(peer, 'outbound'),
       // Loopback and private addresses are fine: this is also a cluster tool.
       denyDialMultiaddr: async () => false
     },

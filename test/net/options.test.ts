@@ -12,7 +12,11 @@ test('createNode refuses bad options with errors that say what to fix', async ()
     [{ bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/notapeer'] }, /not a (peer id|multiaddr)/],
     [{ signaturePolicy: 'Strict' }, /signaturePolicy is 'StrictSign' or 'StrictNoSign'/],
     [{ maxConnections: 0 }, /maxConnections must be a positive integer/],
-    [{ dataDir: '' }, /dataDir must be a folder path/]
+    [{ dataDir: '' }, /dataDir must be a folder path/],
+    [{ allow: ['12D3KooWnotapeer'] }, /allow: "12D3KooWnotapeer" is not a peer id/],
+    [{ allow: [] }, /allow is an empty list, which would refuse every peer/],
+    [{ psk: new TextEncoder().encode('/key/swarm/psk/1.0.0/\n/base16/\nabc') }, /not a pre-shared key in the swarm.key v1 format .*grapevine keygen FILE/],
+    [{ exemptAddrs: ['127.0.0.1'] }, /exemptAddrs: "127.0.0.1" is not a multiaddr/]
   ]
   for (const [options, message] of cases) {
     await assert.rejects(createNode(options as never), (err: unknown) => {
