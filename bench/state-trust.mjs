@@ -16,6 +16,8 @@ import { UniformPeerSampling } from '../dist/src/core/sampling.js'
 import { identitiesFor } from '../dist/src/scenarios/state.js'
 import { percentile } from '../dist/src/scenarios/stats.js'
 import { createNode } from '../dist/src/net/create-node.js'
+import { api, spawnAgent, stopAgent } from '../dist/src/agent/cluster.js'
+import { writeFileSync } from 'node:fs'
 
 const ORIGINS = Number(process.env.BENCH_TRUST_ORIGINS ?? 1000)
 const KEYS = Number(process.env.BENCH_TRUST_KEYS ?? 100)
@@ -69,9 +71,9 @@ function writesPerSecond (signed) {
 }
 
 /** Latency of awaited `node.state.set` calls on a real data directory. */
-async function writeLatency (durability) {
+async function writeLatency (durability, policy = 'StrictSign') {
   const dir = mkdtempSync(join(tmpdir(), 'grapevine-bench-'))
-  const node = await createNode({ dataDir: join(dir, 'n'), listen: ['/ip4/127.0.0.1/tcp/0'], durability, discovery: false })
+  const node = await createNode({ dataDir: join(dir, 'n'), listen: ['/ip4/127.0.0.1/tcp/0'], durability, discovery: false, state: { signaturePolicy: policy } })
   try {
     const ms = []
     for (let i = 0; i < 500; i++) {
@@ -87,6 +89,23 @@ async function writeLatency (durability) {
     return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99), sequential: 1000 / (ms.reduce((a, b) => a + b, 0) / ms.length), concurrent }
   } finally {
     await node.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Sequential PUT /v1/kv/KEY through an agent's control API (token, JSON body), writes per second. */
+async function agentWrites (policy) {
+  const dir = mkdtempSync(join(tmpdir(), 'grapevine-bench-agent-'))
+  const config = join(dir, 'config.json')
+  writeFileSync(config, JSON.stringify({ state: { signaturePolicy: policy } }))
+  const a = await spawnAgent(join(dir, 'data'), ['--listen', '/ip4/127.0.0.1/tcp/0', '--config', config])
+  try {
+    const n = 300
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) await api(a, 'PUT', `/v1/kv/k${i}`, { value: `value ${i}` })
+    return n / ((performance.now() - t0) / 1000)
+  } finally {
+    await stopAgent(a)
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -110,6 +129,12 @@ export async function benchStateTrust () {
   const unsignedW = writesPerSecond(false)
   const signedW = writesPerSecond(true)
   console.log(`\nlocal writes through the state core: unsigned ${unsignedW.toFixed(0)}/s, signed ${signedW.toFixed(0)}/s (${(signedW / unsignedW).toFixed(2)}×)`)
+  const unsignedSet = await writeLatency('sync', 'StrictNoSign')
+  const signedSet = await writeLatency('sync', 'StrictSign')
+  console.log(`node.state.set (synced), 2,000 concurrent: unsigned ${unsignedSet.concurrent.toFixed(0)}/s, signed ${signedSet.concurrent.toFixed(0)}/s (${(signedSet.concurrent / unsignedSet.concurrent).toFixed(2)}×)`)
+  const unsignedApi = await agentWrites('StrictNoSign')
+  const signedApi = await agentWrites('StrictSign')
+  console.log(`control API PUT /v1/kv, sequential: unsigned ${unsignedApi.toFixed(0)}/s, signed ${signedApi.toFixed(0)}/s (${(signedApi / unsignedApi).toFixed(2)}×)`)
 
   console.log('\nnode.state.set on a data directory   p50 ms   p99 ms   sequential/s   2,000 concurrent/s')
   const relaxed = await writeLatency('relaxed')

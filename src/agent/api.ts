@@ -96,6 +96,11 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
         stats.refused[err.reason]++
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: ${err.status} ${err.reason} (${err.message})`)
         reply(res, err.status, { error: err.message })
+      } else if (err instanceof GrapevineError && err.code === 'ERR_RECOVERING') {
+        // Not the caller's fault: the node is taking its own entries back from peers; retry shortly.
+        log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 503 recovering`)
+        res.setHeader('retry-after', '2')
+        reply(res, 503, { error: err.message })
       } else if (err instanceof GrapevineError && err.fault === 'caller') {
         stats.refused.badRequest++
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 400 badRequest (${err.message})`)

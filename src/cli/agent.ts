@@ -31,6 +31,10 @@ Runs a grapevine node: membership, broadcast, replicated state and pub/sub on js
                          can connect; the file must be mode 0600
   --allow ID,...         only these peer ids may connect (repeatable)
   --signature-policy P   StrictSign (default) or StrictNoSign
+  --durability D         sync (default: a write is acknowledged once on disk) or relaxed (once the
+                         OS has it: faster, lost if the machine loses power)
+  --recover              start from the intact part of a damaged data directory and take this
+                         node's own entries back from its peers (the agent refuses a damaged one)
   --json                 print the startup record (without the token) as one JSON line`
 
 export async function agent (argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -46,6 +50,8 @@ export async function agent (argv: string[], out: (line: string) => void = conso
       psk: { type: 'string' },
       allow: { type: 'string', multiple: true },
       'signature-policy': { type: 'string' },
+      durability: { type: 'string' },
+      recover: { type: 'boolean' },
       json: { type: 'boolean' }
     },
     strict: true
@@ -72,7 +78,9 @@ export async function agent (argv: string[], out: (line: string) => void = conso
     ...(values.bootstrap !== undefined ? { bootstrap: values.bootstrap } : {}),
     ...(allow !== undefined ? { allow } : {}),
     ...(pskFile !== undefined ? { psk: readSwarmKey(pskFile) } : {}),
-    ...(values['signature-policy'] !== undefined ? { signaturePolicy: values['signature-policy'] as NodeOptions['signaturePolicy'] } : {})
+    ...(values['signature-policy'] !== undefined ? { signaturePolicy: values['signature-policy'] as NodeOptions['signaturePolicy'] } : {}),
+    ...(values.durability !== undefined ? { durability: values.durability as NodeOptions['durability'] } : {}),
+    ...(values.recover === true ? { recover: true } : {})
   }
   if (options.listen === undefined) options.listen = ['/ip4/0.0.0.0/tcp/0']
   const apiPort = num(values['api-port'] ?? (fileApiPort === undefined ? undefined : String(fileApiPort)), 'api-port', 0, { min: 0, max: 65535, int: true })
