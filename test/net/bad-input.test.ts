@@ -19,7 +19,7 @@ import { createNode, type NetworkNode } from '../../src/net/create-node.js'
 import { RpcCodec } from '../../src/gossipsub/codec.js'
 import { StateCodec } from '../../src/state/codec.js'
 
-const PROTOCOLS = ['/grapevine/membership/1.0.0', '/grapevine/plumtree/1.0.0', '/grapevine/state/1.0.0', MESHSUB_PROTOCOLS[1]!]
+const PROTOCOLS = ['/grapevine/membership/1.0.0', '/grapevine/plumtree/1.0.0', '/grapevine/state/2.0.0', MESHSUB_PROTOCOLS[1]!]
 
 async function rawClient (): Promise<Libp2p> {
   return await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
@@ -58,8 +58,8 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
         new BroadcastCodec().encode({ kind: 'ihave', ids: Array.from({ length: 200 }, (_, i) => `ghost-${i}`), rounds: Array.from({ length: 200 }, () => 1) })
       ],
       // A delta claiming to be the node's own origin, far in its future.
-      '/grapevine/state/1.0.0': [
-        new StateCodec().encode({ kind: 'push', exchange: 1, digest: [], deltas: [{ origin: node.peerId, generation: 99, fromVersion: 0, toVersion: 1_000_000, gcVersion: 0, entries: [{ key: 'forged', value: new Uint8Array([1]), version: 1_000_000, deleted: false }] }] } as never)
+      '/grapevine/state/2.0.0': [
+        new StateCodec().encode({ kind: 'push', exchange: 1, digest: [], deltas: [{ origin: node.peerId, generation: 99, fromVersion: 0, toVersion: 1_000_000, entries: [{ key: 'forged', value: new Uint8Array([1]), version: 1_000_000, deleted: false, signature: new Uint8Array(64) }], head: { version: 1_000_000, count: 1, sum: new Uint8Array(32), digest: new Uint8Array(32), signature: new Uint8Array(64) } }] } as never)
       ],
       // A message with a signature that does not verify, GRAFT for a topic we are not in, IWANT for ghosts.
       [MESHSUB_PROTOCOLS[1]!]: [
