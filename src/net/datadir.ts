@@ -226,7 +226,9 @@ export class DataDir {
       try {
         const w = JSON.parse(readFileSync(witnessPath, 'utf8')) as { seq?: unknown }
         if (typeof w.seq === 'number' && Number.isSafeInteger(w.seq)) witnessed = w.seq
-      } catch {}
+      } catch {
+        // reported just below as unreadable
+      }
       if (witnessed < 0) fatal.push(`${witnessPath} is unreadable`)
       else if (this.seq < witnessed) fatal.push(`the database ends at write ${this.seq} but write ${witnessed} was acknowledged (the log was truncated, emptied or rolled back)`)
     }
@@ -323,7 +325,9 @@ function writeDurably (path: string, data: Uint8Array, sync = true): void {
     const dirFd = openSync(join(path, '..'), 'r')
     try {
       fsyncSync(dirFd)
-    } catch {} finally {
+    } catch {
+      // some file systems cannot sync a folder; the rename itself is atomic
+    } finally {
       closeSync(dirFd)
     }
   }

@@ -88,7 +88,7 @@ export function runChurnScenario (partial: Partial<ChurnScenarioOptions> = {}): 
     const [relay, to] = sim.rng.sample(ids, 2) as [NodeId, NodeId]
     sim.at(i * every, () => sim.inject(relay, to, 'state', bytes))
   }
-  const end = o.origins * every + Math.max(o.originTtlMs, 30_000) * 1.5
+  const end = o.origins * every + Math.max(o.originTtlMs, 60_000) * 1.5
   // Sample once a simulated minute.
   for (let t = 60_000; t <= end + 60_000; t += 60_000) {
     sim.run(t)

@@ -2,12 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerVerifier, identityFromSeed } from '../core/identity.js'
 import { StateAuth } from './auth.js'
-import type { Digest, Entry, OriginDelta } from './messages.js'
+import type { Entry, OriginDelta } from './messages.js'
 import { Store } from './store.js'
 
 const limits = { maxOrigins: 1000, maxEntries: 100_000 }
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
-const everything: Digest = { start: '', end: '', entries: [] }
 
 /** A node with a real identity and its store; `seed` picks the identity. */
 function node (seed: number, generation = 0, l = limits): { id: string, store: Store, auth: StateAuth, verifier: PeerVerifier } {

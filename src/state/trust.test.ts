@@ -86,10 +86,10 @@ test('a member relaying forged, tampered or re-versioned state is refused, count
 })
 
 test('a node whose data was damaged recovers its writes from peers, then writes above what they saw', () => {
-  let damaged: Entry[] | undefined
+  const damaged: { entries?: Entry[] } = {}
   const c = signedCluster(10, { recoveryExchanges: 2 }, (_id, ctx, core) => {
-    if (damaged !== undefined && ctx.incarnation > 0) {
-      core.restore(ctx.id, { generation: 0, known: damaged.length, gcVersion: 0 }, damaged)
+    if (damaged.entries !== undefined && ctx.incarnation > 0) {
+      core.restore(ctx.id, { generation: 0, known: damaged.entries.length, gcVersion: 0 }, damaged.entries)
       core.recover(ctx.now, ctx.incarnation)
     }
   })
@@ -100,7 +100,7 @@ test('a node whose data was damaged recovers its writes from peers, then writes 
   assert.ok(ids.every(id => core(id).originMeta(x)?.known === 200), 'versions 1–200 replicated')
   // The disk lost its tail: the node comes back with 112 of its keys.
   sim.crash(x)
-  damaged = disk.get(x)!.slice(0, 112)
+  damaged.entries = disk.get(x)!.slice(0, 112)
   sim.restart(x, { keepState: false })
   assert.ok(core(x).recovering)
   assert.throws(() => core(x).set(sim.now, 'early', bytes('no')), /recovering/)
@@ -129,14 +129,14 @@ test('a node whose data was damaged recovers its writes from peers, then writes 
 })
 
 test('a node restored from an old backup notices peers hold newer versions of it, and loses no write', () => {
-  let backup: Entry[] | undefined
+  const backup: { entries?: Entry[] } = {}
   const { sim, ids, core, disk } = signedCluster(8, { recoveryExchanges: 2 }, (_id, ctx, core) => {
-    if (backup !== undefined && ctx.incarnation > 0) core.restore(ctx.id, { generation: 0, known: backup.length, gcVersion: 0 }, backup)
+    if (backup.entries !== undefined && ctx.incarnation > 0) core.restore(ctx.id, { generation: 0, known: backup.entries.length, gcVersion: 0 }, backup.entries)
   })
   const x = ids[2]!
   for (let i = 1; i <= 150; i++) core(x).set(0, `k${i}`, bytes(`v${i}`))
   sim.run(15_000)
-  backup = disk.get(x)!.slice(0, 100)
+  backup.entries = disk.get(x)!.slice(0, 100)
   sim.crash(x)
   sim.restart(x, { keepState: false }) // the backup loads, consistent and silent about versions 101–150
   // Written at once, before any peer spoke: version 101 again, and a key the backup held.
