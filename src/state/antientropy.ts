@@ -525,8 +525,9 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
         this.stats.entriesStale += d.entries.length
         return
       }
-      if (!this.auth.headValid(this.env.id, d.generation, d.head)) {
-        this.reject(from, this.env.id, 'bad-head-signature')
+      const why = this.auth.headProblem(this.env.id, d.generation, d.head)
+      if (why !== undefined) {
+        this.reject(from, this.env.id, why)
         return
       }
       this.recover(now, d.generation + 1)
@@ -535,8 +536,9 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     for (const e of d.entries) {
       const cur = salvage.get(e.key)
       if (cur !== undefined && (cur.generation > d.generation || (cur.generation === d.generation && cur.entry.version >= e.version))) continue
-      if (!this.auth.entryValid(this.env.id, d.generation, e)) {
-        this.reject(from, this.env.id, 'bad-entry-signature')
+      const why = this.auth.entryProblem(this.env.id, d.generation, e)
+      if (why !== undefined) {
+        this.reject(from, this.env.id, why)
         return
       }
       if (cur === undefined && salvage.size >= this.config.store.maxEntries) break

@@ -103,20 +103,22 @@ export class StateAuth {
     return { ...e, signature: signBytes(this.identity!, entryBytes(this.self, generation, e)) }
   }
 
-  entryValid (origin: NodeId, generation: number, e: Entry): boolean {
-    if (!this.signing) return e.signature.length === 0
-    return this.verifier.verify(origin, entryBytes(origin, generation, e), e.signature)
+  /** Why `e` is not `origin`'s (undefined: it is): a bad signature, or one where the policy wants none. */
+  entryProblem (origin: NodeId, generation: number, e: Entry): StateRejection | undefined {
+    if (!this.signing) return e.signature.length === 0 ? undefined : 'unexpected-signature'
+    return this.verifier.verify(origin, entryBytes(origin, generation, e), e.signature) ? undefined : 'bad-entry-signature'
+  }
+
+  /** Why `h` is not `origin`'s head (undefined: it is). */
+  headProblem (origin: NodeId, generation: number, h: Head): StateRejection | undefined {
+    if (!this.signing) return h.signature.length === 0 ? undefined : 'unexpected-signature'
+    return this.verifier.verify(origin, headBytes(origin, generation, h), h.signature) ? undefined : 'bad-head-signature'
   }
 
   signHead (generation: number, version: number, count: number, sum: bigint, digest: Uint8Array): Head {
     const h = { version, count, sum: bigToBytes(sum), digest, signature: EMPTY }
     if (!this.signing) return h
     return { ...h, signature: signBytes(this.identity!, headBytes(this.self, generation, h)) }
-  }
-
-  headValid (origin: NodeId, generation: number, h: Head): boolean {
-    if (!this.signing) return h.signature.length === 0
-    return this.verifier.verify(origin, headBytes(origin, generation, h), h.signature)
   }
 }
 

@@ -213,3 +213,12 @@ test('a forgotten origin leaves the store; entries report what left', () => {
   assert.equal(b.store.origins.has(a.id), false)
   assert.deepEqual(b.store.forget(b.id), [], 'never ourselves')
 })
+
+test('under StrictNoSign a signed entry is refused as unexpected (a StrictSign node in a closed cluster is told apart)', () => {
+  const a = node(1)
+  a.store.writeOwn('k', bytes('v'), false)
+  const closed = new Store('plain', 0, limits, new StateAuth('plain', 'StrictNoSign', null, new PeerVerifier()))
+  const [d] = sync(a.store, closed)
+  assert.equal(closed.apply(d!).rejected, 'unexpected-signature')
+  assert.equal(closed.digestOf(a.id), undefined)
+})

@@ -285,9 +285,9 @@ export class Store {
       result.stale = d.entries.length // nothing new, or past a gap
       return result
     }
-    if ((newerHead || whole) && !(rec !== undefined && !newGeneration && sameHead(rec.head, h)) && !this.auth.headValid(d.origin, d.generation, h)) {
-      result.rejected = 'bad-head-signature'
-      return result
+    if ((newerHead || whole) && !(rec !== undefined && !newGeneration && sameHead(rec.head, h))) {
+      result.rejected = this.auth.headProblem(d.origin, d.generation, h)
+      if (result.rejected !== undefined) return result
     }
     if (whole) return this.applyWhole(d, rec, result)
     if (newGeneration && d.fromVersion > 0) {
@@ -317,8 +317,8 @@ export class Store {
         reached = e.version - 1
         break
       }
-      if (!this.auth.entryValid(d.origin, rec.generation, e)) {
-        result.rejected = 'bad-entry-signature'
+      result.rejected = this.auth.entryProblem(d.origin, rec.generation, e)
+      if (result.rejected !== undefined) {
         reached = e.version - 1
         break
       }
@@ -340,10 +340,9 @@ export class Store {
       return result
     }
     for (const e of d.entries) {
-      if (e.deleted && !this.auth.entryValid(d.origin, d.generation, e)) {
-        result.rejected = 'bad-entry-signature'
-        return result
-      }
+      if (!e.deleted) continue
+      result.rejected = this.auth.entryProblem(d.origin, d.generation, e)
+      if (result.rejected !== undefined) return result
     }
     const held = rec?.entries.size ?? 0
     if ((rec === undefined && this.origins.size >= this.limits.maxOrigins) || this.entryCount - held + d.entries.length > this.limits.maxEntries) {
