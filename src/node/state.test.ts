@@ -25,7 +25,9 @@ test('keys grapevine keeps for itself are invisible through every path of the st
     assert.equal(node.state.size().entries, 1)
   }
   assert.deepEqual(changes.map(c => c.key), ['color'], 'no change event for a reserved key')
-  const { head, ...meta } = changes[0]!.meta!
+  const { head, count, sum, ...meta } = changes[0]!.meta!
+  assert.equal(count, 2)
+  assert.equal(sum?.length, 32)
   assert.deepEqual(meta, { generation: 0, known: 2, gcVersion: 0 }, 'a change carries its origin\'s record')
   assert.equal(head?.version, 2, '...with the origin\'s signed head')
   await assert.rejects(a!.state.set(key, 'x'), /grapevine's own/)
