@@ -33,7 +33,7 @@
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener, NeighborSource } from '../core/neighbors.js'
-import { PeerVerifier, type Identity } from '../core/identity.js'
+import type { Identity, PeerVerifier } from '../core/identity.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
 import { Strikes } from '../core/strikes.js'
@@ -42,7 +42,7 @@ import { DialBudget } from './budget.js'
 import { DEFAULT_HYPARVIEW, checkHyParViewConfig, type HyParViewConfig, type HyParViewStats, type MembershipEvent, type MembershipTimer, type NeighborDownReason } from './config.js'
 import type { MembershipMessage, PeerInfo } from './messages.js'
 import { PeerBook } from './peerbook.js'
-import { RecordChecker, signRecord } from './records.js'
+import { RecordChecker, sharedRecordChecker, signRecord } from './records.js'
 import { RandomSet } from './views.js'
 
 export * from './config.js'
@@ -84,7 +84,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
 
   /**
    * `identity`: the node's key, whose peer id must be the node's id; with it the node signs its own record
-   * and believes only signed ones (`verifier` checks them; a simulator may share one among its nodes).
+   * and believes only signed ones (checked by `verifier`, or by the checker the nodes of this process share).
    */
   constructor (env: Env<MembershipMessage, MembershipTimer, MembershipEvent>, config: Partial<HyParViewConfig> = {}, identity: Identity | null = null, verifier?: PeerVerifier) {
     this.name = env.name
@@ -94,7 +94,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     this.wire = { protocolIds: ['/grapevine/membership/2.0.0'], codec: new MembershipCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     if (identity !== null && identity.peerId !== env.id) throw new UsageError('ERR_IDENTITY', `membership: the identity's peer id (${identity.peerId}) is not the node's id (${env.id}); give the node its own identity, or none`)
     this.self = identity === null ? { id: env.id, addrs: this.config.selfAddrs } : signRecord(identity, this.config.recordSeq, this.config.selfAddrs)
-    this.records = identity === null ? null : new RecordChecker(verifier ?? new PeerVerifier())
+    this.records = identity === null ? null : verifier === undefined ? sharedRecordChecker() : new RecordChecker(verifier)
     this.strikes = new Strikes(this.config.maxStrikes)
     const c = this.config
     this.budget = new DialBudget({ burst: c.dialBurst, intervalMs: c.dialIntervalMs, sourceBurst: c.sourceDialBurst, sourceIntervalMs: c.sourceDialIntervalMs, maxSources: 256 })
@@ -368,10 +368,10 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     let free = this.config.activeSize - this.active.size - this.attempts.size
     if (free <= 0 || this.passive.size === 0) return
     const book = this.book
-    const ranked = this.env.rng.shuffle(this.passive.values().filter(x => !this.attempts.has(x)))
-      .sort((a, b) => book.rank(a) - book.rank(b))
+    const byRank: NodeId[][] = [[], [], []]
+    for (const x of this.env.rng.shuffle(this.passive.values().slice())) if (!this.attempts.has(x)) byRank[book.rank(x)]!.push(x)
     let deferred = false
-    for (const candidate of ranked) {
+    for (const candidate of byRank.flat()) {
       if (free === 0) break
       const e = book.get(candidate)
       if (!this.budget.take(now, e === undefined || e.known ? [] : e.sources)) {

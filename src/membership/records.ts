@@ -7,10 +7,12 @@
  *
  * The signed bytes: a domain tag, then seq (8 bytes, big-endian), the id and each address, each with a
  * 2-byte length. A verdict is remembered per peer (bounded), so a record seen again costs a comparison,
- * not a signature check.
+ * not a signature check. Nodes in one process share one checker unless given their own: a verdict is a
+ * pure function of the bytes, so sharing changes no outcome, only the CPU spent (a simulator's nodes all
+ * see the same records).
  */
 import { FifoMap } from '../core/fifo.js'
-import { signBytes, type Identity, type PeerVerifier } from '../core/identity.js'
+import { PeerVerifier, signBytes, type Identity } from '../core/identity.js'
 import type { NodeId } from '../core/protocol.js'
 import type { PeerInfo } from './messages.js'
 
@@ -46,7 +48,7 @@ export type RecordVerdict = 'ok' | 'unsigned' | 'forged'
 
 /** Checks records against their peers' keys, remembering the last good record of each peer. */
 export class RecordChecker {
-  private readonly good: FifoMap<NodeId, { bytes: Uint8Array, signature: Uint8Array }>
+  private readonly good: FifoMap<NodeId, PeerInfo>
 
   constructor (private readonly verifier: PeerVerifier, maxRemembered = 4096) {
     this.good = new FifoMap(maxRemembered)
@@ -54,17 +56,31 @@ export class RecordChecker {
 
   check (p: PeerInfo): RecordVerdict {
     if (p.signature === undefined) return 'unsigned'
-    const bytes = recordBytes(p.id, p.seq ?? 0, p.addrs)
     const known = this.good.get(p.id)
-    if (known !== undefined && equal(known.signature, p.signature) && equal(known.bytes, bytes)) return 'ok'
-    if (!this.verifier.verify(p.id, bytes, p.signature)) return 'forged'
-    this.good.renew(p.id, { bytes, signature: p.signature })
+    if (known !== undefined && same(known, p)) return 'ok'
+    if (!this.verifier.verify(p.id, recordBytes(p.id, p.seq ?? 0, p.addrs), p.signature)) return 'forged'
+    // Copies: decoded bytes are views of a whole frame, which the cache must not keep alive.
+    this.good.set(p.id, { id: p.id, seq: p.seq ?? 0, addrs: p.addrs.map(x => x.slice()), signature: p.signature.slice() })
     return 'ok'
   }
+}
+
+/** The same record: seq, addresses and signature. */
+function same (a: PeerInfo, b: PeerInfo): boolean {
+  if (a.seq !== (b.seq ?? 0) || a.addrs.length !== b.addrs.length || !equal(a.signature!, b.signature!)) return false
+  for (let i = 0; i < a.addrs.length; i++) if (!equal(a.addrs[i]!, b.addrs[i]!)) return false
+  return true
 }
 
 function equal (a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+let shared: RecordChecker | undefined
+
+/** The checker the nodes of this process share (bounded: the last good records of 16,384 peers). */
+export function sharedRecordChecker (): RecordChecker {
+  return shared ??= new RecordChecker(new PeerVerifier({ maxKeys: 16_384 }), 16_384)
 }
