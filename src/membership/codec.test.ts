@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerError } from '../core/errors.js'
-import { MembershipMessage as Wire } from '../wire/membership.js'
+import { MembershipMessage as Wire, type PeerDescriptor } from '../wire/membership.js'
 import { MembershipCodec } from './codec.js'
 import type { MembershipMessage } from './messages.js'
 
@@ -17,7 +17,7 @@ test('codec: every message kind round-trips', () => {
     { kind: 'neighborReply', peer: peer('e'), accepted: false },
     { kind: 'disconnect' },
     { kind: 'shuffle', peer: peer('f'), ttl: 5, peers: [peer('g'), { id: 'h', addrs: [] }], exchange: 9 },
-    { kind: 'shuffleReply', peers: [peer('i')], exchange: 9 },
+    { kind: 'shuffleReply', peers: [peer('i'), { id: 'j', addrs: [], seq: 1_700_000_000_000, signature: new Uint8Array(64).fill(7) }], exchange: 9 },
     { kind: 'keepalive' }
   ]
   for (const m of msgs) {
@@ -34,12 +34,17 @@ test('codec: malformed and abusive messages are PeerErrors', () => {
     const bytes = Wire.encode({ kind: Wire.Kind.JOIN, ttl: 0, high: false, accepted: false, peers: [], exchange: 0, ...w })
     assert.throws(() => codec.decode(bytes), PeerError)
   }
+  const d = (id: string, addrs: Array<Uint8Array<ArrayBuffer>> = [], signature?: Uint8Array<ArrayBuffer>): PeerDescriptor => signature === undefined ? { id, addrs } : { id, addrs, signature }
   bad({ kind: Wire.Kind.JOIN }) // no peer
-  bad({ kind: Wire.Kind.FORWARD_JOIN, peer: { id: 'a', addrs: [] }, ttl: 1000 })
-  bad({ kind: Wire.Kind.NEIGHBOR, peer: { id: 'x'.repeat(300), addrs: [] } })
-  bad({ kind: Wire.Kind.NEIGHBOR, peer: { id: '', addrs: [] } })
-  bad({ kind: Wire.Kind.SHUFFLE, peer: { id: 'a', addrs: [] }, peers: Array.from({ length: 65 }, (_, i) => ({ id: `p${i}`, addrs: [] })) })
-  bad({ kind: Wire.Kind.JOIN, peer: { id: 'a', addrs: [new Uint8Array(600)] } })
+  bad({ kind: Wire.Kind.FORWARD_JOIN, peer: d('a'), ttl: 1000 })
+  bad({ kind: Wire.Kind.NEIGHBOR, peer: d('x'.repeat(300)) })
+  bad({ kind: Wire.Kind.NEIGHBOR, peer: d('') })
+  bad({ kind: Wire.Kind.SHUFFLE, peer: d('a'), peers: Array.from({ length: 65 }, (_, i) => d(`p${i}`)) })
+  bad({ kind: Wire.Kind.JOIN, peer: d('a', [new Uint8Array(600)]) })
+  bad({ kind: Wire.Kind.JOIN, peer: d('a', [], new Uint8Array(63)) }) // not an Ed25519 signature
+  // JOIN of peer {id: "a", seq: 2^56}: beyond a safe integer (2^40 decodes).
+  assert.equal(codec.decode(new Uint8Array([0x12, 0x0a, 0x0a, 0x01, 0x61, 0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20])).kind, 'join')
+  assert.throws(() => codec.decode(new Uint8Array([0x12, 0x0d, 0x0a, 0x01, 0x61, 0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])), PeerError)
   assert.throws(() => codec.decode(new Uint8Array([0x08, 0x63])), PeerError)
   assert.throws(() => codec.decode(new Uint8Array([0x12, 0x05, 0x0a])), PeerError)
 })

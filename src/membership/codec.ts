@@ -1,12 +1,14 @@
 /**
  * Bytes ⇄ HyParView messages (src/wire/membership.proto), validating what a peer could abuse: id and
- * address sizes, how many peers a shuffle carries, walk lengths. Violations are `PeerError`s.
+ * address sizes, signature sizes, how many peers a shuffle carries, walk lengths. Violations are
+ * `PeerError`s. (Whether a signature is good is the core's question: ./records.ts.)
  */
 import { PeerError } from '../core/errors.js'
 import type { Codec } from '../core/protocol.js'
 import { MembershipMessage as Wire, type PeerDescriptor } from '../wire/membership.js'
 import { utf8Length } from '../core/bytes.js'
 import type { MembershipKind, MembershipMessage, PeerInfo } from './messages.js'
+import { SIGNATURE_BYTES } from './records.js'
 
 export interface MembershipCodecLimits {
   maxIdBytes: number
@@ -90,6 +92,8 @@ export class MembershipCodec implements Codec<MembershipMessage> {
     for (const a of p.addrs) {
       if (a.length > this.limits.maxAddrBytes) throw new PeerError('ERR_MEMBERSHIP_ADDR', 'peer address too long')
     }
-    return { id: p.id, addrs: p.addrs }
+    if (p.seq !== undefined && (!Number.isSafeInteger(p.seq) || p.seq < 0)) throw new PeerError('ERR_MEMBERSHIP_SEQ', 'peer record sequence number out of range')
+    if (p.signature !== undefined && p.signature.length !== SIGNATURE_BYTES) throw new PeerError('ERR_MEMBERSHIP_SIGNATURE', `peer record signature of ${p.signature.length} bytes (an Ed25519 signature has ${SIGNATURE_BYTES})`)
+    return p // the decoder made it with exactly PeerInfo's fields
   }
 }

@@ -20,97 +20,32 @@
  *
  * Other protocols of the node hear about neighbours through `NeighborListener`s; anti-entropy and pub/sub
  * draw peers from `sample()` (the peer-sampling service).
+ *
+ * Hygiene (what peers say about others is not taken on trust):
+ *   - SHUFFLE and FORWARDJOIN travel along active links, and are refused from anyone else: a stranger's
+ *     message naming third parties causes no dial at all.
+ *   - Every dial to a peer someone else named — a passive peer promoted, the newcomer at a walk's end, the
+ *     origin of a shuffle answered — fits a node-wide budget and the budget of the neighbour that named it
+ *     (./budget.ts); one neighbour alone names at most `maxPassivePerSource` passive peers, and promotion
+ *     prefers former neighbours, then peers named by several sources (./peerbook.ts).
+ *   - With identities, peers travel as records signed by the peer itself (./records.ts): a record without
+ *     its owner's signature is not believed.
  */
-import { checkConfig, checkNumbers } from '../core/config.js'
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener, NeighborSource } from '../core/neighbors.js'
+import type { Identity, PeerVerifier } from '../core/identity.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
 import { Strikes } from '../core/strikes.js'
-import { DEFAULT_MEMBERSHIP_LIMITS, MembershipCodec, type MembershipCodecLimits } from './codec.js'
+import { MembershipCodec } from './codec.js'
+import { DialBudget } from './budget.js'
+import { DEFAULT_HYPARVIEW, checkHyParViewConfig, type HyParViewConfig, type HyParViewStats, type MembershipEvent, type MembershipTimer, type NeighborDownReason } from './config.js'
 import type { MembershipMessage, PeerInfo } from './messages.js'
+import { PeerBook } from './peerbook.js'
+import { RecordChecker, sharedRecordChecker, signRecord } from './records.js'
 import { RandomSet } from './views.js'
 
-export interface HyParViewConfig {
-  /** Active view size (the paper: fanout + 1). */
-  activeSize: number
-  passiveSize: number
-  /** Active random walk length: hops a FORWARDJOIN travels. */
-  arwl: number
-  /** Passive random walk length: the hop at which the newcomer enters a passive view. */
-  prwl: number
-  /** Active peers a shuffle carries. */
-  shuffleKa: number
-  /** Passive peers a shuffle carries. */
-  shuffleKp: number
-  /** Hops of a shuffle's random walk. */
-  shuffleTtl: number
-  shufflePeriodMs: number
-  /** The repair tick: keep-alives, silent-peer detection, NEIGHBOR expiry, join retry, refilling. */
-  repairPeriodMs: number
-  /** Send a KEEPALIVE on an active link that carried nothing from us for this long. */
-  keepAliveIntervalMs: number
-  /** An active peer silent for this long is taken as failed. */
-  keepAliveTimeoutMs: number
-  /** A NEIGHBOR request unanswered for this long has failed. */
-  neighborTimeoutMs: number
-  /** A JOIN unanswered for this long is sent again. */
-  joinTimeoutMs: number
-  /** Periods are stretched or shrunk by up to this fraction, at random. */
-  jitter: number
-  /** Malformed messages from one peer before it is dropped. */
-  maxStrikes: number
-  /** How this node can be dialled (a real network fills this in; the simulator leaves it empty). */
-  selfAddrs: readonly Uint8Array[]
-  maxFrameBytes: number
-  codec: MembershipCodecLimits
-}
-
-export const DEFAULT_HYPARVIEW: HyParViewConfig = {
-  activeSize: 5,
-  passiveSize: 30,
-  arwl: 6,
-  prwl: 3,
-  shuffleKa: 3,
-  shuffleKp: 4,
-  shuffleTtl: 6,
-  shufflePeriodMs: 10_000,
-  repairPeriodMs: 1_000,
-  keepAliveIntervalMs: 5_000,
-  keepAliveTimeoutMs: 15_000,
-  neighborTimeoutMs: 2_000,
-  joinTimeoutMs: 5_000,
-  jitter: 0.1,
-  maxStrikes: 5,
-  selfAddrs: [],
-  maxFrameBytes: 64 * 1024,
-  codec: DEFAULT_MEMBERSHIP_LIMITS
-}
-
-export type MembershipTimer = { kind: 'repair', token: number } | { kind: 'shuffle', token: number }
-
-export type NeighborDownReason = 'failed' | 'disconnected' | 'evicted' | 'left'
-
-export type MembershipEvent =
-  | { type: 'neighborUp', peer: NodeId }
-  | { type: 'neighborDown', peer: NodeId, reason: NeighborDownReason }
-
-export interface HyParViewStats {
-  joinsHandled: number
-  forwardJoins: number
-  neighborRequests: number
-  neighborAccepted: number
-  neighborRejected: number
-  neighborFailed: number
-  failuresDetected: number
-  silentPeers: number
-  evictions: number
-  shufflesStarted: number
-  shufflesAnswered: number
-  keepAlivesSent: number
-  malformed: number
-  unsolicited: number
-}
+export * from './config.js'
 
 interface ActivePeer { lastHeard: number, lastSent: number }
 interface Attempt { high: boolean, deadline: number }
@@ -122,34 +57,47 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   readonly stats: HyParViewStats = {
     joinsHandled: 0, forwardJoins: 0, neighborRequests: 0, neighborAccepted: 0, neighborRejected: 0,
     neighborFailed: 0, failuresDetected: 0, silentPeers: 0, evictions: 0, shufflesStarted: 0,
-    shufflesAnswered: 0, keepAlivesSent: 0, malformed: 0, unsolicited: 0
+    shufflesAnswered: 0, keepAlivesSent: 0, malformed: 0, unsolicited: 0, fromStrangers: 0, excessPeers: 0, dials: 0,
+    dialsDeferred: 0, badRecords: 0
   }
 
   private readonly env: Env<MembershipMessage, MembershipTimer, MembershipEvent>
   private readonly active = new Map<NodeId, ActivePeer>()
   private readonly passive = new RandomSet<NodeId>()
-  /** Dialable addresses of the peers in our views, attempts and join. */
-  private readonly addrs = new Map<NodeId, readonly Uint8Array[]>()
+  /** What we know of the peers in our views, attempts and join: addresses, who named them, whether we met. */
+  private readonly book = new PeerBook()
+  /** How many passive peers each source named alone (each ≤ maxPassivePerSource); `PeerEntry.share` says which peers. */
+  private readonly shares = new Map<NodeId, number>()
+  private readonly budget: DialBudget
   /** NEIGHBOR requests awaiting an answer. At most `activeSize` + the walks ending here. */
   private readonly attempts = new Map<NodeId, Attempt>()
   private joining: { contact: NodeId, deadline: number } | undefined
   /** The contact of our last join: where to join again if we end up knowing nobody. */
   private bootstrap: NodeId | undefined
   private lastShuffle: { exchange: number, sent: NodeId[] } | undefined
-  private nextExchange = 1
   private token = 0
   private readonly listeners: NeighborListener[] = []
   private readonly strikes: Strikes
   private readonly self: PeerInfo
+  /** Checks peers' signed records; null without identities (a simulation with plain ids): records are then believed. */
+  private readonly records: RecordChecker | null
 
-  constructor (env: Env<MembershipMessage, MembershipTimer, MembershipEvent>, config: Partial<HyParViewConfig> = {}) {
+  /**
+   * `identity`: the node's key, whose peer id must be the node's id; with it the node signs its own record
+   * and believes only signed ones (checked by `verifier`, or by the checker the nodes of this process share).
+   */
+  constructor (env: Env<MembershipMessage, MembershipTimer, MembershipEvent>, config: Partial<HyParViewConfig> = {}, identity: Identity | null = null, verifier?: PeerVerifier) {
     this.name = env.name
     this.config = { ...DEFAULT_HYPARVIEW, ...config }
-    validate(this.config)
+    checkHyParViewConfig(this.config)
     this.env = env
-    this.wire = { protocolIds: ['/grapevine/membership/1.0.0'], codec: new MembershipCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
-    this.self = { id: env.id, addrs: this.config.selfAddrs }
+    this.wire = { protocolIds: ['/grapevine/membership/2.0.0'], codec: new MembershipCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
+    if (identity !== null && identity.peerId !== env.id) throw new UsageError('ERR_IDENTITY', `membership: the identity's peer id (${identity.peerId}) is not the node's id (${env.id}); give the node its own identity, or none`)
+    this.self = identity === null ? { id: env.id, addrs: this.config.selfAddrs } : signRecord(identity, this.config.recordSeq, this.config.selfAddrs)
+    this.records = identity === null ? null : verifier === undefined ? sharedRecordChecker() : new RecordChecker(verifier)
     this.strikes = new Strikes(this.config.maxStrikes)
+    const c = this.config
+    this.budget = new DialBudget({ burst: c.dialBurst, intervalMs: c.dialIntervalMs, sourceBurst: c.sourceDialBurst, sourceIntervalMs: c.sourceDialIntervalMs, maxSources: 256 })
   }
 
   // ---- what other protocols and the application see ----
@@ -176,16 +124,16 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
    * restarted node rejoins without a bootstrap contact; peers that are gone fail and are forgotten.
    */
   seedPassive (peers: readonly PeerInfo[]): void {
-    for (const p of peers) this.addPassive(p)
+    for (const p of peers) this.addPassive(p, null)
   }
 
   /** Active and passive peers with their addresses (what a node keeps to rejoin after a restart). */
   knownPeers (): PeerInfo[] {
-    return [...this.active.keys(), ...this.passive.values()].map(id => ({ id, addrs: this.addrs.get(id) ?? [] }))
+    return [...this.active.keys(), ...this.passive.values()].map(id => this.book.info(id))
   }
 
   addressesOf (id: NodeId): readonly Uint8Array[] {
-    return this.addrs.get(id) ?? []
+    return this.book.addrsOf(id)
   }
 
   /** Peer sampling: active peers first (live, connected), then passive ones, each group in random order. */
@@ -204,7 +152,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   join (now: number, contact: NodeId | PeerInfo): void {
     const c = typeof contact === 'string' ? { id: contact, addrs: [] } : contact
     if (c.id === this.env.id) throw new UsageError('ERR_JOIN_SELF', 'a node cannot join through itself; give the id of another node as contact')
-    this.learn(c)
+    this.book.note(c, null)
     this.bootstrap = c.id
     this.joining = { contact: c.id, deadline: now + this.config.joinTimeoutMs }
     this.env.io.connect(c.id)
@@ -242,13 +190,26 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     const link = this.active.get(from)
     if (link !== undefined) link.lastHeard = now
     switch (msg.kind) {
-      case 'join': return this.onJoin(now, from, msg.peer)
-      case 'joinReply': return this.onJoinReply(now, from, msg.peer)
-      case 'forwardJoin': return this.onForwardJoin(now, from, msg.peer, msg.ttl)
-      case 'neighbor': return this.onNeighbor(now, from, msg.peer, msg.high)
-      case 'neighborReply': return this.onNeighborReply(now, from, msg.peer, msg.accepted)
+      case 'join':
+      case 'joinReply':
+      case 'neighbor':
+      case 'neighborReply':
+        // The sender's own record: it must be the sender's, and (with identities) signed.
+        if (msg.peer.id !== from) return this.unsolicited()
+        if (this.believe(from, [msg.peer], true).length === 0) return
+        if (msg.kind === 'join') return this.onJoin(now, from, msg.peer)
+        if (msg.kind === 'joinReply') return this.onJoinReply(now, from, msg.peer)
+        if (msg.kind === 'neighbor') return this.onNeighbor(now, from, msg.peer, msg.high)
+        return this.onNeighborReply(now, from, msg.peer, msg.accepted)
+      case 'forwardJoin':
+        if (link === undefined) return this.fromStranger()
+        if (this.believe(from, [msg.peer], false).length === 0) return
+        return this.onForwardJoin(now, from, msg.peer, msg.ttl)
       case 'disconnect': return this.onDisconnect(now, from)
-      case 'shuffle': return this.shufflePassiveRole(now, from, msg.peer, msg.ttl, msg.peers, msg.exchange)
+      case 'shuffle':
+        if (link === undefined) return this.fromStranger()
+        if (this.believe(from, [msg.peer], msg.peer.id === from).length === 0) return
+        return this.shufflePassiveRole(now, from, msg.peer, msg.ttl, msg.peers, msg.exchange)
       case 'shuffleReply': return this.onShuffleReply(from, msg.peers, msg.exchange)
       case 'keepalive':
         // A keep-alive over a link we do not hold: tell the peer, so views stay symmetric.
@@ -286,9 +247,8 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
 
   /** Contact: take the newcomer in, and announce it with random walks through our other active peers. */
   private onJoin (now: number, from: NodeId, peer: PeerInfo): void {
-    if (peer.id !== from) return this.unsolicited()
     this.stats.joinsHandled++
-    this.learn(peer)
+    this.book.note(peer, null)
     this.addActive(now, from)
     for (const n of this.active.keys()) {
       if (n !== from) this.sendTo(now, n, { kind: 'forwardJoin', peer, ttl: this.config.arwl })
@@ -297,26 +257,35 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   }
 
   private onJoinReply (now: number, from: NodeId, peer: PeerInfo): void {
-    if (this.joining?.contact !== from || peer.id !== from) return this.unsolicited()
+    if (this.joining?.contact !== from) return this.unsolicited()
     this.joining = undefined
-    this.learn(peer)
+    this.book.note(peer, null)
     this.addActive(now, from)
   }
 
+  /** A join walk, from an active neighbour (`from`, the source of what it says about the newcomer). */
   private onForwardJoin (now: number, from: NodeId, peer: PeerInfo, ttl: number): void {
     this.stats.forwardJoins++
     if (peer.id === this.env.id || this.active.has(peer.id)) return
-    if (ttl === 0 || this.active.size <= 1) return this.linkTo(now, peer)
-    if (ttl === this.config.prwl) this.addPassive(peer)
+    if (ttl === 0 || this.active.size <= 1) return this.linkTo(now, from, peer)
+    if (ttl === this.config.prwl) this.addPassive(peer, from)
     const next = this.randomActive(x => x === from || x === peer.id)
-    if (next === undefined) return this.linkTo(now, peer)
+    if (next === undefined) return this.linkTo(now, from, peer)
     this.sendTo(now, next, { kind: 'forwardJoin', peer, ttl: ttl - 1 })
   }
 
-  /** The end of a join walk: ask the newcomer to link with us (it always accepts: high priority). */
-  private linkTo (now: number, peer: PeerInfo): void {
+  /**
+   * The end of a join walk: ask the newcomer to link with us (it always accepts: high priority) — a dial
+   * to a peer `from` named, so within the budget; past it the newcomer is only kept as a passive peer.
+   */
+  private linkTo (now: number, from: NodeId, peer: PeerInfo): void {
     if (this.attempts.has(peer.id)) return
-    this.learn(peer)
+    if (!this.budget.take(now, [from])) {
+      this.stats.dialsDeferred++
+      return this.addPassive(peer, from)
+    }
+    this.stats.dials++
+    this.book.note(peer, from)
     this.ask(now, peer.id, true)
   }
 
@@ -331,11 +300,10 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   }
 
   private onNeighbor (now: number, from: NodeId, peer: PeerInfo, high: boolean): void {
-    if (peer.id !== from) return this.unsolicited()
-    this.learn(peer)
+    this.book.note(peer, null)
     const accepted = high || this.active.has(from) || this.active.size < this.config.activeSize
     if (accepted) this.addActive(now, from)
-    else this.addPassive(peer)
+    else this.addPassive(peer, null)
     this.sendTo(now, from, { kind: 'neighborReply', peer: this.self, accepted })
   }
 
@@ -345,13 +313,14 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       if (accepted && !this.active.has(from)) this.env.io.send(from, { kind: 'disconnect' })
       return this.unsolicited()
     }
-    this.learn(peer)
+    this.book.note(peer, null)
     if (accepted) {
       this.stats.neighborAccepted++
       this.addActive(now, from)
     } else {
       this.stats.neighborRejected++
-      this.addPassive(peer)
+      this.addPassive(peer, null)
+      this.book.demote(from) // it is full: no longer first in line
       if (!this.active.has(from)) this.env.io.disconnect(from)
     }
   }
@@ -373,6 +342,8 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.removeActive(now, victim, 'evicted')
     }
     this.passive.delete(peer)
+    this.unclaim(peer)
+    this.book.markKnown(peer)
     this.active.set(peer, { lastHeard: now, lastSent: now })
     this.env.io.connect(peer)
     this.env.io.emit({ type: 'neighborUp', peer })
@@ -383,20 +354,35 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   private removeActive (now: number, peer: NodeId, reason: NeighborDownReason): void {
     if (!this.active.delete(peer)) return
     if (reason === 'failed') this.forgetPassive(peer)
-    else this.addPassive({ id: peer, addrs: this.addressesOf(peer) })
+    else this.addPassive(this.book.info(peer), null)
     this.env.io.emit({ type: 'neighborDown', peer, reason })
     for (const l of this.listeners) l.neighborDown(now, peer)
   }
 
-  /** Asks passive peers to fill the free active slots (one request per free slot). */
+  /**
+   * Asks passive peers to fill the free active slots (one request per free slot), best ranked first
+   * (./peerbook.ts: former neighbours, then peers named by several sources, then the rest; at
+   * random within a rank), each dial within the budget. A peer the budget puts off waits for a later tick.
+   */
   private refill (now: number): void {
     let free = this.config.activeSize - this.active.size - this.attempts.size
-    while (free > 0) {
-      const candidate = this.passive.random(this.env.rng, x => this.attempts.has(x))
-      if (candidate === undefined) return
+    if (free <= 0 || this.passive.size === 0) return
+    const book = this.book
+    const byRank: NodeId[][] = [[], [], []]
+    for (const x of this.env.rng.shuffle(this.passive.values().slice())) if (!this.attempts.has(x)) byRank[book.rank(x)]!.push(x)
+    let deferred = false
+    for (const candidate of byRank.flat()) {
+      if (free === 0) break
+      const e = book.get(candidate)
+      if (!this.budget.take(now, e === undefined || e.known ? [] : e.sources)) {
+        deferred = true
+        continue
+      }
+      this.stats.dials++
       this.ask(now, candidate, this.active.size === 0)
       free--
     }
+    if (deferred) this.stats.dialsDeferred++
   }
 
   private repairTick (now: number): void {
@@ -438,15 +424,19 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     if (target === undefined) return
     const { shuffleKa, shuffleKp, shuffleTtl } = this.config
     const act = this.env.rng.sample([...this.active.keys()].filter(x => x !== target), shuffleKa)
-    const sent = [...act, ...this.passive.sample(this.env.rng, shuffleKp)]
-    const exchange = this.nextExchange
-    this.nextExchange = (this.nextExchange % 0xffffffff) + 1
+    const sent = this.shareable([...act, ...this.passive.sample(this.env.rng, shuffleKp)])
+    // Random, so that only the peers on the walk can answer it.
+    const exchange = this.env.rng.nextU32() || 1
     this.lastShuffle = { exchange, sent }
     this.stats.shufflesStarted++
-    this.sendTo(now, target, { kind: 'shuffle', peer: this.self, ttl: shuffleTtl, peers: sent.map(id => this.info(id)), exchange })
+    this.sendTo(now, target, { kind: 'shuffle', peer: this.self, ttl: shuffleTtl, peers: sent.map(id => this.book.info(id)), exchange })
   }
 
-  /** Shuffle, passive role: forward the walk, or end it here by answering and merging. */
+  /**
+   * Shuffle, passive role (from an active neighbour): forward the walk, or end it here by answering and
+   * merging. Answering dials the origin unless it is a neighbour: a dial to a peer `from` named, so within
+   * the budget; past it the walk ends unanswered (the origin's shuffle simply brings nothing back).
+   */
   private shufflePassiveRole (now: number, from: NodeId, origin: PeerInfo, ttl: number, peers: readonly PeerInfo[], exchange: number): void {
     if (origin.id === this.env.id) return
     const left = ttl - 1
@@ -458,41 +448,87 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       }
     }
     this.stats.shufflesAnswered++
-    const reply = this.passive.sample(this.env.rng, peers.length + 1)
-    this.env.io.send(origin.id, { kind: 'shuffleReply', peers: reply.map(id => this.info(id)), exchange })
-    this.merge([origin, ...peers], reply)
+    const taken = this.believe(from, this.capped(peers, this.config.maxPassivePerSource - 1), origin.id === from)
+    const reply = this.shareable(this.passive.sample(this.env.rng, taken.length + 1))
+    if (this.active.has(origin.id)) {
+      this.sendTo(now, origin.id, { kind: 'shuffleReply', peers: reply.map(id => this.book.info(id)), exchange })
+    } else if (this.budget.take(now, [from])) {
+      this.stats.dials++
+      this.env.io.send(origin.id, { kind: 'shuffleReply', peers: reply.map(id => this.book.info(id)), exchange })
+    } else {
+      this.stats.dialsDeferred++
+    }
+    this.merge(from, [origin, ...taken], reply)
   }
 
-  private onShuffleReply (_from: NodeId, peers: readonly PeerInfo[], exchange: number): void {
+  private onShuffleReply (from: NodeId, peers: readonly PeerInfo[], exchange: number): void {
     const last = this.lastShuffle
     if (last === undefined || last.exchange !== exchange) return this.unsolicited()
     this.lastShuffle = undefined
-    this.merge(peers, last.sent)
+    this.merge(from, this.believe(from, this.capped(peers, this.config.maxPassivePerSource), true), last.sent)
   }
 
-  /** Adds `peers` to the passive view, evicting first the ids in `sent` (what we gave away), then random ones. */
-  private merge (peers: readonly PeerInfo[], sent: readonly NodeId[]): void {
+  /** The first `max` of `peers` (one message changes at most that many passive entries); the rest counted. */
+  private capped (peers: readonly PeerInfo[], max: number): readonly PeerInfo[] {
+    if (peers.length <= max) return peers
+    this.stats.excessPeers += peers.length - max
+    return peers.slice(0, max)
+  }
+
+  /**
+   * Adds `peers`, named by `source`, to the passive view, evicting first the ids in `sent` (what we gave
+   * away), then random ones — unless `source` already fills its share, when it replaces its own (addPassive).
+   */
+  private merge (source: NodeId, peers: readonly PeerInfo[], sent: readonly NodeId[]): void {
     let s = 0
     for (const p of peers) {
-      if (p.id === this.env.id || this.active.has(p.id) || this.passive.has(p.id)) continue
-      if (this.passive.size >= this.config.passiveSize) {
+      if (p.id === this.env.id || this.active.has(p.id)) continue
+      if (!this.passive.has(p.id) && this.passive.size >= this.config.passiveSize && (this.shares.get(source) ?? 0) < this.config.maxPassivePerSource) {
         while (s < sent.length && !this.passive.has(sent[s]!)) s++
         if (s < sent.length) this.forgetPassive(sent[s++]!)
       }
-      this.addPassive(p)
+      this.addPassive(p, source)
     }
   }
 
-  private addPassive (p: PeerInfo): void {
-    if (p.id === this.env.id || this.active.has(p.id) || this.passive.has(p.id)) return
+  /**
+   * Adds `p` to the passive view as named by `source` (null: first-hand). A peer already there gains the
+   * source. One source alone names at most `maxPassivePerSource` passive peers (`shares`): past that, its
+   * new name replaces one of its own, so one neighbour cannot fill the view with its choices.
+   */
+  private addPassive (p: PeerInfo, source: NodeId | null): void {
+    if (p.id === this.env.id || this.active.has(p.id)) return
+    if (this.passive.has(p.id)) {
+      const e = this.book.note(p, source)
+      if (e.share !== undefined && e.sources.length > 1) this.unclaim(p.id)
+      return
+    }
+    if (source !== null && (this.shares.get(source) ?? 0) >= this.config.maxPassivePerSource) {
+      this.forgetPassive(this.passive.random(this.env.rng, x => this.book.get(x)?.share !== source)!)
+    }
     if (this.passive.size >= this.config.passiveSize) this.forgetPassive(this.passive.random(this.env.rng)!)
-    this.learn(p)
+    const e = this.book.note(p, source)
     this.passive.add(p.id)
+    if (source !== null && this.book.onlyFrom(p.id, source)) {
+      e.share = source
+      this.shares.set(source, (this.shares.get(source) ?? 0) + 1)
+    }
+  }
+
+  /** `id` leaves the passive view, or is no longer named by one source alone. */
+  private unclaim (id: NodeId): void {
+    const e = this.book.get(id)
+    if (e?.share === undefined) return
+    const n = this.shares.get(e.share)! - 1
+    if (n === 0) this.shares.delete(e.share)
+    else this.shares.set(e.share, n)
+    e.share = undefined
   }
 
   private forgetPassive (id: NodeId): void {
     this.passive.delete(id)
-    if (!this.active.has(id) && !this.attempts.has(id) && this.bootstrap !== id) this.addrs.delete(id)
+    this.unclaim(id)
+    if (!this.active.has(id) && !this.attempts.has(id) && this.bootstrap !== id) this.book.delete(id)
   }
 
   // ---- helpers ----
@@ -509,12 +545,30 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     return ok.length === 0 ? undefined : ok[this.env.rng.int(ok.length)]
   }
 
-  private learn (p: PeerInfo): void {
-    if (p.addrs.length > 0) this.addrs.set(p.id, p.addrs)
+  /**
+   * The records of `peers` to believe (`from` sent them): all without identities; with them, those their
+   * peer signed. The others are counted, and `from` is penalised once if it composed them (`composed`:
+   * its own record, its shuffle, its reply) rather than relayed someone's walk.
+   */
+  private believe (from: NodeId, peers: readonly PeerInfo[], composed: boolean): readonly PeerInfo[] {
+    const records = this.records
+    if (records === null) return peers
+    const ok = peers.filter(p => records.check(p) === 'ok')
+    if (ok.length < peers.length) {
+      this.stats.badRecords += peers.length - ok.length
+      if (composed) this.env.io.report(from, 'penalise', 'peer record without its peer\'s signature')
+    }
+    return ok
   }
 
-  private info (id: NodeId): PeerInfo {
-    return { id, addrs: this.addrs.get(id) ?? [] }
+  /** What we may pass on: with identities, only peers whose signed record we hold (not those from our disk). */
+  private shareable (ids: NodeId[]): NodeId[] {
+    return this.records === null ? ids : ids.filter(id => this.book.get(id)?.signature !== undefined)
+  }
+
+  /** A SHUFFLE or FORWARDJOIN from outside the active view: refused, so it causes no dial at all. */
+  private fromStranger (): void {
+    this.stats.fromStrangers++
   }
 
   private unsolicited (): void {
@@ -522,14 +576,3 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   }
 }
 
-function validate (c: HyParViewConfig): void {
-  checkNumbers('membership', c, {
-    activeSize: 'whole', passiveSize: 'whole', arwl: 'whole', shuffleTtl: 'whole', maxStrikes: 'whole', prwl: 'count', shuffleKa: 'count', shuffleKp: 'count',
-    shufflePeriodMs: 'positive', repairPeriodMs: 'positive', keepAliveIntervalMs: 'positive', keepAliveTimeoutMs: 'positive',
-    neighborTimeoutMs: 'positive', joinTimeoutMs: 'positive', maxFrameBytes: 'positive', jitter: 'fraction'
-  })
-  checkConfig(c.prwl <= c.arwl, `membership.prwl must be between 0 and arwl (${c.arwl}) (got ${c.prwl})`)
-  checkConfig(c.shuffleKa + c.shuffleKp + 1 <= c.codec.maxShufflePeers, `a shuffle of ${c.shuffleKa + c.shuffleKp + 1} peers exceeds codec.maxShufflePeers (${c.codec.maxShufflePeers})`)
-  checkConfig(c.arwl <= c.codec.maxTtl && c.shuffleTtl <= c.codec.maxTtl, `walk lengths must not exceed codec.maxTtl (${c.codec.maxTtl})`)
-  checkConfig(c.keepAliveTimeoutMs > c.keepAliveIntervalMs, 'membership.keepAliveTimeoutMs must exceed keepAliveIntervalMs')
-}

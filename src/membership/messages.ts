@@ -4,10 +4,15 @@
  */
 import type { NodeId } from '../core/protocol.js'
 
-/** A peer and the addresses it can be dialled at (empty in the simulator). */
+/**
+ * A peer and the addresses it can be dialled at (empty in the simulator). Signed by the peer itself when
+ * nodes have identities (./records.ts): `seq` orders its records, `signature` covers id, seq and addresses.
+ */
 export interface PeerInfo {
   readonly id: NodeId
   readonly addrs: readonly Uint8Array[]
+  readonly seq?: number
+  readonly signature?: Uint8Array
 }
 
 export type MembershipMessage =

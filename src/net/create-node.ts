@@ -83,7 +83,8 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       broadcast: o.broadcast,
       state: o.state,
       discovery: o.discovery,
-      membership: { selfAddrs: host.getMultiaddrs().map(m => m.decapsulateCode(421).bytes), ...o.membership },
+      // The signed address record's sequence number: the wall clock, so a restart's record replaces the old one.
+      membership: { selfAddrs: host.getMultiaddrs().map(m => m.decapsulateCode(421).bytes), recordSeq: Date.now(), ...o.membership },
       gossipsub: { signaturePolicy: o.signaturePolicy ?? 'StrictSign', decodeKey: libp2pKeyDecoder, ...o.gossipsub }
     }, {
       dataDir: dataDir?.dir ?? null,

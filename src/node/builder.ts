@@ -44,7 +44,7 @@ export function buildNode (host: NodeHost, identity: Identity | null, config: No
   const built: { node?: GrapevineNode } = {}
   const reports = (core: string): CoreListener<never>['misbehaviour'] => m => built.node?.emit('misbehaviour', { core, ...m })
 
-  const membership = new HyParView(host.env('membership', { misbehaviour: reports('membership') }), config.membership)
+  const membership = new HyParView(host.env('membership', { misbehaviour: reports('membership') }), config.membership, identity)
   const broadcast = new Plumtree(host.env('broadcast', { event: d => built.node?.emit('broadcast', d), misbehaviour: reports('broadcast') }), config.broadcast)
   membership.addNeighborListener(broadcast)
   membership.addNeighborListener({

@@ -5,6 +5,8 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface PeerDescriptor {
   id: string
   addrs: Uint8Array<ArrayBuffer>[]
+  seq?: number
+  signature?: Uint8Array<ArrayBuffer>
 }
 
 export namespace PeerDescriptor {
@@ -27,6 +29,16 @@ export namespace PeerDescriptor {
             w.uint32(18)
             w.bytes(value)
           }
+        }
+
+        if (obj.seq != null) {
+          w.uint32(24)
+          w.uint64Number(obj.seq)
+        }
+
+        if (obj.signature != null) {
+          w.uint32(34)
+          w.bytes(obj.signature)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -54,6 +66,14 @@ export namespace PeerDescriptor {
               }
 
               obj.addrs.push(reader.bytes())
+              break
+            }
+            case 3: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -97,6 +117,20 @@ export namespace PeerDescriptor {
 
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -120,6 +154,16 @@ export namespace PeerDescriptor {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PeerDescriptorSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export interface PeerDescriptorSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<PeerDescriptor>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PeerDescriptor.codec())
   }
@@ -128,7 +172,7 @@ export namespace PeerDescriptor {
     return decodeMessage(buf, PeerDescriptor.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerDescriptor>): Generator<PeerDescriptorIdFieldEvent | PeerDescriptorAddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PeerDescriptor>): Generator<PeerDescriptorIdFieldEvent | PeerDescriptorAddrsFieldEvent | PeerDescriptorSeqFieldEvent | PeerDescriptorSignatureFieldEvent> {
     return streamMessage(buf, PeerDescriptor.codec(), opts)
   }
 }
@@ -382,6 +426,16 @@ export namespace MembershipMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MembershipMessagePeerSeqFieldEvent {
+    field: '$.peer.seq'
+    value: number
+  }
+
+  export interface MembershipMessagePeerSignatureFieldEvent {
+    field: '$.peer.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface MembershipMessageTtlFieldEvent {
     field: '$.ttl'
     value: number
@@ -409,6 +463,18 @@ export namespace MembershipMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MembershipMessagePeersSeqFieldEvent {
+    field: '$.peers[].seq'
+    value: number
+    index: number
+  }
+
+  export interface MembershipMessagePeersSignatureFieldEvent {
+    field: '$.peers[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface MembershipMessageExchangeFieldEvent {
     field: '$.exchange'
     value: number
@@ -422,7 +488,7 @@ export namespace MembershipMessage {
     return decodeMessage(buf, MembershipMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageKindFieldEvent | MembershipMessagePeerIdFieldEvent | MembershipMessagePeerAddrsFieldEvent | MembershipMessageTtlFieldEvent | MembershipMessageHighFieldEvent | MembershipMessageAcceptedFieldEvent | MembershipMessagePeersIdFieldEvent | MembershipMessagePeersAddrsFieldEvent | MembershipMessageExchangeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageKindFieldEvent | MembershipMessagePeerIdFieldEvent | MembershipMessagePeerAddrsFieldEvent | MembershipMessagePeerSeqFieldEvent | MembershipMessagePeerSignatureFieldEvent | MembershipMessageTtlFieldEvent | MembershipMessageHighFieldEvent | MembershipMessageAcceptedFieldEvent | MembershipMessagePeersIdFieldEvent | MembershipMessagePeersAddrsFieldEvent | MembershipMessagePeersSeqFieldEvent | MembershipMessagePeersSignatureFieldEvent | MembershipMessageExchangeFieldEvent> {
     return streamMessage(buf, MembershipMessage.codec(), opts)
   }
 }

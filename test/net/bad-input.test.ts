@@ -19,7 +19,7 @@ import { createNode, type NetworkNode } from '../../src/net/create-node.js'
 import { RpcCodec } from '../../src/gossipsub/codec.js'
 import { StateCodec } from '../../src/state/codec.js'
 
-const PROTOCOLS = ['/grapevine/membership/1.0.0', '/grapevine/plumtree/1.0.0', '/grapevine/state/2.0.0', MESHSUB_PROTOCOLS[1]!]
+const PROTOCOLS = ['/grapevine/membership/2.0.0', '/grapevine/plumtree/1.0.0', '/grapevine/state/2.0.0', MESHSUB_PROTOCOLS[1]!]
 
 async function rawClient (): Promise<Libp2p> {
   return await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
@@ -48,7 +48,7 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
   try {
     const nonsense: Record<string, Uint8Array[]> = {
       // Unsolicited replies and joins naming peers that are not peer ids.
-      '/grapevine/membership/1.0.0': [
+      '/grapevine/membership/2.0.0': [
         new MembershipCodec().encode({ kind: 'shuffleReply', peers: [{ id: 'not a peer', addrs: [junk(20, 1)] }], exchange: 424242 }),
         new MembershipCodec().encode({ kind: 'neighborReply', peer: { id: 'nobody', addrs: [] }, accepted: true })
       ],
@@ -80,7 +80,7 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
 
     // A peer that persists is disconnected and banned.
     const before = node.driver.stats.bans
-    for (let k = 0; k < 6; k++) await sendOn(client, node, '/grapevine/membership/1.0.0', [encodeFrame(junk(50, 100 + k))]).catch(() => {})
+    for (let k = 0; k < 6; k++) await sendOn(client, node, '/grapevine/membership/2.0.0', [encodeFrame(junk(50, 100 + k))]).catch(() => {})
     await waitUntil('the persistent peer to be banned and disconnected', () => node.driver.stats.bans > before && node.libp2p.getConnections(client.peerId).length === 0)
     await assert.rejects(client.dialProtocol(node.libp2p.getMultiaddrs()[0]!, PROTOCOLS[0]!), 'a banned peer cannot come back')
 
