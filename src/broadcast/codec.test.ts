@@ -4,7 +4,7 @@ import { PeerError } from '../core/errors.js'
 import { BroadcastMessage as Wire } from '../wire/broadcast.js'
 import { BroadcastCodec } from './codec.js'
 import type { BroadcastMessage, Gossip } from './messages.js'
-import { signGossip } from './signing.js'
+import { signedBytes, signGossip } from './signing.js'
 import { identityFromSeed } from '../core/identity.js'
 
 const codec = new BroadcastCodec()
@@ -63,4 +63,14 @@ test('codec: a signed GOSSIP carries source, seqno and signature, and its id is 
   const at = big.length - 1 // the seqno varint's one byte (value 1) is last
   const beyond = Uint8Array.from([...big.subarray(0, at), 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20])
   assert.throws(() => codec.decode(beyond), PeerError)
+})
+
+test('signed bytes: prefix, length-prefixed source, 8-byte seqno, payload', () => {
+  const hex = Buffer.from(signedBytes('Qm1', 258, new Uint8Array([7, 8]))).toString('hex')
+  assert.equal(hex, Buffer.from('grapevine-broadcast:').toString('hex') + '03' + Buffer.from('Qm1').toString('hex') + '0000000000000102' + '0708')
+  // A source of 200 bytes takes a two-byte length; non-ASCII text counts in UTF-8 bytes.
+  assert.equal(signedBytes('x'.repeat(200), 0, new Uint8Array(0)).length, 20 + 2 + 200 + 8)
+  assert.equal(Buffer.from(signedBytes('é', 0, new Uint8Array(0))).subarray(20, 23).toString('hex'), '02c3a9')
+  // Moving a byte between source and payload changes the bytes signed.
+  assert.notDeepEqual(signedBytes('ab', 1, new Uint8Array([1])), signedBytes('a', 1, new Uint8Array([98, 1])))
 })

@@ -64,7 +64,8 @@ export function simBroadcast (argv: string[], out: (line: string) => void = cons
   }
   out(`grapevine sim broadcast: ${protocols.join(' vs ')}, ${opts.nodes} nodes, ${opts.messages} broadcasts ` +
     `${opts.sources > 0 ? `from ${opts.sources} concurrent sources` : 'from random sources'}, one slot every ${opts.intervalMs} ms` +
-    `${opts.failPct > 0 ? `, ${opts.failPct}% crashed after broadcast ${opts.failAfter}` : ''}, warm-up ${opts.warmup}, seed ${opts.seed}`)
+    `${opts.failPct > 0 ? `, ${opts.failPct}% crashed after broadcast ${opts.failAfter}` : ''}, warm-up ${opts.warmup}, seed ${opts.seed}` +
+    `${protocols.includes('plumtree') ? `, Plumtree ${opts.plumtree.signaturePolicy}` : ''}`)
   const results: BroadcastScenarioResult[] = []
   for (const protocol of protocols) {
     const started = performance.now()
