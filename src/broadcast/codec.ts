@@ -1,12 +1,15 @@
 /**
- * Bytes ⇄ broadcast messages (src/wire/broadcast.proto), with size limits on ids, payloads and IHAVE
- * batches. Violations are `PeerError`s.
+ * Bytes ⇄ broadcast messages (src/wire/broadcast.proto), with size limits on ids, payloads, signatures and
+ * IHAVE batches. A GOSSIP with a source carries no id on the wire: its id is `<source>/<seqno>`
+ * (./signing.ts), derived here. Violations are `PeerError`s; whether a message must be signed is the
+ * core's policy, not the codec's.
  */
 import { PeerError } from '../core/errors.js'
 import { utf8Length, varintLength } from '../core/bytes.js'
 import type { Codec } from '../core/protocol.js'
 import { BroadcastMessage as Wire } from '../wire/broadcast.js'
-import type { BroadcastKind, BroadcastMessage } from './messages.js'
+import type { BroadcastKind, BroadcastMessage, Gossip } from './messages.js'
+import { signedMessageId } from './signing.js'
 
 export interface BroadcastCodecLimits {
   maxIdBytes: number
@@ -14,13 +17,16 @@ export interface BroadcastCodecLimits {
   /** Most ids in one IHAVE. */
   maxIhaveIds: number
   maxRound: number
+  /** Longest signature (Ed25519: 64 bytes). */
+  maxSignatureBytes: number
 }
 
 export const DEFAULT_BROADCAST_LIMITS: BroadcastCodecLimits = {
   maxIdBytes: 128,
   maxPayloadBytes: 1024 * 1024,
   maxIhaveIds: 4096,
-  maxRound: 1_000_000
+  maxRound: 1_000_000,
+  maxSignatureBytes: 64
 }
 
 const TO_WIRE: Record<BroadcastKind, Wire.Kind> = {
@@ -37,7 +43,7 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
 
   encode (m: BroadcastMessage): Uint8Array {
     switch (m.kind) {
-      case 'gossip': return Wire.encode({ kind: Wire.Kind.GOSSIP, id: m.id, round: m.round, payload: m.payload as Uint8Array<ArrayBuffer>, ids: [], rounds: [] })
+      case 'gossip': return Wire.encode(gossipToWire(m))
       case 'ihave': return Wire.encode({ kind: Wire.Kind.IHAVE, id: '', round: 0, payload: EMPTY, ids: m.ids as string[], rounds: m.rounds as number[] })
       case 'graft': return Wire.encode({ kind: Wire.Kind.GRAFT, id: m.id, round: m.round, payload: EMPTY, ids: [], rounds: [] })
       case 'prune': return Wire.encode({ kind: Wire.Kind.PRUNE, id: '', round: 0, payload: EMPTY, ids: [], rounds: [] })
@@ -47,9 +53,16 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
   /** Exact encoded length; computed without encoding for GOSSIP, the one that carries payloads. */
   size (m: BroadcastMessage): number {
     if (m.kind !== 'gossip') return this.encode(m).length
-    const idLen = utf8Length(m.id)
-    return (idLen === 0 ? 0 : 1 + varintLength(idLen) + idLen) + (m.round === 0 ? 0 : 1 + varintLength(m.round)) +
+    const idLen = m.source === undefined ? utf8Length(m.id) : 0
+    let n = (idLen === 0 ? 0 : 1 + varintLength(idLen) + idLen) + (m.round === 0 ? 0 : 1 + varintLength(m.round)) +
       (m.payload.length === 0 ? 0 : 1 + varintLength(m.payload.length) + m.payload.length)
+    if (m.source !== undefined) {
+      const len = utf8Length(m.source)
+      n += 1 + varintLength(len) + len
+    }
+    if (m.seqno !== undefined) n += 1 + varintLength(m.seqno)
+    if (m.signature !== undefined) n += 1 + varintLength(m.signature.length) + m.signature.length
+    return n
   }
 
   decode (bytes: Uint8Array): BroadcastMessage {
@@ -68,9 +81,23 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
       return s
     }
     switch (kind) {
-      case 'gossip':
+      case 'gossip': {
         if (w.payload.length > l.maxPayloadBytes) throw new PeerError('ERR_BROADCAST_PAYLOAD', 'payload too large')
-        return { kind, id: id(w.id), round: w.round, payload: w.payload }
+        if (w.signature !== undefined && w.signature.length > l.maxSignatureBytes) throw new PeerError('ERR_BROADCAST_SIGNATURE', 'signature too long')
+        if ((w.source === undefined) !== (w.seqno === undefined)) throw new PeerError('ERR_BROADCAST_SOURCE', 'a GOSSIP carries both source and seqno or neither')
+        if (w.source === undefined || w.seqno === undefined) {
+          return w.signature === undefined
+            ? { kind, id: id(w.id), round: w.round, payload: w.payload }
+            : { kind, id: id(w.id), round: w.round, payload: w.payload, signature: w.signature }
+        }
+        if (w.id !== '') throw new PeerError('ERR_BROADCAST_ID', 'a GOSSIP with a source carries no id: its id is source/seqno')
+        if (w.source === '' || w.source.includes('/')) throw new PeerError('ERR_BROADCAST_SOURCE', 'source empty or containing "/"')
+        if (!Number.isSafeInteger(w.seqno) || w.seqno < 0) throw new PeerError('ERR_BROADCAST_SEQNO', 'seqno out of range')
+        const gid = id(signedMessageId(w.source, w.seqno))
+        return w.signature === undefined
+          ? { kind, id: gid, round: w.round, payload: w.payload, source: w.source, seqno: w.seqno }
+          : { kind, id: gid, round: w.round, payload: w.payload, source: w.source, seqno: w.seqno, signature: w.signature }
+      }
       case 'ihave':
         if (w.ids.length !== w.rounds.length || w.ids.length === 0) throw new PeerError('ERR_BROADCAST_IHAVE', 'IHAVE ids and rounds do not pair up')
         for (const x of w.ids) id(x)
@@ -81,4 +108,12 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
       case 'prune': return { kind }
     }
   }
+}
+
+function gossipToWire (m: Gossip): Wire {
+  const w: Wire = { kind: Wire.Kind.GOSSIP, id: m.source === undefined ? m.id : '', round: m.round, payload: m.payload as Uint8Array<ArrayBuffer>, ids: [], rounds: [] }
+  if (m.source !== undefined) w.source = m.source
+  if (m.seqno !== undefined) w.seqno = m.seqno
+  if (m.signature !== undefined) w.signature = m.signature as Uint8Array<ArrayBuffer>
+  return w
 }

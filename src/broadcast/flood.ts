@@ -4,6 +4,7 @@
  * neighbour; each node forwards its first copy to every neighbour except the one it came from and drops
  * later copies. Reliable on a connected overlay, at the cost of ~(degree − 1) copies per node.
  * A sans-IO wire protocol (src/core/protocol.ts): neighbours come from membership through `NeighborListener`.
+ * Unauthenticated (no source, no signature): a measuring baseline for the simulator, not part of a node.
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import type { NeighborListener } from '../core/neighbors.js'
@@ -60,7 +61,7 @@ export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborLis
     const id = `${this.env.id}/${this.seq++}`
     this.stats.broadcasts++
     this.seen.add(now, id, true)
-    this.env.io.emit({ type: 'deliver', id, payload, round: 0, from: null })
+    this.env.io.emit({ type: 'deliver', id, payload, round: 0, from: null, source: null })
     this.forward(null, { kind: 'gossip', id, round: 1, payload })
     return id
   }
@@ -85,7 +86,7 @@ export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborLis
       return
     }
     this.stats.delivered++
-    this.env.io.emit({ type: 'deliver', id: msg.id, payload: msg.payload, round: msg.round, from })
+    this.env.io.emit({ type: 'deliver', id: msg.id, payload: msg.payload, round: msg.round, from, source: null })
     this.forward(from, { kind: 'gossip', id: msg.id, round: msg.round + 1, payload: msg.payload })
   }
 

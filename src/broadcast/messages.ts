@@ -1,11 +1,26 @@
 /**
  * Broadcast messages, shared by flood gossip and Plumtree (Leitão, Pereira, Rodrigues, "Epidemic broadcast
- * trees", SRDS 2007, §4). Decoded and validated by ./codec.ts.
+ * trees", SRDS 2007, §4). Decoded and validated by ./codec.ts; signatures are ./signing.ts.
  */
 
+/**
+ * The payload itself; `round` counts hops from the source. Under StrictSign it also carries its author
+ * (`source`, a peer id), the author's sequence number and the author's signature, and its `id` is
+ * `<source>/<seqno>` (the codec derives it: the wire carries no separate id then). Under StrictNoSign, and
+ * in flood gossip, it carries none of the three and `id` is whatever its source chose.
+ */
+export interface Gossip {
+  readonly kind: 'gossip'
+  readonly id: string
+  readonly round: number
+  readonly payload: Uint8Array
+  readonly source?: string
+  readonly seqno?: number
+  readonly signature?: Uint8Array
+}
+
 export type BroadcastMessage =
-  /** The payload itself; `round` counts hops from the source. */
-  | { readonly kind: 'gossip', readonly id: string, readonly round: number, readonly payload: Uint8Array }
+  | Gossip
   /** Announcements of received messages (lazy push), batched: ids with the rounds they were received at. */
   | { readonly kind: 'ihave', readonly ids: readonly string[], readonly rounds: readonly number[] }
   /** Make our link eager, and send me `id` (none: `id` is empty, as the tree optimisation does). */
@@ -23,4 +38,6 @@ export interface BroadcastDelivery {
   round: number
   /** The neighbour it came from; null at the source. */
   from: string | null
+  /** Its author's peer id, checked against the author's signature (StrictSign); null when unsigned (StrictNoSign, flood). */
+  source: string | null
 }

@@ -11,17 +11,32 @@
  * arrives `threshold` or more hops later than an earlier announcement of it promised, the announcer's
  * link is grafted and the sender's pruned.
  *
+ * Authenticated broadcast (./signing.ts): under StrictSign (the default) a message carries its author's
+ * peer id, sequence number and Ed25519 signature, and its id is `<source>/<seqno>`. A receiver looks the id
+ * up first — a duplicate costs no signature check, and neither does an IHAVE — and verifies a new message
+ * once. One that fails is not delivered, forwarded or cached, and its id is not marked seen, so the genuine
+ * message still gets through; it is counted and its sender penalised, then banned after `maxStrikes`
+ * (strikes shared with malformed frames). A relay never forwards a message it has not verified, so a bad
+ * signature is the fault of the peer that sent it. StrictNoSign (closed clusters) refuses signed messages.
+ *
+ * A GOSSIP from a peer that is not a neighbour (yet, or any more) is used like any other, and counted: its
+ * signature, not the link it came on, says who wrote it, and refusing it would lose the copies in flight
+ * while membership changes — a GRAFT answer, a push from a new neighbour whose NEIGHBOR reply travels on
+ * another stream — which the tree has no other way to repair when that peer was the only parent.
+ *
  * Every table fed by peers is bounded: the payload cache and the seen set (with TTLs), the missing-message
- * table, and the per-peer IHAVE queues.
+ * table, the per-peer IHAVE queues, the strikes and the verifier's key cache.
  */
-import { checkConfig, checkNumbers } from '../core/config.js'
+import { checkChoice, checkConfig, checkNumbers } from '../core/config.js'
 import { UsageError, type PeerError } from '../core/errors.js'
+import { PeerVerifier, type Identity, type SignaturePolicy } from '../core/identity.js'
 import type { NeighborListener } from '../core/neighbors.js'
 import type { Env, NodeId, WireProtocol, WireSpec } from '../core/protocol.js'
 import { SeenCache } from '../core/seen.js'
 import { Strikes } from '../core/strikes.js'
 import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
-import type { BroadcastDelivery, BroadcastMessage } from './messages.js'
+import type { BroadcastDelivery, BroadcastMessage, Gossip } from './messages.js'
+import { BROADCAST_REJECTIONS, checkGossip, signGossip, type BroadcastRejection } from './signing.js'
 
 export interface PlumtreeConfig {
   /** First missing-message timer: how long an IHAVE may wait for the eager copy before a GRAFT. */
@@ -48,6 +63,10 @@ export interface PlumtreeConfig {
   maxStrikes: number
   maxFrameBytes: number
   codec: BroadcastCodecLimits
+  /** StrictSign: messages are signed by their author and verified once by each receiver; StrictNoSign: closed clusters, no signatures. */
+  signaturePolicy: SignaturePolicy
+  /** Checks authors' signatures; the simulator shares one that remembers verdicts among all its nodes. */
+  verifier?: PeerVerifier
 }
 
 export const DEFAULT_PLUMTREE: PlumtreeConfig = {
@@ -64,7 +83,8 @@ export const DEFAULT_PLUMTREE: PlumtreeConfig = {
   maxIhaveQueue: 1024,
   maxStrikes: 5,
   maxFrameBytes: DEFAULT_BROADCAST_LIMITS.maxPayloadBytes + 1024,
-  codec: DEFAULT_BROADCAST_LIMITS
+  codec: DEFAULT_BROADCAST_LIMITS,
+  signaturePolicy: 'StrictSign'
 }
 
 export type PlumtreeTimer =
@@ -85,6 +105,13 @@ export interface PlumtreeStats {
   graftsAnswered: number
   optimizations: number
   malformed: number
+  /** Signatures checked: one per new signed message (duplicates and IHAVEs are never checked). */
+  verified: number
+  /** GOSSIPs refused under the signature policy, in all and by reason. */
+  rejected: number
+  rejections: Record<BroadcastRejection, number>
+  /** Valid GOSSIPs that came from a peer that was not a neighbour (used all the same). */
+  fromNonNeighbours: number
 }
 
 interface Missing {
@@ -98,30 +125,42 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
   readonly config: PlumtreeConfig
   readonly stats: PlumtreeStats = {
     broadcasts: 0, delivered: 0, duplicates: 0, payloadsSent: 0, ihavesSent: 0, idsAnnounced: 0,
-    graftsSent: 0, prunesSent: 0, graftsAnswered: 0, optimizations: 0, malformed: 0
+    graftsSent: 0, prunesSent: 0, graftsAnswered: 0, optimizations: 0, malformed: 0,
+    verified: 0, rejected: 0, rejections: Object.fromEntries(BROADCAST_REJECTIONS.map(r => [r, 0])) as Record<BroadcastRejection, number>, fromNonNeighbours: 0
   }
 
   readonly eager = new Set<NodeId>()
   readonly lazy = new Set<NodeId>()
   private readonly seen: SeenCache
-  /** Payloads (and the hop count we received them at) kept to answer GRAFTs. */
-  private readonly cache: SeenCache<{ payload: Uint8Array, round: number }>
+  /** Messages as received (with the hop count we received them at), kept to answer GRAFTs. */
+  private readonly cache: SeenCache<Gossip>
   private readonly missing = new Map<string, Missing>()
   private readonly ihaveQueue = new Map<NodeId, Array<{ id: string, round: number }>>()
   private ihaveTimerSet = false
   private token = 0
-  private seq = 0
+  /** The next sequence number: it starts at a random point, so a restarted node does not reuse its ids. */
+  private seq: number
 
   private readonly strikes: Strikes
+  private readonly verifier: PeerVerifier
+  private readonly signed: boolean
 
-  constructor (private readonly env: Env<BroadcastMessage, PlumtreeTimer, PlumtreeEvent>, config: Partial<PlumtreeConfig> = {}) {
+  /** `identity` is the node's, which signs its broadcasts; null only with signaturePolicy StrictNoSign. */
+  constructor (private readonly env: Env<BroadcastMessage, PlumtreeTimer, PlumtreeEvent>, private readonly identity: Identity | null, config: Partial<PlumtreeConfig> = {}) {
     this.name = env.name
     this.config = { ...DEFAULT_PLUMTREE, ...config }
     validate(this.config)
-    this.wire = { protocolIds: ['/grapevine/plumtree/1.0.0'], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
+    this.signed = this.config.signaturePolicy === 'StrictSign'
+    if (this.signed && identity === null) {
+      throw new UsageError('ERR_CONFIG', 'broadcast.signaturePolicy StrictSign needs the node\'s identity (its Ed25519 key); pass one, or use StrictNoSign in a closed cluster')
+    }
+    this.wire = { protocolIds: ['/grapevine/plumtree/2.0.0'], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.strikes = new Strikes(this.config.maxStrikes)
+    this.verifier = this.config.verifier ?? new PeerVerifier()
     this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)
     this.cache = new SeenCache(this.config.cacheTtlMs, this.config.cacheMax)
+    // 52 random bits: far below 2^53, the largest seqno, for as long as a node can broadcast.
+    this.seq = env.rng.nextU32() * 0x10_0000 + (env.rng.nextU32() >>> 12)
   }
 
   // ---- application ----
@@ -131,10 +170,11 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     if (payload.length > this.config.codec.maxPayloadBytes) {
       throw new UsageError('ERR_PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes exceeds maxPayloadBytes (${this.config.codec.maxPayloadBytes}); split it or raise the limit`)
     }
-    const id = `${this.env.id}/${this.seq++}`
+    const seqno = this.seq++
+    const msg: Gossip = this.signed ? signGossip(this.identity!, seqno, payload) : { kind: 'gossip', id: `${this.env.id}/${seqno}`, round: 0, payload }
     this.stats.broadcasts++
-    this.accept(now, null, id, 0, payload)
-    return id
+    this.accept(now, null, msg)
+    return msg.id
   }
 
   // ---- neighbours (from membership) ----
@@ -168,7 +208,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     // Messages from a peer that is not (or not yet, or no longer) a neighbour are used, but never change
     // the eager and lazy sets: those follow membership.
     switch (msg.kind) {
-      case 'gossip': return this.onGossip(now, from, msg.id, msg.round, msg.payload)
+      case 'gossip': return this.onGossip(now, from, msg)
       case 'ihave': return this.onIhave(now, from, msg.ids, msg.rounds)
       case 'graft': return this.onGraft(from, msg.id)
       case 'prune':
@@ -198,12 +238,14 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
     this.stats.malformed++
     // A peer that keeps sending bytes we cannot read is dropped (and reported).
-    if (this.strikes.strike(from)) this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames`)
+    if (this.strikes.strike(from)) this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames or refused messages`)
   }
 
   // ---- §4.2: eager push, prune ----
 
-  private onGossip (now: number, from: NodeId, id: string, round: number, payload: Uint8Array): void {
+  private onGossip (now: number, from: NodeId, msg: Gossip): void {
+    const id = msg.id
+    // Seen first: most copies are duplicates, and a duplicate costs no signature check.
     if (this.seen.has(id)) {
       // A duplicate: this link is redundant for the tree.
       // The sender pushed it, so it holds our link as eager: prune it even if we already hold it lazy.
@@ -215,26 +257,40 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
       }
       return
     }
+    // Verified once, before it changes anything: a refused message leaves its id unseen and its IHAVE
+    // announcers waiting, so the genuine copy still gets through.
+    const bad = checkGossip(this.config.signaturePolicy, this.verifier, msg)
+    if (this.signed && (bad === undefined || bad === 'bad-signature')) this.stats.verified++
+    if (bad !== undefined) return this.refuse(from, bad)
+    if (!this.eager.has(from) && !this.lazy.has(from)) this.stats.fromNonNeighbours++
     const m = this.missing.get(id)
     this.missing.delete(id)
     // The sender's link is part of the tree now.
     if (this.lazy.delete(from)) this.eager.add(from)
-    this.accept(now, from, id, round, payload)
+    this.accept(now, from, msg)
     // After forwarding: a link the optimisation grafts must not be pushed this message it already has.
-    if (m !== undefined && this.eager.has(from)) this.optimize(from, round, m)
+    if (m !== undefined && this.eager.has(from)) this.optimize(from, msg.round, m)
+  }
+
+  private refuse (from: NodeId, why: BroadcastRejection): void {
+    this.stats.rejected++
+    this.stats.rejections[why]++
+    if (this.strikes.strike(from)) this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames or refused messages`)
+    else this.env.io.report(from, 'penalise', `GOSSIP refused: ${why}`)
   }
 
   /** A first copy: deliver it, push it to the eager peers, announce it to the lazy ones. */
-  private accept (now: number, from: NodeId | null, id: string, round: number, payload: Uint8Array): void {
+  private accept (now: number, from: NodeId | null, msg: Gossip): void {
+    const { id, round, payload } = msg
     this.seen.add(now, id, true)
-    this.cache.add(now, id, { payload, round })
+    this.cache.add(now, id, msg)
     if (from !== null) this.stats.delivered++
-    this.env.io.emit({ type: 'deliver', id, payload, round, from })
-    const msg: BroadcastMessage = { kind: 'gossip', id, round: round + 1, payload }
+    this.env.io.emit({ type: 'deliver', id, payload, round, from, source: this.signed ? msg.source! : null })
+    const out = relay(msg, round + 1)
     for (const p of this.eager) {
       if (p === from) continue
       this.stats.payloadsSent++
-      this.env.io.send(p, msg)
+      this.env.io.send(p, out)
     }
     for (const p of this.lazy) {
       if (p !== from) this.queueIhave(now, p, id, round)
@@ -301,7 +357,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     if (c === undefined) return
     this.stats.graftsAnswered++
     this.stats.payloadsSent++
-    this.env.io.send(from, { kind: 'gossip', id, round: c.round + 1, payload: c.payload })
+    this.env.io.send(from, relay(c, c.round + 1))
   }
 
   // ---- §4.4: tree optimisation ----
@@ -327,7 +383,15 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
   }
 }
 
+/** `msg` as sent on at hop `round`: the author's fields unchanged. */
+function relay (msg: Gossip, round: number): Gossip {
+  return msg.source === undefined
+    ? { kind: 'gossip', id: msg.id, round, payload: msg.payload }
+    : { kind: 'gossip', id: msg.id, round, payload: msg.payload, source: msg.source, seqno: msg.seqno!, signature: msg.signature! }
+}
+
 function validate (c: PlumtreeConfig): void {
+  checkChoice('broadcast', 'signaturePolicy', c.signaturePolicy, ['StrictSign', 'StrictNoSign'] as const)
   checkNumbers('broadcast', c, {
     graftTimeoutMs: 'positive', graftRetryMs: 'positive', ihaveIntervalMs: 'positive', cacheTtlMs: 'positive', seenTtlMs: 'positive',
     seenMax: 'whole', cacheMax: 'whole', maxMissing: 'whole', maxAnnouncers: 'whole', maxIhaveQueue: 'whole', maxStrikes: 'whole',

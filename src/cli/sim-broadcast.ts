@@ -1,7 +1,8 @@
 /**
  * `grapevine sim broadcast`: Plumtree and flood gossip over a HyParView overlay in the simulator
  * (src/sim/scenarios/broadcast.ts): reliability, RMR, LDH, latency and control traffic per broadcast and
- * summarised after the warm-up; with --protocol both, the two side by side.
+ * summarised after the warm-up; with --protocol both, the two side by side. Plumtree signs its broadcasts
+ * (StrictSign) unless --policy nosign; the summary then says how many signatures were checked per delivery.
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -22,6 +23,7 @@ Broadcast over a HyParView overlay in the simulator.
   --fail PCT           crash PCT% of the nodes after broadcast --fail-after (default 0)
   --fail-after B       (default 10)
   --seed S             seed (default 1)
+  --policy sign|nosign Plumtree's signature policy: StrictSign or StrictNoSign (default sign)
   --codec on|off       encode and decode every message (default on)
   --json FILE          write the result(s) as JSON
   --quiet              no per-broadcast table`
@@ -40,6 +42,7 @@ export function simBroadcast (argv: string[], out: (line: string) => void = cons
       'fail-after': { type: 'string' },
       seed: { type: 'string' },
       codec: { type: 'string' },
+      policy: { type: 'string' },
       json: { type: 'string' },
       quiet: { type: 'boolean' }
     },
@@ -56,11 +59,13 @@ export function simBroadcast (argv: string[], out: (line: string) => void = cons
     failPct: num(values.fail, 'fail', 0, { min: 0, max: 100 }),
     failAfter: num(values['fail-after'], 'fail-after', 10, { min: 0, int: true }),
     seed: num(values.seed, 'seed', 1, { min: 0, int: true }),
-    codec: choice(values.codec, 'codec', 'on', ['on', 'off']) === 'on'
+    codec: choice(values.codec, 'codec', 'on', ['on', 'off']) === 'on',
+    plumtree: { signaturePolicy: choice(values.policy, 'policy', 'sign', ['sign', 'nosign']) === 'sign' ? 'StrictSign' as const : 'StrictNoSign' as const }
   }
   out(`grapevine sim broadcast: ${protocols.join(' vs ')}, ${opts.nodes} nodes, ${opts.messages} broadcasts ` +
     `${opts.sources > 0 ? `from ${opts.sources} concurrent sources` : 'from random sources'}, one slot every ${opts.intervalMs} ms` +
-    `${opts.failPct > 0 ? `, ${opts.failPct}% crashed after broadcast ${opts.failAfter}` : ''}, warm-up ${opts.warmup}, seed ${opts.seed}`)
+    `${opts.failPct > 0 ? `, ${opts.failPct}% crashed after broadcast ${opts.failAfter}` : ''}, warm-up ${opts.warmup}, seed ${opts.seed}` +
+    `${protocols.includes('plumtree') ? `, Plumtree ${opts.plumtree.signaturePolicy}` : ''}`)
   const results: BroadcastScenarioResult[] = []
   for (const protocol of protocols) {
     const started = performance.now()
@@ -79,6 +84,10 @@ export function simBroadcast (argv: string[], out: (line: string) => void = cons
   row('latency p50', r => `${r.latencyP50Ms.toFixed(0)} ms`)
   row('latency p99', r => `${r.latencyP99Ms.toFixed(0)} ms`)
   row('control msgs / node / bcast', r => r.controlPerNodePerBroadcast.toFixed(3))
+  if (results.some(r => r.signatures !== null)) {
+    row('signature checks / delivery', r => r.signatures === null ? '-' : r.signatures.perDelivery.toFixed(3))
+    row('Ed25519 verifications', r => r.signatures === null ? '-' : r.signatures.computed.toLocaleString('en-US'))
+  }
   if (opts.failPct > 0) {
     row('bcasts to 100% after crash', r => String(r.broadcastsToFullReliability ?? 'never'))
     row('bcasts to RMR < 0.1', r => String(r.broadcastsToLowRmr ?? 'never'))

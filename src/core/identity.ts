@@ -10,6 +10,7 @@
  * check the same signatures; a verdict is a pure function of the bytes, so sharing changes no outcome,
  * only the CPU spent.
  */
+import * as nodeCrypto from 'node:crypto'
 import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto'
 import { FifoMap } from './fifo.js'
 import { ed25519KeyOf, peerIdBytesOfEd25519, peerIdFromBytes, peerIdToBytes } from './peerid.js'
@@ -58,6 +59,12 @@ export function ed25519Verify (raw: Uint8Array): Verify {
   }
 }
 
+// SHA-256 as a latin1 string: one-shot `crypto.hash` where Node has it (20.12+), five times cheaper than a Hash object.
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'binary') => string }).hash
+const sha256Latin1: (bytes: Uint8Array) => string = oneShot !== undefined
+  ? bytes => oneShot('sha256', bytes, 'binary')
+  : bytes => createHash('sha256').update(bytes).digest().toString('latin1')
+
 export interface PeerVerifierOptions {
   /** Authors' keys cached (default 4096). */
   maxKeys?: number
@@ -86,7 +93,7 @@ export class PeerVerifier {
     if (verify === null) return false
     let memoKey: string | undefined
     if (this.memo > 0) {
-      memoKey = Buffer.from(signature).toString('latin1') + createHash('sha256').update(bytes).digest().toString('latin1')
+      memoKey = Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString('latin1') + sha256Latin1(bytes)
       const known = this.verdicts.get(memoKey)
       if (known !== undefined) return known
     }

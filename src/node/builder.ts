@@ -45,7 +45,7 @@ export function buildNode (host: NodeHost, identity: Identity | null, config: No
   const reports = (core: string): CoreListener<never>['misbehaviour'] => m => built.node?.emit('misbehaviour', { core, ...m })
 
   const membership = new HyParView(host.env('membership', { misbehaviour: reports('membership') }), config.membership, identity)
-  const broadcast = new Plumtree(host.env('broadcast', { event: d => built.node?.emit('broadcast', d), misbehaviour: reports('broadcast') }), config.broadcast)
+  const broadcast = new Plumtree(host.env('broadcast', { event: d => built.node?.emit('broadcast', d), misbehaviour: reports('broadcast') }), identity, config.broadcast)
   membership.addNeighborListener(broadcast)
   membership.addNeighborListener({
     neighborUp: (_now, peer) => built.node?.emit('member:up', peer),

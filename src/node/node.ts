@@ -79,7 +79,7 @@ export interface NodeInfo {
 export interface NodeEvents {
   /** A state entry changed here (a local write or one learned from a peer); grapevine's own keys are not reported. */
   change: [StateChange]
-  /** A broadcast was delivered. */
+  /** A broadcast was delivered; `source` is its author, checked against the author's signature (null under StrictNoSign). */
   broadcast: [BroadcastDelivery]
   /** A peer entered or left the membership active view. */
   'member:up': [string]

@@ -9,8 +9,12 @@
  * The first `warmup` broadcasts let Plumtree's tree form; the summary covers the ones after. Optionally a
  * share of nodes crashes after broadcast `failAfter`, and the summary then also says how many broadcasts
  * it took to be back at 100% reliability and under 0.1 RMR.
+ * Plumtree nodes have seeded Ed25519 identities and sign their broadcasts (StrictSign, unless
+ * `plumtree.signaturePolicy` says otherwise); all nodes share one verifier that remembers verdicts, since
+ * every node checks the same signatures. The result says how many signatures the nodes checked per delivery.
  */
 import { Rng } from '../core/rng.js'
+import { PeerVerifier, identityFromSeed, type Identity } from '../core/identity.js'
 import { Flood } from '../broadcast/flood.js'
 import type { BroadcastDelivery, BroadcastMessage } from '../broadcast/messages.js'
 import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
@@ -100,6 +104,12 @@ export interface BroadcastScenarioResult {
   /** With a failure: broadcasts after the crash until RMR was under 0.1 and stayed (null: never). */
   broadcastsToLowRmr: number | null
   overlay: { symmetricPct: number, largestComponentPct: number, avgPathLength: number }
+  /**
+   * Plumtree under StrictSign: signature checks the nodes made (`verified`, one per message a node received
+   * first from a peer), deliveries from peers, their ratio, and the Ed25519 verifications actually computed
+   * by the shared verifier (`computed`, the rest were remembered verdicts). Null for flood and StrictNoSign.
+   */
+  signatures: { verified: number, delivered: number, perDelivery: number, computed: number, rejected: number } | null
   events: number
   virtualMs: number
 }
@@ -136,10 +146,15 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
     if (d.from !== null) t.latencies.push(sim.now - t.sentAt)
     if (d.round > t.ldh) t.ldh = d.round
   }
+  // Identities from a stream of their own, so signing shifts none of the scenario's random choices.
+  const signed = proto === 'plumtree' && (o.plumtree.signaturePolicy ?? 'StrictSign') === 'StrictSign'
+  const idRng = new Rng(o.seed).fork('identities')
+  const verifier = new PeerVerifier({ maxKeys: 100_000, memo: 50_000 })
   const pop = new Population(sim, rng, ctx => {
     const hv = new HyParView(ctx.env('membership'), o.membership)
     const listener = { event: (d: BroadcastDelivery) => delivered(ctx.index, d) }
-    const b = proto === 'plumtree' ? new Plumtree(ctx.env('broadcast', listener), o.plumtree) : new Flood(ctx.env('broadcast', listener))
+    const identity = signed ? lazyIdentity(Uint8Array.from({ length: 32 }, () => idRng.int(256))) : null
+    const b = proto === 'plumtree' ? new Plumtree(ctx.env('broadcast', listener), identity, { verifier, ...o.plumtree }) : new Flood(ctx.env('broadcast', listener))
     hv.addNeighborListener(b)
     return [hv, b]
   })
@@ -215,6 +230,14 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
   const mean = (f: (b: BroadcastStats) => number): number => measured.length === 0 ? 0 : measured.reduce((a, b) => a + f(b), 0) / measured.length
   const allLat = tracks.slice(o.warmup).flatMap(t => t.latencies).sort((a, b) => a - b)
   const after = o.failPct > 0 ? per.slice(o.failAfter) : []
+  let signatures: BroadcastScenarioResult['signatures'] = null
+  if (signed) {
+    const cores = sim.nodes.map(n => n.cores.get('broadcast') as Plumtree)
+    const sum = (f: (c: Plumtree) => number): number => cores.reduce((a, c) => a + f(c), 0)
+    const verified = sum(c => c.stats.verified)
+    const deliveredFromPeers = sum(c => c.stats.delivered)
+    signatures = { verified, delivered: deliveredFromPeers, perDelivery: deliveredFromPeers === 0 ? 0 : verified / deliveredFromPeers, computed: verifier.checked, rejected: sum(c => c.stats.rejected) }
+  }
   return {
     protocol: proto,
     nodes: o.nodes,
@@ -229,8 +252,24 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
     broadcastsToFullReliability: o.failPct > 0 ? settledAfter(after, b => b.reliability === 100) : null,
     broadcastsToLowRmr: o.failPct > 0 ? settledAfter(after, b => b.rmr < 0.1) : null,
     overlay: { symmetricPct: ov.symmetricPct, largestComponentPct: ov.largestComponentPct, avgPathLength: ov.avgPathLength },
+    signatures,
     events: sim.events,
     virtualMs: sim.now
+  }
+}
+
+/**
+ * The identity of `seed`, made when first used: making an Ed25519 key object costs about a millisecond, and
+ * most nodes of a run never broadcast, so never sign.
+ */
+function lazyIdentity (seed: Uint8Array): Identity {
+  let id: Identity | undefined
+  const get = (): Identity => (id ??= identityFromSeed(seed))
+  return {
+    get peerId () { return get().peerId },
+    get peerIdBytes () { return get().peerIdBytes },
+    get publicKey () { return get().publicKey },
+    get privateKey () { return get().privateKey }
   }
 }
 

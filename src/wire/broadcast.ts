@@ -10,6 +10,9 @@ export interface BroadcastMessage {
   payload: Uint8Array<ArrayBuffer>
   ids: string[]
   rounds: number[]
+  source?: string
+  seqno?: number
+  signature?: Uint8Array<ArrayBuffer>
 }
 
 export namespace BroadcastMessage {
@@ -76,6 +79,21 @@ export namespace BroadcastMessage {
           }
         }
 
+        if (obj.source != null) {
+          w.uint32(58)
+          w.string(obj.source)
+        }
+
+        if (obj.seqno != null) {
+          w.uint32(64)
+          w.uint64Number(obj.seqno)
+        }
+
+        if (obj.signature != null) {
+          w.uint32(74)
+          w.bytes(obj.signature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -125,6 +143,18 @@ export namespace BroadcastMessage {
               }
 
               obj.rounds.push(reader.uint32())
+              break
+            }
+            case 7: {
+              obj.source = reader.string()
+              break
+            }
+            case 8: {
+              obj.seqno = reader.uint64Number()
+              break
+            }
+            case 9: {
+              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -205,6 +235,27 @@ export namespace BroadcastMessage {
 
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.source`,
+                value: reader.string()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.seqno`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -249,6 +300,21 @@ export namespace BroadcastMessage {
     value: number
   }
 
+  export interface BroadcastMessageSourceFieldEvent {
+    field: '$.source'
+    value: string
+  }
+
+  export interface BroadcastMessageSeqnoFieldEvent {
+    field: '$.seqno'
+    value: number
+  }
+
+  export interface BroadcastMessageSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<BroadcastMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, BroadcastMessage.codec())
   }
@@ -257,7 +323,7 @@ export namespace BroadcastMessage {
     return decodeMessage(buf, BroadcastMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BroadcastMessage>): Generator<BroadcastMessageKindFieldEvent | BroadcastMessageIdFieldEvent | BroadcastMessageRoundFieldEvent | BroadcastMessagePayloadFieldEvent | BroadcastMessageIdsFieldEvent | BroadcastMessageRoundsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BroadcastMessage>): Generator<BroadcastMessageKindFieldEvent | BroadcastMessageIdFieldEvent | BroadcastMessageRoundFieldEvent | BroadcastMessagePayloadFieldEvent | BroadcastMessageIdsFieldEvent | BroadcastMessageRoundsFieldEvent | BroadcastMessageSourceFieldEvent | BroadcastMessageSeqnoFieldEvent | BroadcastMessageSignatureFieldEvent> {
     return streamMessage(buf, BroadcastMessage.codec(), opts)
   }
 }

@@ -19,7 +19,7 @@ import { createNode, type NetworkNode } from '../../src/net/create-node.js'
 import { RpcCodec } from '../../src/gossipsub/codec.js'
 import { StateCodec } from '../../src/state/codec.js'
 
-const PROTOCOLS = ['/grapevine/membership/2.0.0', '/grapevine/plumtree/1.0.0', '/grapevine/state/2.0.0', MESHSUB_PROTOCOLS[1]!]
+const PROTOCOLS = ['/grapevine/membership/2.0.0', '/grapevine/plumtree/2.0.0', '/grapevine/state/2.0.0', MESHSUB_PROTOCOLS[1]!]
 
 async function rawClient (): Promise<Libp2p> {
   return await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], services: { identify: identify() } })
@@ -53,7 +53,7 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
         new MembershipCodec().encode({ kind: 'neighborReply', peer: { id: 'nobody', addrs: [] }, accepted: true })
       ],
       // GRAFTs and IHAVEs for messages that never existed.
-      '/grapevine/plumtree/1.0.0': [
+      '/grapevine/plumtree/2.0.0': [
         new BroadcastCodec().encode({ kind: 'graft', id: 'no-such-message', round: 7 }),
         new BroadcastCodec().encode({ kind: 'ihave', ids: Array.from({ length: 200 }, (_, i) => `ghost-${i}`), rounds: Array.from({ length: 200 }, () => 1) })
       ],
