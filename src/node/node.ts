@@ -8,9 +8,9 @@
 import { EventEmitter } from 'node:events'
 import type { AnyCore, Clock, Misbehaviour, NodeId } from '../core/protocol.js'
 import type { BroadcastDelivery } from '../broadcast/messages.js'
-import type { Plumtree } from '../broadcast/plumtree.js'
+import type { Plumtree, PlumtreeStats } from '../broadcast/plumtree.js'
 import type { GossipSub, GossipSubStats } from '../gossipsub/gossipsub.js'
-import type { HyParView } from '../membership/hyparview.js'
+import type { HyParView, HyParViewStats } from '../membership/hyparview.js'
 import type { PeerInfo } from '../membership/messages.js'
 import type { AntiEntropy, AntiEntropyStats, StateChange } from '../state/antientropy.js'
 import type { TopicDiscovery } from './discovery.js'
@@ -69,6 +69,10 @@ export interface NodeInfo {
   broadcastsDelivered: number
   /** The driver's counters. */
   driver: Readonly<Record<string, number>>
+  /** Membership's counters (refused strangers, deferred dials, bad records, ...). */
+  membershipStats: HyParViewStats
+  /** Plumtree's counters (deliveries, duplicates, refused forgeries, ...). */
+  broadcastStats: PlumtreeStats
   /** The replicated state's counters (refused forgeries by reason, resyncs, forgotten origins, recoveries). */
   stateStats: AntiEntropyStats
   /** True while the node takes its own entries back from peers (writes are refused meanwhile). */
@@ -148,6 +152,8 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
       broadcastsDelivered: this.cores.broadcast.stats.delivered,
       pubsubStats: { ...router.stats },
       driver: { ...this.runtime.counters?.() },
+      membershipStats: structuredClone(this.cores.membership.stats),
+      broadcastStats: structuredClone(this.cores.broadcast.stats),
       stateStats: structuredClone(this.cores.state.stats),
       recovering: this.cores.state.recovering,
       storage: this.runtime.storage?.() ?? null
