@@ -39,7 +39,7 @@ function catchUp (signed, mtu) {
   ids.forEach((id, i) => {
     sim.addNode(id, ctx => {
       const core = new AntiEntropy(ctx.env('state'), new UniformPeerSampling(id, ids, ctx.rng.fork('peers')), signed ? idents[ORIGINS + i] : null, {
-        signaturePolicy: policy, verifier: id === newcomer ? own : shared, mtu
+        signaturePolicy: policy, verifier: id === newcomer ? own : shared, mtu, ...(mtu < 64 * 1024 ? { wholeOriginBytes: 0 } : {})
       })
       if (id !== newcomer) for (const s of snapshots) core.restore(s.origin, { generation: 0, known: KEYS, gcVersion: 0, head: s.head }, s.entries)
       return [core]

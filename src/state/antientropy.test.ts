@@ -7,7 +7,7 @@ import { Simulator } from '../sim/simulator.js'
 import { StateMessage as Wire } from '../wire/state.js'
 import type { Env, Misbehaviour } from '../core/protocol.js'
 import type { NodeContext } from '../sim/simulator.js'
-import { AntiEntropy, type AntiEntropyConfig, type StateEvent, type StateTimer } from './antientropy.js'
+import { AntiEntropy, DEFAULT_ANTI_ENTROPY, type AntiEntropyConfig, type StateEvent, type StateTimer } from './antientropy.js'
 import type { StateMessage } from './messages.js'
 
 
@@ -151,7 +151,7 @@ test('malformed and oversized state messages are dropped and counted; the receiv
 })
 
 test('delta messages stay within the MTU and a large backlog flows over several rounds', () => {
-  const { sim, ids, core } = cluster(30, { mtu: 8192 })
+  const { sim, ids, core } = cluster(30, { mtu: 8192, wholeOriginBytes: 0 })
   let largest = 0
   sim.onSend((_from, _to, _core, _msg, bytes) => { largest = Math.max(largest, bytes) })
   for (let i = 0; i < 2000; i++) core('n0').set(0, `key${i}`, new Uint8Array(100).fill(i & 255))
@@ -173,4 +173,18 @@ test('API misuse gets errors that say what to do', () => {
   assert.equal(core('n0').delete(0, 'absent'), undefined)
   assert.throws(() => cluster(1, { periodMs: 0 }), /periodMs must be a positive number/)
   assert.throws(() => cluster(1, { style: 'gossip' as never }), /'push', 'pull' or 'pushpull'/)
+})
+
+test('a whole origin larger than the MTU goes in one message from version 0: one signature check for it', () => {
+  const { sim, ids, core } = cluster(2, { mtu: 8192 })
+  for (let i = 0; i < 2000; i++) core('n0').set(0, `key${i}`, new Uint8Array(100).fill(i & 255))
+  let largest = 0
+  sim.onSend((_from, _to, _core, _msg, bytes) => { largest = Math.max(largest, bytes) })
+  let rounds = 0
+  while (core('n1').originMeta('n0')?.known !== 2000 && rounds < 20) sim.run(++rounds * 1000)
+  assert.equal(core('n1').originMeta('n0')?.known, 2000)
+  assert.ok(rounds <= 3, `caught up in ${rounds} rounds`)
+  assert.ok(largest > 8192 && largest <= DEFAULT_ANTI_ENTROPY.wholeOriginBytes, `one message of ${largest} bytes`)
+  assert.equal(stateSignature(core('n1')), stateSignature(core('n0')))
+  assert.ok(ids.length === 2)
 })

@@ -56,6 +56,12 @@ export interface AntiEntropyConfig {
   mtu: number
   /** Largest message of any kind (full state included); larger frames are dropped unread. */
   maxFrameBytes: number
+  /**
+   * A whole origin sent from version 0 may fill a message of up to this many bytes on its own, past the
+   * MTU (never past maxFrameBytes): its receiver checks it with one signature instead of one per entry
+   * (0: never past the MTU).
+   */
+  wholeOriginBytes: number
   /** Push (delta): origins that changed within this many periods are pushed. */
   pushWindowPeriods: number
   /** A tombstone is collected this long after this node learned it. */
@@ -96,6 +102,7 @@ export const DEFAULT_ANTI_ENTROPY: AntiEntropyConfig = {
   jitter: 0.1,
   mtu: 64 * 1024,
   maxFrameBytes: 4 * 1024 * 1024,
+  wholeOriginBytes: 2 * 1024 * 1024,
   pushWindowPeriods: 30,
   tombstoneGraceMs: 60 * 60 * 1000,
   exchangeTimeoutPeriods: 3,
@@ -214,6 +221,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     this.wire = { protocolIds: ['/grapevine/state/2.0.0'], codec: new StateCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.auth = new StateAuth(env.id, this.config.signaturePolicy, identity, this.config.verifier ?? new PeerVerifier())
     this.store = new Store(env.id, this.config.generation, this.config.store, this.auth)
+    this.store.wholeOriginBytes = Math.min(this.config.wholeOriginBytes, this.config.maxFrameBytes)
     this.strikes = new Strikes(this.config.maxStrikes)
     this.pending = new FifoMap(this.config.maxPendingExchanges)
     this.forgotten = new FifoMap(this.config.maxForgotten)
@@ -656,7 +664,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
 
 function validate (c: AntiEntropyConfig): void {
   checkNumbers('state', c, {
-    periodMs: 'positive', mtu: 'positive', maxFrameBytes: 'positive', pushWindowPeriods: 'positive', tombstoneGraceMs: 'positive',
+    periodMs: 'positive', mtu: 'positive', maxFrameBytes: 'positive', wholeOriginBytes: 'count', pushWindowPeriods: 'positive', tombstoneGraceMs: 'positive',
     exchangeTimeoutPeriods: 'positive', maxPendingExchanges: 'whole', maxStrikes: 'whole', jitter: 'fraction', generation: 'count',
     originTtlMs: 'count', heartbeatMs: 'count', maxForgotten: 'whole', recoveryExchanges: 'count', recoveryTimeoutPeriods: 'positive'
   })

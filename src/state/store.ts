@@ -196,6 +196,8 @@ export class Store {
   /** Origin ids in string order, for paged digests. */
   private sorted: NodeId[] = []
   private entryCount = 0
+  /** Largest message a whole origin from version 0 may fill on its own, past the delta budget (0: never). */
+  wholeOriginBytes = 0
 
   constructor (readonly self: NodeId, selfGeneration: number, readonly limits: StoreLimits, readonly auth: StateAuth) {
     this.addOrigin(self, selfGeneration)
@@ -475,10 +477,18 @@ export class Store {
       if (head === undefined) continue
       const header = deltaHeaderSize(origin, rec.generation, base, rec.known, head)
       if (header >= budget) break
-      const s = rec.suffix(base, budget - header)
+      let s = rec.suffix(base, budget - header)
+      // A whole origin from version 0 too large for the budget goes alone in a message of up to
+      // `wholeOriginBytes` (past the MTU): the receiver checks it with one signature (./auth.ts), not one per entry.
+      if (s.toVersion < rec.known && base === 0 && out.length === 0 && this.wholeOriginBytes > budget) {
+        const whole = rec.suffix(0, this.wholeOriginBytes - header)
+        if (whole.toVersion === rec.known) {
+          out.push({ origin, generation: rec.generation, fromVersion: 0, toVersion: whole.toVersion, entries: whole.entries, head })
+          break
+        }
+      }
       if (s.entries.length === 0 && s.toVersion <= base) break // not even one entry fits
-      // An origin that does not fit whole waits for the next message, unless it could never fit whole:
-      // whole origins from version 0 are checked with one signature (./auth.ts) instead of one per entry.
+      // An origin that does not fit whole waits for the next message, unless it could never fit whole.
       if (s.toVersion < rec.known && out.length > 0) break
       out.push({ origin, generation: rec.generation, fromVersion: base, toVersion: s.toVersion, entries: s.entries, head })
       budget -= header + s.bytes
