@@ -477,7 +477,7 @@ export class Store {
       if (head === undefined) continue
       const header = deltaHeaderSize(origin, rec.generation, base, rec.known, head)
       if (header >= budget) break
-      let s = rec.suffix(base, budget - header)
+      const s = rec.suffix(base, budget - header)
       // A whole origin from version 0 too large for the budget goes alone in a message of up to
       // `wholeOriginBytes` (past the MTU): the receiver checks it with one signature (./auth.ts), not one per entry.
       if (s.toVersion < rec.known && base === 0 && out.length === 0 && this.wholeOriginBytes > budget) {
