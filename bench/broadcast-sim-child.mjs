@@ -1,4 +1,4 @@
-// One Plumtree run over a HyParView overlay in a process of its own, so its peak memory is its own.
+// One Plumtree run (signed, StrictSign) over a HyParView overlay in a process of its own, so its peak memory is its own.
 import { runBroadcastScenario } from '../dist/src/scenarios/broadcast.js'
 
 const [nodes, messages = '100'] = process.argv.slice(2)
@@ -19,6 +19,8 @@ console.log(JSON.stringify({
   reliability: r.reliability,
   rmr: r.rmr,
   ldh: r.ldh,
+  // StrictSign: signature checks per delivery (1 = verified once per message at each node).
+  sigChecksPerDelivery: r.signatures?.perDelivery ?? null,
   events: r.events,
   wallMs,
   eventsPerSec: r.events / (wallMs / 1000),

@@ -8,11 +8,11 @@ const child = fileURLToPath(new URL('./broadcast-sim-child.mjs', import.meta.url
 const sizes = sizesFrom('BENCH_BROADCAST_NODES', '10000,100000')
 
 export function benchBroadcastSim () {
-  console.log('\n## Plumtree in the simulator: HyParView overlay, then 100 broadcasts 250 ms apart from random sources')
-  console.log('nodes      reliability  RMR      LDH     events        wall s   events/s   peak RSS MB')
+  console.log('\n## Plumtree in the simulator: HyParView overlay, then 100 signed broadcasts 250 ms apart from random sources')
+  console.log('nodes      reliability  RMR      LDH     sig/dlv  events        wall s   events/s   peak RSS MB')
   const results = sizes.map(n => {
     const r = runChild(child, [n, 100])
-    console.log(`${String(r.nodes).padEnd(10)} ${(r.reliability.toFixed(3) + '%').padEnd(12)} ${r.rmr.toFixed(4).padEnd(8)} ${r.ldh.toFixed(2).padEnd(7)} ` +
+    console.log(`${String(r.nodes).padEnd(10)} ${(r.reliability.toFixed(3) + '%').padEnd(12)} ${r.rmr.toFixed(4).padEnd(8)} ${r.ldh.toFixed(2).padEnd(7)} ${(r.sigChecksPerDelivery?.toFixed(3) ?? '-').padEnd(8)} ` +
       scaleColumns(r))
     return r
   })

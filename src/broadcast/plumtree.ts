@@ -159,8 +159,8 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     this.verifier = this.config.verifier ?? new PeerVerifier()
     this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)
     this.cache = new SeenCache(this.config.cacheTtlMs, this.config.cacheMax)
-    // 52 random bits: far below 2^53, the largest seqno, for as long as a node can broadcast.
-    this.seq = env.rng.nextU32() * 0x10_0000 + (env.rng.nextU32() >>> 12)
+    // A random 32-bit start (as much as the network driver's seed holds), far below 2^53, the largest seqno.
+    this.seq = env.rng.nextU32()
   }
 
   // ---- application ----

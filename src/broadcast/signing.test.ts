@@ -214,3 +214,19 @@ test('a restarted source does not reuse its ids: sequence numbers start at a ran
   assert.notEqual(first, again)
   for (const id of [first, again]) assert.ok(Number.isSafeInteger(Number(id.split('/')[1])))
 })
+
+test('payloads larger than the verification buffer are checked like any other', () => {
+  const n = net()
+  const big = new Uint8Array(100_000).fill(9)
+  const id = n.pt('c').broadcast(0, big)
+  n.sim.run(1000)
+  for (const node of [...honest, 'm']) if (node !== 'c') assert.equal(n.got.get(node)!.find(d => d.id === id)?.payload.length, 100_000, node)
+  assert.equal(n.pt('b').stats.rejected, 0)
+  // …and the buffer, grown, still checks small ones, and refuses a forgery after a large message.
+  const g = signGossip(n.who.get('a')!, 5, new Uint8Array([1]))
+  n.sim.inject('m', 'b', 'broadcast', codec.encode({ ...g, payload: new Uint8Array([2]) }))
+  n.sim.inject('m', 'b', 'broadcast', codec.encode(g))
+  n.sim.run(n.sim.now + 1000)
+  assert.equal(n.pt('b').stats.rejections['bad-signature'], 1)
+  assert.ok(n.got.get('d')!.some(d => d.id === g.id))
+})

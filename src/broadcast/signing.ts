@@ -24,8 +24,8 @@ import type { Identity, PeerVerifier, SignaturePolicy } from '../core/identity.j
 import { signBytes } from '../core/identity.js'
 import type { Gossip } from './messages.js'
 
-const PREFIX = new TextEncoder().encode('grapevine-broadcast:')
 const utf8 = new TextEncoder()
+const PREFIX = utf8.encode('grapevine-broadcast:')
 
 /** Why a GOSSIP was refused under the node's signature policy. */
 export type BroadcastRejection = 'missing-source' | 'missing-signature' | 'bad-id' | 'bad-signature' | 'unexpected-signature-fields'
@@ -39,10 +39,28 @@ export function signedMessageId (source: string, seqno: number): string {
 
 /** The bytes the author signs (see the header). */
 export function signedBytes (source: string, seqno: number, payload: Uint8Array): Uint8Array {
+  return scratchSignedBytes(source, seqno, payload).slice()
+}
+
+/**
+ * A reused buffer for the bytes a receiver checks: one per message at every node adds up (a fresh typed array
+ * of this size lives outside the JavaScript heap and costs the garbage collector more than the copy).
+ */
+let scratch = withPrefix(4096)
+
+function withPrefix (size: number): Uint8Array {
+  const b = new Uint8Array(size)
+  b.set(PREFIX)
+  return b
+}
+
+/** `signedBytes`, written into a shared buffer: valid until the next call (verification is synchronous). */
+function scratchSignedBytes (source: string, seqno: number, payload: Uint8Array): Uint8Array {
   const srcLen = utf8Length(source)
   const varint = varintLength(srcLen)
-  const out = new Uint8Array(PREFIX.length + varint + srcLen + 8 + payload.length)
-  out.set(PREFIX)
+  const length = PREFIX.length + varint + srcLen + 8 + payload.length
+  if (scratch.length < length) scratch = withPrefix(Math.max(length, 2 * scratch.length))
+  const out = scratch
   let pos = PREFIX.length
   let n = srcLen
   for (; n >= 0x80; n = Math.floor(n / 0x80)) out[pos++] = (n & 0x7f) | 0x80
@@ -59,7 +77,7 @@ export function signedBytes (source: string, seqno: number, payload: Uint8Array)
   out[pos] = hi >>> 24; out[pos + 1] = (hi >>> 16) & 0xff; out[pos + 2] = (hi >>> 8) & 0xff; out[pos + 3] = hi & 0xff
   out[pos + 4] = lo >>> 24; out[pos + 5] = (lo >>> 16) & 0xff; out[pos + 6] = (lo >>> 8) & 0xff; out[pos + 7] = lo & 0xff
   out.set(payload, pos + 8)
-  return out
+  return out.subarray(0, length)
 }
 
 /** A new GOSSIP by `author` (round 0). */
@@ -80,5 +98,5 @@ export function checkGossip (policy: SignaturePolicy, verifier: PeerVerifier, ms
   if (msg.signature === undefined) return 'missing-signature'
   // The codec derives the id from these fields; this guards messages that did not come through it.
   if (msg.id !== signedMessageId(msg.source, msg.seqno)) return 'bad-id'
-  return verifier.verify(msg.source, signedBytes(msg.source, msg.seqno, msg.payload), msg.signature) ? undefined : 'bad-signature'
+  return verifier.verify(msg.source, scratchSignedBytes(msg.source, msg.seqno, msg.payload), msg.signature) ? undefined : 'bad-signature'
 }
