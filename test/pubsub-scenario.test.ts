@@ -37,3 +37,15 @@ test('20% of nodes publishing invalid messages: honest delivery stays 100%, ever
   assert.ok(r.attackersGraylistedAfterSec !== null && r.attackersGraylistedAfterSec <= 2, `graylisted after ${r.attackersGraylistedAfterSec} s`)
   assert.ok(r.attackerScoreBySecond.at(-1)! < -80)
 })
+
+test('publishing right after every node subscribed at once: graft on SUBSCRIBE delivers through the mesh at once, the heartbeat-only rule waits for gossip', () => {
+  // libp2p/go-libp2p-pubsub#331: nodes that subscribe before hearing of each other have empty meshes until
+  // the first heartbeat, so early messages reach the publisher's direct peers and then wait for IHAVE.
+  const opts = { nodes: 60, publishers: 5, rate: 4, seconds: 1, degree: 8, joinSpreadMs: 0, warmupMs: 50, deadlineMs: 250, seed: 6 }
+  const on = runPubsubScenario(opts)
+  const off = runPubsubScenario({ ...opts, gossipsub: { graftOnSubscribe: false } })
+  assert.equal(on.deliveryRatio, 1)
+  assert.equal(off.deliveryRatio, 1, 'gossip delivers the rest eventually')
+  assert.equal(on.deliveredInTime, 1, `with graft on SUBSCRIBE: ${on.deliveredInTime} within 250 ms`)
+  assert.ok(off.deliveredInTime < 0.8, `without: ${off.deliveredInTime} within 250 ms`)
+})

@@ -101,6 +101,10 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 503 recovering`)
         res.setHeader('retry-after', '2')
         reply(res, 503, { error: err.message })
+      } else if (err instanceof GrapevineError && err.code === 'ERR_STOPPED') {
+        // The agent is stopping: nothing more is done; the caller should not retry here.
+        log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 503 stopping`)
+        reply(res, 503, { error: err.message })
       } else if (err instanceof GrapevineError && err.fault === 'caller') {
         stats.refused.badRequest++
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 400 badRequest (${err.message})`)
@@ -274,7 +278,8 @@ async function subscribe (node: GrapevineNode, topic: string, req: IncomingMessa
     const line = JSON.stringify({ topic, id: Buffer.from(msg.id).toString('hex'), from: msg.from, receivedFrom: msg.receivedFrom, ...dataOut(msg.data), dropped: sub.dropped }) + '\n'
     if (!res.write(line)) await new Promise(resolve => res.once('drain', resolve))
   }
-  res.end()
+  // The subscription ended on our side (the agent is stopping): the last line says so, then the stream ends.
+  if (!res.destroyed) res.end(JSON.stringify({ error: 'the agent stopped', code: 'ERR_STOPPED', dropped: sub.dropped }) + '\n')
 }
 
 function reply (res: ServerResponse, status: number, body: unknown): void {

@@ -71,12 +71,18 @@ export class ApiClient {
         while ((nl = buf.indexOf('\n')) >= 0) {
           const line = buf.slice(0, nl)
           buf = buf.slice(nl + 1)
-          if (line !== '') yield JSON.parse(line) as T
+          if (line === '') continue
+          const v = JSON.parse(line) as { error?: unknown, code?: unknown }
+          // The agent ended the stream itself, saying why (e.g. it is stopping).
+          if (typeof v.error === 'string') throw new UsageError(typeof v.code === 'string' ? v.code : 'ERR_AGENT', `agent: ${v.error}`)
+          yield v as T
         }
       }
     } catch (err) {
       if (signal?.aborted === true) return
+      if (err instanceof UsageError) throw err
       throw new UsageError('ERR_AGENT', `the agent's stream ${path} broke off (${(err as Error).message}); is the agent still running?`)
     }
+    if (signal?.aborted !== true) throw new UsageError('ERR_AGENT', `the agent ended the stream ${path} without saying why; is it still running?`)
   }
 }

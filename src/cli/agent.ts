@@ -119,8 +119,13 @@ export async function agent (argv: string[], out: (line: string) => void = conso
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-  await api.close()
+  // The node stops first, so open subscription streams end with a line saying why (their clients exit
+  // with one line), and requests meanwhile are refused with 503; then the API's connections close.
   await node.stop()
+  await api.close()
   rmSync(recordFile, { force: true })
+  // Everything of ours is closed; libp2p's address manager leaves a 1 s debounce timer that would keep the
+  // process alive that much longer (the exit code is set by then).
+  setTimeout(() => process.exit(), 50).unref()
   return 0
 }

@@ -29,7 +29,11 @@ GossipSub in the simulator.
   --discovery on|off   topic discovery through the state, hyparview overlay (default on)
   --warmup MS          time for meshes to form before publishing (default 5000; 20000 for hyparview)
   --idontwant on|off   IDONTWANT for messages ≥ 1 KiB (default on)
+  --graft-on-subscribe on|off
+                       graft a peer when its SUBSCRIBE arrives while the mesh is below D_lo,
+                       rather than at the next heartbeat (default on)
   --attackers PCT      percentage of nodes publishing invalid messages (default 0)
+  --deadline MS        also report deliveries within MS of publishing (default 250)
   --seed S             seed (default 1)
   --json FILE          write the result as JSON`
 
@@ -53,8 +57,10 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
       warmup: { type: 'string' },
       bandwidth: { type: 'string' },
       idontwant: { type: 'string' },
+      'graft-on-subscribe': { type: 'string' },
       attackers: { type: 'string' },
       seed: { type: 'string' },
+      deadline: { type: 'string' },
       json: { type: 'string' }
     },
     strict: true
@@ -77,12 +83,15 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     bandwidthMBps: num(values.bandwidth, 'bandwidth', 12.5, { min: 0 }),
     idontwant: choice(values.idontwant, 'idontwant', 'on', ['on', 'off']) === 'on',
     attackersPct: num(values.attackers, 'attackers', 0, { min: 0, max: 90 }),
-    seed: num(values.seed, 'seed', 1, { min: 0, int: true })
+    seed: num(values.seed, 'seed', 1, { min: 0, int: true }),
+    deadlineMs: num(values.deadline, 'deadline', 250, { min: 0 }),
+    gossipsub: { graftOnSubscribe: choice(values['graft-on-subscribe'], 'graft-on-subscribe', 'on', ['on', 'off']) === 'on' }
   }
   out(`grapevine sim pubsub: ${o.nodes} nodes, ${o.topics} topic(s), ${o.publishers} publishers × ${o.rate}/s for ${o.seconds} s, ` +
     `${o.sizeBytes} B messages, ${o.latencyMs}${o.latencySpreadMs > 0 ? ` ± ${o.latencySpreadMs}` : ''} ms links, ` +
     `${o.overlay === 'hyparview' ? `HyParView overlay, discovery ${o.discovery ? 'on' : 'off'}` : `degree ${o.degree}`}, ` +
     `${o.subscribersPct < 100 ? `${o.subscribersPct}% subscribed, ` : ''}IDONTWANT ${o.idontwant ? 'on' : 'off'}` +
+    `${o.gossipsub.graftOnSubscribe ? '' : ', graft on SUBSCRIBE off'}` +
     `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}, seed ${o.seed}`)
   const started = performance.now()
   const r = runPubsubScenario(o)
@@ -90,6 +99,7 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
   out('')
   out(`  messages published            ${r.messages}`)
   out(`  delivery ratio                ${(r.deliveryRatio * 100).toFixed(3)}%`)
+  out(`  delivered within ${o.deadlineMs} ms${' '.repeat(Math.max(1, 10 - String(o.deadlineMs).length))}${(r.deliveredInTime * 100).toFixed(3)}%`)
   out(`  latency p50 / p99             ${r.latencyP50Ms.toFixed(0)} / ${r.latencyP99Ms.toFixed(0)} ms`)
   out(`  transmissions per delivery    ${r.transmissionsPerDelivery.toFixed(3)}`)
   out(`  duplicate payloads per node   ${r.duplicatePayloadsPerNode.toFixed(1)} (${(r.duplicateBytes / 1e6).toFixed(2)} MB in all)`)

@@ -30,6 +30,11 @@ export interface GossipSubConfig {
   graftFloodThresholdMs: number
   unsubscribeBackoffMs: number
   floodPublish: boolean
+  /**
+   * Graft a peer as soon as its SUBSCRIBE arrives while our mesh for the topic is below D_lo, instead of at
+   * the next heartbeat (as rust-libp2p and @libp2p/gossipsub do; go-libp2p-pubsub waits, libp2p/go-libp2p-pubsub#331).
+   */
+  graftOnSubscribe: boolean
   /** Offer other peers when pruning (peer exchange), and follow offers. */
   doPX: boolean
   /** IDONTWANT (v1.2) is sent for messages at least this large. */
@@ -86,6 +91,7 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   graftFloodThresholdMs: 10_000,
   unsubscribeBackoffMs: 10_000,
   floodPublish: true,
+  graftOnSubscribe: true,
   doPX: false,
   idontwantMinBytes: 1024,
   maxIHaveMessages: 10,

@@ -266,7 +266,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
       // Graft at once while our mesh is short, so the first messages after joining are not lost.
       const mesh = this.mesh.get(topic)
-      if (mesh !== undefined && mesh.size < this.config.Dlo && !this.inBackoff(now, topic, from) && this.score.score(now, from) >= 0) {
+      if (this.config.graftOnSubscribe && mesh !== undefined && mesh.size < this.config.Dlo && !this.inBackoff(now, topic, from) && this.score.score(now, from) >= 0) {
         this.addToMesh(now, topic, from)
         this.sendGraft(from, topic)
       }

@@ -116,6 +116,8 @@ export class NetDriver {
   private readonly banMs: number
   private readonly maxBanned: number
   private started = false
+  /** After stop() no core hears anything more (a late frame or event would reach a stopped node). */
+  private stopped = false
 
   constructor (readonly libp2p: Libp2p, private readonly opts: DriverOptions = {}) {
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 8 * 1024 * 1024
@@ -167,6 +169,7 @@ export class NetDriver {
   }
 
   async stop (): Promise<void> {
+    this.stopped = true
     this.scheduler.stop()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
@@ -494,6 +497,7 @@ export class NetDriver {
 
   /** Runs a core input; a throw is our bug, logged, never a crash. */
   private call (h: Hosted, fn: (core: AnyCore) => void): void {
+    if (this.stopped) return
     try {
       fn(h.core)
     } catch (err) {

@@ -96,6 +96,8 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
   readonly state: NodeState
   private persisting: Promise<void> = Promise.resolve()
   private stopped = false
+  /** The runtime was told to stop (its store may be closed). */
+  private closed = false
 
   constructor (
     readonly peerId: NodeId,
@@ -105,7 +107,7 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
     private readonly runtime: NodeRuntime = {}
   ) {
     super()
-    this.state = new NodeState(cores.state, this.peerId, () => this.now(), async () => await this.flush())
+    this.state = new NodeState(cores.state, this.peerId, () => this.now(), async () => await this.flush(), () => this.stopped)
   }
 
   now (): number {
@@ -168,13 +170,19 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    await this.runtime.stop?.()
+    // Stop order: the application's side first (subscriptions end, the topics are left while the store is
+    // open, so those writes are durable), then every write made so far, then the driver and the store.
+    this.pubsub.close()
     await this.persisting.catch(() => {})
+    await this.runtime.stop?.()
+    this.closed = true
   }
 
   /** @internal the builder routes every state change here (before the application hears of it). */
   changed (change: StateChange): void {
-    if (this.runtime.persist !== undefined) {
+    // After the store closed, a change can only come from a peer's late frame: it is not ours to keep (peers
+    // send it again after a restart), so it is not written.
+    if (this.runtime.persist !== undefined && !this.closed) {
       const p = this.runtime.persist(change)
       this.persisting = p
       p.catch(() => {}) // the runtime reports it; a write that resolves after a failed one still waits for it

@@ -53,6 +53,7 @@ export interface PubSubEvents {
 
 export class PubSub extends EventEmitter<PubSubEvents> {
   private readonly topics = new Map<string, Topic>()
+  private closed = false
 
   /** `topicsChanged` is called after the node's topic set changed (topic discovery writes it into the state). */
   constructor (readonly router: GossipSub, readonly clock: Clock, readonly topicsChanged: (now: number) => void = () => {}) {
@@ -61,6 +62,7 @@ export class PubSub extends EventEmitter<PubSubEvents> {
 
   /** The handle for `topic`; joining twice returns the same one. */
   join (topic: string): Topic {
+    this.checkOpen()
     if (typeof topic !== 'string' || topic === '') throw new UsageError('ERR_TOPIC', 'join() needs a non-empty topic name')
     let t = this.topics.get(topic)
     if (t === undefined) this.topics.set(topic, t = new Topic(this, topic))
@@ -94,6 +96,18 @@ export class PubSub extends EventEmitter<PubSubEvents> {
   forget (topic: string): void {
     this.topics.delete(topic)
   }
+
+  /** The node is stopping: every subscription ends (its readers see the end), later calls are refused. */
+  close (): void {
+    if (this.closed) return
+    for (const t of this.topics.values()) t.close()
+    this.closed = true
+  }
+
+  /** @internal */
+  checkOpen (): void {
+    if (this.closed) throw new UsageError('ERR_STOPPED', 'the node is stopped; create a new node to publish or subscribe')
+  }
 }
 
 export class Topic {
@@ -105,6 +119,7 @@ export class Topic {
   constructor (private readonly ps: PubSub, readonly name: string) {}
 
   subscribe (opts: SubscribeOptions = {}): Subscription {
+    this.ps.checkOpen()
     const sub = new Subscription(this, opts.bufferSize ?? 1024, opts.overflow ?? 'drop-oldest')
     if (this.subs.size === 0) {
       this.ps.router.subscribe(this.ps.clock.now(), this.name)
@@ -116,6 +131,7 @@ export class Topic {
 
   /** Publishes `data`; with `minPeers`, first waits for that many topic peers. */
   async publish (data: Uint8Array, opts: PublishOptions = {}): Promise<PublishResult> {
+    this.ps.checkOpen()
     const min = opts.minPeers ?? 0
     if (min > 0 && this.peers().length < min) await this.waitForPeers(min, opts.timeoutMs ?? 10_000, opts.signal)
     return this.ps.router.publish(this.ps.clock.now(), this.name, data)
@@ -136,6 +152,11 @@ export class Topic {
   setValidator (fn: Validator | null): void {
     this.validator = fn ?? undefined
     this.ps.router.setValidator(this.name, fn !== null)
+  }
+
+  /** @internal the node stops: end every subscription. */
+  close (): void {
+    for (const s of [...this.subs]) s.end()
   }
 
   /** @internal */
@@ -230,9 +251,18 @@ export class Subscription implements AsyncIterable<Message> {
 
   /** Stops the subscription; pending `next()` calls reject; the topic is left when no subscription remains. */
   cancel (): void {
+    this.finish(new UsageError('ERR_CANCELLED', 'subscription cancelled'))
+  }
+
+  /** @internal the node stops: like cancel, and readers are told why (a `for await` loop just ends). */
+  end (): void {
+    this.finish(new UsageError('ERR_STOPPED', 'the node stopped'))
+  }
+
+  private finish (why: UsageError): void {
     if (this.cancelled) return
     this.cancelled = true
-    for (const r of this.readers.splice(0)) r.reject(new UsageError('ERR_CANCELLED', 'subscription cancelled'))
+    for (const r of this.readers.splice(0)) r.reject(why)
     this.buffer.length = 0
     this.topic.unsubscribed(this)
   }

@@ -30,7 +30,9 @@ export class NodeState {
     private readonly self: NodeId,
     private readonly now: () => number,
     /** Resolves once every change so far is durable. */
-    private readonly durable: () => Promise<void>
+    private readonly durable: () => Promise<void>,
+    /** True once the node is stopping: writes are refused. */
+    private readonly stopped: () => boolean = () => false
   ) {}
 
   /** Writes `key` of this node's origin; resolves once the write is durable. */
@@ -88,6 +90,7 @@ export class NodeState {
   }
 
   private checkWritable (key: string): void {
+    if (this.stopped()) throw new UsageError('ERR_STOPPED', 'the node is stopped; this write was not made (write before stop(), or to a running node)')
     if (typeof key === 'string' && isReserved(key)) {
       throw new UsageError('ERR_RESERVED_KEY', `keys under ${RESERVED_PREFIXES.join(', ')} are grapevine's own (topic discovery, liveness); choose another key`)
     }

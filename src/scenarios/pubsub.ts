@@ -50,6 +50,8 @@ export interface PubsubScenarioOptions {
   joinSpreadMs: number
   /** Time for meshes to form before publishing starts. */
   warmupMs: number
+  /** `deliveredInTime` counts deliveries within this long of publishing. */
+  deadlineMs: number
   gossipsub: Partial<GossipSubConfig>
 }
 
@@ -72,6 +74,7 @@ export const DEFAULT_PUBSUB_SCENARIO: PubsubScenarioOptions = {
   seed: 1,
   joinSpreadMs: 1_000,
   warmupMs: 5_000,
+  deadlineMs: 250,
   gossipsub: {}
 }
 
@@ -79,6 +82,8 @@ export interface PubsubScenarioResult {
   nodes: number
   messages: number
   deliveryRatio: number
+  /** Like deliveryRatio, counting only deliveries within `deadlineMs` of publishing (the mesh's, not gossip's). */
+  deliveredInTime: number
   latencyP50Ms: number
   latencyP99Ms: number
   /** Payload-carrying message transmissions per delivery (1 would be a perfect tree). */
@@ -222,6 +227,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     nodes: o.nodes,
     messages,
     deliveryRatio: messages === 0 ? 1 : honestDeliveries / (messages * honestSubscribers.length),
+    deliveredInTime: messages === 0 ? 1 : (messages + sorted.filter(l => l <= o.deadlineMs).length) / (messages * honestSubscribers.length),
     latencyP50Ms: percentile(sorted, 0.5),
     latencyP99Ms: percentile(sorted, 0.99),
     transmissionsPerDelivery: honestDeliveries === 0 ? 0 : payloadSends / honestDeliveries,
