@@ -125,13 +125,14 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
       return 0
     }
     case 'info': {
-      const v = await call(c, 'GET', '/v1/info') as Record<string, unknown> & { peerId: string, multiaddrs: string[], topics: string[], stateEntries: number, stateOrigins: number, connections: number, members: { active: string[], passive: string[] } }
+      const v = await call(c, 'GET', '/v1/info') as Record<string, unknown> & { peerId: string, multiaddrs: string[], topics: string[], stateEntries: number, stateOrigins: number, connections: number, members: { active: string[], passive: string[] }, bans?: Array<{ peer: string, core: string, reason: string, remainingMs: number }> }
       print(v, () => [
         `peer id      ${v.peerId}`, ...v.multiaddrs.map(a => `address      ${a}`),
         `members      ${v.members.active.length} active, ${v.members.passive.length} passive; ${v.connections} connections`,
         `topics       ${v.topics.join(', ') || '(none)'}`,
         `state        ${v.stateEntries} entries from ${v.stateOrigins} origins`,
-        `traffic      ${JSON.stringify(v.driver)}`
+        `traffic      ${JSON.stringify(v.driver)}`,
+        ...(v.bans ?? []).map(b => `banned       ${b.peer} by ${b.core}: ${b.reason} (${Math.ceil(b.remainingMs / 1000)} s left)`)
       ])
       return 0
     }

@@ -99,6 +99,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       multiaddrs: () => host.getMultiaddrs().map(String),
       connections: () => host.getConnections().length,
       counters: () => ({ ...driver.stats, ...admission.stats }),
+      bans: () => driver.bans(),
       storage: () => ({ durability: o.durability ?? 'sync', damage: [...dataDir?.damage ?? []], dropped: [...dataDir?.dropped ?? []] }),
       stop: async () => {
         clearInterval(savePeersTimer)

@@ -72,6 +72,9 @@ export interface DriverStats {
   bans: number
 }
 
+/** A ban in force. */
+export interface BanInfo { peer: NodeId, core: string, reason: string, remainingMs: number }
+
 /** A length prefix and the encoded message, kept apart so the message is never copied. */
 interface Frame { header: Uint8Array, body: Uint8Array }
 
@@ -109,7 +112,7 @@ export class NetDriver {
   /** Which cores hold the connection to each peer. */
   private readonly holds = new Holds()
   /** Banned peers: id → until (scheduler time), oldest ban first. */
-  private readonly banned = new FifoMap<NodeId, number>()
+  private readonly banned = new FifoMap<NodeId, { until: number, core: string, reason: string }>()
   private readonly rng: Rng
   private readonly maxQueuedBytes: number
   private readonly dialTimeoutMs: number
@@ -182,11 +185,19 @@ export class NetDriver {
 
   /** Whether `peer` is banned now (the connection gater asks this). */
   isBanned (peer: NodeId): boolean {
-    const until = this.banned.get(peer)
+    const until = this.banned.get(peer)?.until
     if (until === undefined) return false
     if (until > this.now()) return true
     this.banned.delete(peer)
     return false
+  }
+
+  /** The peers banned now: who, by which core, why, and for how many more milliseconds. */
+  bans (): BanInfo[] {
+    const now = this.now()
+    const out: BanInfo[] = []
+    for (const [peer, b] of this.banned.entries()) if (b.until > now) out.push({ peer, core: b.core, reason: b.reason, remainingMs: Math.round(b.until - now) })
+    return out
   }
 
   /** Peers a core was told are up. */
@@ -378,7 +389,7 @@ export class NetDriver {
   private sanction (name: string, m: Misbehaviour): void {
     this.stats[SANCTION_STAT[m.sanction]]++
     if (m.sanction === 'ban') {
-      this.banned.set(m.peer, this.now() + this.banMs)
+      this.banned.set(m.peer, { until: this.now() + this.banMs, core: name, reason: m.reason })
       if (this.banned.size > this.maxBanned) this.banned.shift()
     }
     if (m.sanction !== 'penalise') this.hangUp(m.peer)

@@ -40,6 +40,8 @@ export interface NodeRuntime {
   counters? (): Readonly<Record<string, number>>
   /** What the data directory found and did at start (damage, dropped copies, durability). */
   storage? (): StorageInfo
+  /** The peers banned now, with the core that banned them and why. */
+  bans? (): Array<{ peer: NodeId, core: string, reason: string, remainingMs: number }>
   readonly dataDir?: string | null
   stop? (): Promise<void>
 }
@@ -69,6 +71,8 @@ export interface NodeInfo {
   broadcastsDelivered: number
   /** The driver's counters. */
   driver: Readonly<Record<string, number>>
+  /** The peers banned now (refused both ways until the ban ends), with the core that banned them and why. */
+  bans: Array<{ peer: NodeId, core: string, reason: string, remainingMs: number }>
   /** Membership's counters (refused strangers, deferred dials, bad records, ...). */
   membershipStats: HyParViewStats
   /** Plumtree's counters (deliveries, duplicates, refused forgeries, ...). */
@@ -154,6 +158,7 @@ export class GrapevineNode extends EventEmitter<NodeEvents> {
       broadcastsDelivered: this.cores.broadcast.stats.delivered,
       pubsubStats: { ...router.stats },
       driver: { ...this.runtime.counters?.() },
+      bans: this.runtime.bans?.() ?? [],
       membershipStats: structuredClone(this.cores.membership.stats),
       broadcastStats: structuredClone(this.cores.broadcast.stats),
       stateStats: structuredClone(this.cores.state.stats),

@@ -83,6 +83,8 @@ test('garbage, truncated, oversized and nonsense frames on every protocol: count
     for (let k = 0; k < 6; k++) await sendOn(client, node, '/grapevine/membership/2.0.0', [encodeFrame(junk(50, 100 + k))]).catch(() => {})
     await waitUntil('the persistent peer to be banned and disconnected', () => node.driver.stats.bans > before && node.libp2p.getConnections(client.peerId).length === 0)
     await assert.rejects(client.dialProtocol(node.libp2p.getMultiaddrs()[0]!, PROTOCOLS[0]!), 'a banned peer cannot come back')
+    const ban = node.info().bans.find(b => b.peer === client.peerId.toString())
+    assert.ok(ban !== undefined && ban.core === 'membership' && /unreadable|malformed/.test(ban.reason) && ban.remainingMs > 0, `the ban is in info with its reason: ${JSON.stringify(node.info().bans)}`)
 
     // The node still serves honest peers.
     honest.join(node.multiaddrs()[0]!)
