@@ -34,6 +34,11 @@
  *   disconnect     the connection is closed now, whoever holds it
  *   ban            closed, and the peer refused (dials both ways, messages) for the driver's ban time
  *
+ * Versions: a wire protocol lists its protocol ids newest first; `onPeerUp`'s `link.protocol` says which of
+ * them the stream we write to that peer negotiates (the first of ours the peer speaks), so a core can
+ * shape its first message for that version (GossipSub v1.3 sends its Extensions only on /meshsub/1.3.0).
+ * Absent for local cores and when the driver cannot tell; a core then assumes the oldest behaviour.
+ *
  * Messages: a wire protocol sends and receives typed messages; the driver turns them into bytes with the
  * codec, enforcing `maxFrameBytes` before decoding. Bytes that do not decode reach the core as
  * `onMalformed`, never as an exception.
@@ -78,6 +83,12 @@ export interface PeerLink {
   outbound: boolean
   /** The peer's IP address, where the transport has one. */
   address?: string
+  /**
+   * Wire protocols: the protocol id our stream to the peer negotiates — the first of `wire.protocolIds`
+   * the peer speaks (libp2p: from identify, or the id of the stream the peer opened first). Absent when
+   * unknown.
+   */
+  protocol?: string
 }
 
 /** The outputs every core has. */

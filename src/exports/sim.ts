@@ -26,6 +26,7 @@ export { StateCodec, DEFAULT_CODEC_LIMITS, type StateCodecLimits } from '../stat
 export * from '../gossipsub/gossipsub.js'
 export { PeerScore, DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, DEFAULT_TOPIC_SCORE, type PeerScoreParams, type PeerScoreThresholds, type TopicScoreParams } from '../gossipsub/score.js'
 export { RpcCodec, DEFAULT_RPC_LIMITS, type RpcLimits } from '../gossipsub/codec.js'
+export { Extensions, MESHSUB_V13, type PeerExtensions } from '../gossipsub/extensions.js'
 export { SignatureVerifier, type KeyDecoder } from '../gossipsub/signing.js'
 export { identityFromSeed, PeerVerifier, type Identity, type SignaturePolicy } from '../core/identity.js'
 

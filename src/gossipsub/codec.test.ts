@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerError } from '../core/errors.js'
-import { RpcCodec } from './codec.js'
+import { RpcCodec, isEmptyRpc } from './codec.js'
 
 const codec = new RpcCodec()
 const b = (...xs: number[]): Uint8Array<ArrayBuffer> => Uint8Array.from(xs)
@@ -24,7 +24,14 @@ const cases: Array<[string, Uint8Array, unknown]> = [
   ['prune with px and backoff', b(0x1a, 0x0d, 0x22, 0x0b, 0x0a, 0x01, ...ascii('t'), 0x12, 0x04, 0x0a, 0x02, 0xcc, 0xdd, 0x18, 0x3c),
     { subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [{ topicID: 't', peers: [{ peerID: b(0xcc, 0xdd) }], backoff: 60 }], idontwant: [] } }],
   ['idontwant', b(0x1a, 0x06, 0x2a, 0x04, 0x0a, 0x02, 0x09, 0x09),
-    { subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [{ messageIDs: [b(9, 9)] }] } }]
+    { subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [{ messageIDs: [b(9, 9)] }] } }],
+  // v1.3: control field 6, ControlExtensions { testExtension = 6492434 (a 4-byte tag) }.
+  ['extensions', b(0x1a, 0x07, 0x32, 0x05, 0x90, 0x91, 0xe2, 0x18, 0x01),
+    { subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], extensions: { testExtension: true } } }],
+  ['extensions with partialMessages', b(0x1a, 0x04, 0x32, 0x02, 0x50, 0x01),
+    { subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], extensions: { partialMessages: true } } }],
+  // The Test Extension's own message: RPC field 6492434, an empty TestExtension.
+  ['test extension', b(0x92, 0x91, 0xe2, 0x18, 0x00), { subscriptions: [], messages: [], testExtension: {} }]
 ]
 
 test('codec: hand-built bytes of every RPC and control kind decode, and encode back to the same bytes', () => {
@@ -32,6 +39,17 @@ test('codec: hand-built bytes of every RPC and control kind decode, and encode b
     assert.deepEqual(codec.decode(bytes), rpc, name)
     assert.deepEqual(codec.encode(rpc as never), bytes, name)
   }
+})
+
+test('codec: unknown fields (other extensions) are skipped, not errors', () => {
+  // RPC field 10 (go's partial messages) and experimental field 0x3fffff; ControlExtensions field 7.
+  const rpc = codec.decode(b(0x52, 0x02, 0x0a, 0x00, 0xfa, 0xff, 0xff, 0x0f, 0x00, 0x1a, 0x04, 0x32, 0x02, 0x38, 0x01))
+  assert.deepEqual(rpc, { subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], extensions: {} } })
+})
+
+test('codec: an RPC carrying only extensions is not empty', () => {
+  for (const [name, bytes] of cases.slice(-3)) assert.equal(isEmptyRpc(codec.decode(bytes)), false, name)
+  assert.equal(isEmptyRpc({ subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [] } }), true)
 })
 
 test('codec: garbage, truncation and abuse are PeerErrors', () => {

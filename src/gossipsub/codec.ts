@@ -1,8 +1,10 @@
 /**
- * Bytes ⇄ libp2p pubsub RPCs (src/wire/rpc.proto; libp2p specs pubsub/README.md, gossipsub v1.0–v1.2),
+ * Bytes ⇄ libp2p pubsub RPCs (src/wire/rpc.proto; libp2p specs pubsub/README.md, gossipsub v1.0–v1.3),
  * with the bounds that keep a hostile peer from making us allocate: how many subscriptions, messages and
  * control entries one RPC may carry, how many ids an IHAVE / IWANT / IDONTWANT may list, how long topics,
  * ids and payloads may be. Violations are `PeerError`s; the driver counts them and penalises the sender.
+ * v1.3's Extensions control message and the Test Extension message carry only flags (nothing to bound);
+ * fields of extensions we do not know are skipped by the decoder, within the frame limit.
  */
 import { PeerError } from '../core/errors.js'
 import { utf8Length } from '../core/bytes.js'
@@ -104,6 +106,6 @@ export class RpcCodec implements Codec<RPC> {
 /** True when an RPC carries nothing. */
 export function isEmptyRpc (rpc: RPC): boolean {
   const c = rpc.control
-  return rpc.subscriptions.length === 0 && rpc.messages.length === 0 &&
-    (c === undefined || (c.ihave.length + c.iwant.length + c.graft.length + c.prune.length + c.idontwant.length) === 0)
+  return rpc.subscriptions.length === 0 && rpc.messages.length === 0 && rpc.testExtension === undefined &&
+    (c === undefined || ((c.ihave.length + c.iwant.length + c.graft.length + c.prune.length + c.idontwant.length) === 0 && c.extensions === undefined))
 }

@@ -1,17 +1,18 @@
 /**
  * GossipSub's settings, with the defaults of the libp2p specs (pubsub/gossipsub v1.0 "Parameters", v1.1
- * "Peer Scoring" and "Spam Protection", v1.2 IDONTWANT) and go-libp2p-pubsub where the spec leaves a
+ * "Peer Scoring" and "Spam Protection", v1.2 IDONTWANT, v1.3 Extensions) and go-libp2p-pubsub where the spec leaves a
  * choice; its events, publish result and counters.
  */
 import { checkConfig, checkNumbers } from '../core/config.js'
 import type { NodeId } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { DEFAULT_RPC_LIMITS, type RpcLimits } from './codec.js'
+import { emptyExtensionStats, type ExtensionStats } from './extensions.js'
 import { DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, type PeerScoreParams, type PeerScoreThresholds } from './score.js'
 import type { KeyDecoder, Rejection, SignaturePolicy, SignatureVerifier } from './signing.js'
 
-/** The protocol ids GossipSub answers to, newest first (v1.2, v1.1, v1.0). */
-export const MESHSUB_PROTOCOLS: readonly string[] = ['/meshsub/1.2.0', '/meshsub/1.1.0', '/meshsub/1.0.0']
+/** The protocol ids GossipSub answers to, newest first (v1.3, v1.2, v1.1, v1.0). */
+export const MESHSUB_PROTOCOLS: readonly string[] = ['/meshsub/1.3.0', '/meshsub/1.2.0', '/meshsub/1.1.0', '/meshsub/1.0.0']
 
 export interface GossipSubConfig {
   D: number
@@ -73,6 +74,12 @@ export interface GossipSubConfig {
   verifier?: SignatureVerifier
   /** Public keys other than Ed25519 (RSA, secp256k1, ECDSA authors), for the default verifier. */
   decodeKey?: KeyDecoder
+  /** The protocol ids offered, newest first: a subset of MESHSUB_PROTOCOLS (e.g. without 1.3 to act as an older router). */
+  protocols: readonly string[]
+  /** Advertise the experimental Test Extension (v1.3) and send its message to peers that advertise it too. */
+  testExtension: boolean
+  /** Behaviour penalty (P7) for each Extensions control message after a peer's first RPC. */
+  extensionsRepeatPenalty: number
 }
 
 export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
@@ -110,7 +117,10 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   score: DEFAULT_SCORE_PARAMS,
   thresholds: DEFAULT_THRESHOLDS,
   maxFrameBytes: 4 * 1024 * 1024,
-  limits: DEFAULT_RPC_LIMITS
+  limits: DEFAULT_RPC_LIMITS,
+  protocols: MESHSUB_PROTOCOLS,
+  testExtension: false,
+  extensionsRepeatPenalty: 1
 }
 
 export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number }
@@ -134,7 +144,7 @@ export interface PublishResult {
   reason?: 'no-peers-in-topic'
 }
 
-export interface GossipSubStats {
+export interface GossipSubStats extends ExtensionStats {
   /** RPCs ignored because their sender's score is under the graylist threshold. */
   graylisted: number
   published: number
@@ -159,7 +169,8 @@ export interface GossipSubStats {
 export function emptyStats (): GossipSubStats {
   return {
     graylisted: 0, published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
-    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0, fromUnknownPeers: 0
+    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0, fromUnknownPeers: 0,
+    ...emptyExtensionStats()
   }
 }
 
@@ -168,4 +179,7 @@ export function validateGossipSub (c: GossipSubConfig): void {
   checkConfig(c.Dout < c.Dlo && c.Dout <= c.D / 2, `gossipsub needs Dout < Dlo and Dout ≤ D/2 (got Dout ${c.Dout})`)
   checkNumbers('gossipsub', c, { heartbeatMs: 'positive', fanoutTtlMs: 'positive', seenTtlMs: 'positive', mcacheLength: 'positive', mcacheGossip: 'positive', maxFrameBytes: 'positive', maxStrikes: 'whole' })
   checkConfig(c.mcacheGossip <= c.mcacheLength, 'gossipsub.mcacheGossip must not exceed mcacheLength')
+  checkConfig(Array.isArray(c.protocols) && c.protocols.length > 0 && c.protocols.every(p => MESHSUB_PROTOCOLS.includes(p)),
+    `gossipsub.protocols must be a non-empty list of ${MESHSUB_PROTOCOLS.join(', ')} (got ${String(c.protocols)})`)
+  checkNumbers('gossipsub', c, { extensionsRepeatPenalty: 'whole' })
 }

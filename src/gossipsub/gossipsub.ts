@@ -1,6 +1,7 @@
 /**
  * GossipSub router (libp2p specs pubsub/gossipsub: v1.0 mesh, fanout, gossip; v1.1 prune backoff, peer
- * exchange, flood publishing, opportunistic grafting, IHAVE/IWANT limits, peer scoring; v1.2 IDONTWANT).
+ * exchange, flood publishing, opportunistic grafting, IHAVE/IWANT limits, peer scoring; v1.2 IDONTWANT;
+ * v1.3 the Extensions control message, in ./extensions.ts).
  * A sans-IO wire protocol (src/core/protocol.ts) speaking libp2p's RPC (./codec.ts), so it runs in the
  * simulator and, through the network driver, against go-libp2p-pubsub and @libp2p/gossipsub peers.
  *
@@ -22,9 +23,10 @@ import { Strikes } from '../core/strikes.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc } from './codec.js'
-import { DEFAULT_GOSSIPSUB, MESHSUB_PROTOCOLS, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
+import { DEFAULT_GOSSIPSUB, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
-import { HeartbeatControl, controlRpc, peerIdBytesOf } from './control.js'
+import { HeartbeatControl, controlMessage, controlRpc, peerIdBytesOf } from './control.js'
+import { Extensions } from './extensions.js'
 import { emitGossip } from './gossip.js'
 import { MessageCache } from './mcache.js'
 import { maintainMesh, type MeshParams } from './mesh.js'
@@ -73,6 +75,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer>, also: Set<NodeId> }>()
   private readonly promises = new IWantPromises()
   private readonly strikes: Strikes
+  /** v1.3 extensions: ours, each peer's, and the Test Extension. */
+  readonly extensions: Extensions
   private token = 0
   private seq: bigint
   private heartbeats = 0
@@ -84,7 +88,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     if (this.config.signaturePolicy === 'StrictSign' && identity === null) {
       throw new UsageError('ERR_CONFIG', 'StrictSign needs the node\'s identity (its Ed25519 key); pass one, or use signaturePolicy StrictNoSign')
     }
-    this.wire = { protocolIds: MESHSUB_PROTOCOLS, codec: new RpcCodec(this.config.limits), maxFrameBytes: this.config.maxFrameBytes }
+    this.wire = { protocolIds: this.config.protocols, codec: new RpcCodec(this.config.limits), maxFrameBytes: this.config.maxFrameBytes }
     this.routes = new Routes(env.io)
     this.mesh = new TopicSets(this.routes)
     this.fanout = new Fanout(this.routes)
@@ -94,6 +98,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
     this.score = new PeerScore(this.config.score)
     this.strikes = new Strikes(this.config.maxStrikes)
+    this.extensions = new Extensions(this.config, { stats: this.stats, send: (p, rpc) => this.send(p, rpc), score: this.score, io: env.io })
     // Sequence numbers start from a random point, as go-libp2p-pubsub does, so a restart does not reuse ids.
     this.seq = (BigInt(env.rng.nextU32()) << 32n) | BigInt(env.rng.nextU32())
   }
@@ -187,20 +192,22 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.env.io.setTimer(now + this.config.heartbeatMs * (0.5 + this.env.rng.float() * 0.5), { kind: 'heartbeat', token })
   }
 
-  /** A pubsub stream to `peer` is open: announce our subscriptions. */
+  /** A pubsub stream to `peer` is open: announce our subscriptions, with our extensions on a 1.3 stream. */
   onPeerUp (_now: number, peer: NodeId, link: PeerLink): void {
     if (this.peers.has(peer)) return
     this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: new FifoMap(this.config.maxDontWantPerPeer) })
     this.score.addPeer(peer, link.address)
-    if (this.subscriptions.size > 0) {
-      this.send(peer, { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] })
-    }
+    const extensions = this.extensions.onPeerUp(peer, link.protocol)
+    const hello: RPC = { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] }
+    if (extensions !== undefined) hello.control = controlMessage({ extensions })
+    this.send(peer, hello)
   }
 
   onPeerDown (now: number, peer: NodeId): void {
     const st = this.peers.get(peer)
     if (st === undefined) return
     this.peers.delete(peer)
+    this.extensions.onPeerDown(peer)
     this.score.removePeer(now, peer)
     for (const t of st.topics) this.topicPeers.get(t)?.delete(peer)
     this.mesh.drop(peer)
@@ -235,6 +242,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.stats.fromUnknownPeers++ // no stream: the driver announces peers before their RPCs
       return
     }
+    this.extensions.onRpc(from, rpc)
     const score = this.score.score(now, from)
     if (score < this.config.thresholds.graylistThreshold) {
       this.stats.graylisted++

@@ -2,12 +2,15 @@
  * The network driver: runs sans-IO cores on a js-libp2p host with real time, following the contract of
  * src/core/protocol.ts exactly as the simulator does (ARCHITECTURE.md, "Drivers").
  *
- * Wire protocols: the core's protocol ids (`/grapevine/…/1.0.0`, or `/meshsub/1.2.0`, `/1.1.0`, `/1.0.0` for
+ * Wire protocols: the core's protocol ids (`/grapevine/…/1.0.0`, or `/meshsub/1.3.0` … `/1.0.0` for
  * GossipSub); one long-lived outbound stream per peer that we write length-prefixed frames to, and the
  * peer's inbound streams we read frames from. A connection counts once the peer has answered identify on
  * it (a node that refuses us after the handshake never does): then a wire protocol hears `onPeerUp` if the
  * peer speaks it (or as soon as the peer opens a stream of it), and local cores hear of the connection;
- * everyone told hears `onPeerDown` when the peer's last connection closes.
+ * everyone told hears `onPeerDown` when the peer's last connection closes. `onPeerUp` names the protocol id
+ * our stream to the peer negotiates: the first of the core's ids that identify lists for the peer (what
+ * multistream-select picks from our ordered offer), or else the id of the stream the peer opened — a
+ * version the peer speaks, so never above what our stream gets.
  *
  * Connections are shared by the cores: `connect` / `hold` add a core's hold on a peer, `release` drops it,
  * `disconnect` drops it and hangs up when no core holds the peer any more. A failed dial is told to the
@@ -425,7 +428,11 @@ export class NetDriver {
     if (conn.status !== 'open') return
     const peer = conn.remotePeer.toString()
     for (const h of this.hosted.values()) {
-      if (h.core.wire === null || h.core.wire.protocolIds.some(id => protocols.includes(id))) this.peerUp(h, peer, conn)
+      if (h.core.wire === null) this.peerUp(h, peer, conn)
+      else {
+        const protocol = h.core.wire.protocolIds.find(id => protocols.includes(id))
+        if (protocol !== undefined) this.peerUp(h, peer, conn, protocol)
+      }
     }
   }
 
@@ -439,10 +446,10 @@ export class NetDriver {
     }
   }
 
-  private peerUp (h: Hosted, peer: NodeId, conn: Connection): void {
+  private peerUp (h: Hosted, peer: NodeId, conn: Connection, protocol?: string): void {
     if (h.up.has(peer) || this.isBanned(peer)) return
     h.up.add(peer)
-    this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn)))
+    this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn, protocol)))
   }
 
   private inbound (h: Hosted, stream: Stream, conn: Connection): void {
@@ -455,7 +462,7 @@ export class NetDriver {
     if (core.wire === null) return // (only wire protocols have streams)
     const wire = core.wire
     // The peer opened a stream of this protocol: it speaks it, even if identify has not told us yet.
-    this.peerUp(h, peer, conn)
+    this.peerUp(h, peer, conn, stream.protocol)
     const decoder = new FrameDecoder(wire.maxFrameBytes)
     let ended = false
     const malformed = (error: PeerError): void => {
@@ -522,9 +529,11 @@ export class NetDriver {
   }
 }
 
-/** What a connection tells the cores: who dialled, and the peer's IP address. */
-function linkOf (conn: Connection): PeerLink {
-  return { outbound: conn.direction === 'outbound', ...addressOf(conn.remoteAddr) }
+/** What a connection tells the cores: who dialled, the peer's IP address, and (wire protocols) the version. */
+function linkOf (conn: Connection, protocol: string | undefined): PeerLink {
+  const link: PeerLink = { outbound: conn.direction === 'outbound', ...addressOf(conn.remoteAddr) }
+  if (protocol !== undefined) link.protocol = protocol
+  return link
 }
 
 function addressOf (ma: Multiaddr): { address?: string } {

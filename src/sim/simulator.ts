@@ -13,7 +13,9 @@
  * closing, `disconnect` closes the link when no core of this node holds it any more (the other end has no
  * say, as with libp2p's hang-up), and both ends' cores are told. A failed dial is told to the cores that
  * held it. Sanctions: `disconnect` closes at once; `ban` also refuses the peer's dials and messages for
- * `banMs`. A link made again is reported down-then-up, so no core keeps state of the old one.
+ * `banMs`. A link made again is reported down-then-up, so no core keeps state of the old one. A wire
+ * protocol's `onPeerUp` names the version its stream negotiates: the first of its protocol ids that the
+ * peer's core of the same name lists.
  */
 import { InternalError, PeerError } from '../core/errors.js'
 import { EventHeap } from '../core/heap.js'
@@ -484,8 +486,14 @@ export class Simulator {
     // A new link whose predecessor's DOWN was overtaken first reports that DOWN (a libp2p stream reset).
     if (node.told.has(peer)) for (const c of node.cores.values()) c.onPeerDown(this.now, peer)
     node.told.add(peer)
-    const link: PeerLink = { outbound: e.k === UP_OUT, address: this.byId.get(peer)!.address }
-    for (const c of node.cores.values()) c.onPeerUp(this.now, peer, link)
+    const other = this.byId.get(peer)!
+    const link: PeerLink = { outbound: e.k === UP_OUT, address: other.address }
+    for (const c of node.cores.values()) {
+      // Negotiation as multistream-select does it: the first of our ids the peer's core of that name speaks.
+      const theirs = c.wire === null ? undefined : other.cores.get(c.name)?.wire?.protocolIds
+      const protocol = theirs === undefined ? undefined : c.wire!.protocolIds.find(id => theirs.includes(id))
+      c.onPeerUp(this.now, peer, protocol === undefined ? link : { ...link, protocol })
+    }
   }
 
   private down (e: Ev): void {

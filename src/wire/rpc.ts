@@ -1,3 +1,5 @@
+/* eslint-disable require-yield */
+
 import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -6,6 +8,7 @@ export interface RPC {
   subscriptions: RPC.SubOpts[]
   messages: RPC.Message[]
   control?: RPC.ControlMessage
+  testExtension?: RPC.TestExtension
 }
 
 export namespace RPC {
@@ -323,6 +326,7 @@ export namespace RPC {
     graft: RPC.ControlGraft[]
     prune: RPC.ControlPrune[]
     idontwant: RPC.ControlIDontWant[]
+    extensions?: RPC.ControlExtensions
   }
 
   export namespace ControlMessage {
@@ -368,6 +372,11 @@ export namespace RPC {
               w.uint32(42)
               RPC.ControlIDontWant.codec().encode(value, w)
             }
+          }
+
+          if (obj.extensions != null) {
+            w.uint32(50)
+            RPC.ControlExtensions.codec().encode(obj.extensions, w)
           }
 
           if (opts.lengthDelimited !== false) {
@@ -436,6 +445,12 @@ export namespace RPC {
                 obj.idontwant.push(RPC.ControlIDontWant.codec().decode(reader, reader.uint32(), {
                   limits: opts.limits?.idontwant$
                 }))
+                break
+              }
+              case 6: {
+                obj.extensions = RPC.ControlExtensions.codec().decode(reader, reader.uint32(), {
+                  limits: opts.limits?.extensions
+                })
                 break
               }
               default: {
@@ -551,6 +566,13 @@ export namespace RPC {
 
                 break
               }
+              case 6: {
+                yield * RPC.ControlExtensions.codec().stream(reader, reader.uint32(), `${prefix}.extensions`, {
+                  limits: opts.limits?.extensions
+                })
+
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -617,6 +639,16 @@ export namespace RPC {
       value: Uint8Array<ArrayBuffer>
     }
 
+    export interface ControlMessageExtensionsPartialMessagesFieldEvent {
+      field: '$.extensions.partialMessages'
+      value: boolean
+    }
+
+    export interface ControlMessageExtensionsTestExtensionFieldEvent {
+      field: '$.extensions.testExtension'
+      value: boolean
+    }
+
     export function encode (obj: Partial<ControlMessage>): Uint8Array<ArrayBuffer> {
       return encodeMessage(obj, ControlMessage.codec())
     }
@@ -625,8 +657,181 @@ export namespace RPC {
       return decodeMessage(buf, ControlMessage.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ControlMessage>): Generator<ControlMessageIhaveTopicIDFieldEvent | ControlMessageIhaveMessageIDsFieldEvent | ControlMessageIwantMessageIDsFieldEvent | ControlMessageGraftTopicIDFieldEvent | ControlMessagePruneTopicIDFieldEvent | ControlMessagePrunePeersPeerIDFieldEvent | ControlMessagePrunePeersSignedPeerRecordFieldEvent | ControlMessagePruneBackoffFieldEvent | ControlMessageIdontwantMessageIDsFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ControlMessage>): Generator<ControlMessageIhaveTopicIDFieldEvent | ControlMessageIhaveMessageIDsFieldEvent | ControlMessageIwantMessageIDsFieldEvent | ControlMessageGraftTopicIDFieldEvent | ControlMessagePruneTopicIDFieldEvent | ControlMessagePrunePeersPeerIDFieldEvent | ControlMessagePrunePeersSignedPeerRecordFieldEvent | ControlMessagePruneBackoffFieldEvent | ControlMessageIdontwantMessageIDsFieldEvent | ControlMessageExtensionsPartialMessagesFieldEvent | ControlMessageExtensionsTestExtensionFieldEvent> {
       return streamMessage(buf, ControlMessage.codec(), opts)
+    }
+  }
+
+  export interface ControlExtensions {
+    partialMessages?: boolean
+    testExtension?: boolean
+  }
+
+  export namespace ControlExtensions {
+    let _codec: Codec<ControlExtensions>
+
+    export const codec = (): Codec<ControlExtensions> => {
+      if (_codec == null) {
+        _codec = message<ControlExtensions>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if (obj.partialMessages != null) {
+            w.uint32(80)
+            w.bool(obj.partialMessages)
+          }
+
+          if (obj.testExtension != null) {
+            w.uint32(51939472)
+            w.bool(obj.testExtension)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {}
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 10: {
+                obj.partialMessages = reader.bool()
+                break
+              }
+              case 6492434: {
+                obj.testExtension = reader.bool()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 10: {
+                yield {
+                  field: `${prefix}.partialMessages`,
+                  value: reader.bool()
+                }
+                break
+              }
+              case 6492434: {
+                yield {
+                  field: `${prefix}.testExtension`,
+                  value: reader.bool()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface ControlExtensionsPartialMessagesFieldEvent {
+      field: '$.partialMessages'
+      value: boolean
+    }
+
+    export interface ControlExtensionsTestExtensionFieldEvent {
+      field: '$.testExtension'
+      value: boolean
+    }
+
+    export function encode (obj: Partial<ControlExtensions>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, ControlExtensions.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ControlExtensions>): ControlExtensions {
+      return decodeMessage(buf, ControlExtensions.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ControlExtensions>): Generator<ControlExtensionsPartialMessagesFieldEvent | ControlExtensionsTestExtensionFieldEvent> {
+      return streamMessage(buf, ControlExtensions.codec(), opts)
+    }
+  }
+
+  export interface TestExtension {}
+
+  export namespace TestExtension {
+    let _codec: Codec<TestExtension>
+
+    export const codec = (): Codec<TestExtension> => {
+      if (_codec == null) {
+        _codec = message<TestExtension>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {}
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export function encode (obj: Partial<TestExtension>): Uint8Array<ArrayBuffer> {
+      return encodeMessage(obj, TestExtension.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TestExtension>): TestExtension {
+      return decodeMessage(buf, TestExtension.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TestExtension>): Generator<{}> {
+      return streamMessage(buf, TestExtension.codec(), opts)
     }
   }
 
@@ -1363,6 +1568,11 @@ export namespace RPC {
           RPC.ControlMessage.codec().encode(obj.control, w)
         }
 
+        if (obj.testExtension != null) {
+          w.uint32(51939474)
+          RPC.TestExtension.codec().encode(obj.testExtension, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1401,6 +1611,12 @@ export namespace RPC {
             case 3: {
               obj.control = RPC.ControlMessage.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.control
+              })
+              break
+            }
+            case 6492434: {
+              obj.testExtension = RPC.TestExtension.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.testExtension
               })
               break
             }
@@ -1463,6 +1679,13 @@ export namespace RPC {
             case 3: {
               yield * RPC.ControlMessage.codec().stream(reader, reader.uint32(), `${prefix}.control`, {
                 limits: opts.limits?.control
+              })
+
+              break
+            }
+            case 6492434: {
+              yield * RPC.TestExtension.codec().stream(reader, reader.uint32(), `${prefix}.testExtension`, {
+                limits: opts.limits?.testExtension
               })
 
               break
@@ -1581,6 +1804,16 @@ export namespace RPC {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface RPCControlExtensionsPartialMessagesFieldEvent {
+    field: '$.control.extensions.partialMessages'
+    value: boolean
+  }
+
+  export interface RPCControlExtensionsTestExtensionFieldEvent {
+    field: '$.control.extensions.testExtension'
+    value: boolean
+  }
+
   export function encode (obj: Partial<RPC>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RPC.codec())
   }
@@ -1589,7 +1822,7 @@ export namespace RPC {
     return decodeMessage(buf, RPC.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RPC>): Generator<RPCSubscriptionsSubscribeFieldEvent | RPCSubscriptionsTopicFieldEvent | RPCMessagesFromFieldEvent | RPCMessagesDataFieldEvent | RPCMessagesSeqnoFieldEvent | RPCMessagesTopicFieldEvent | RPCMessagesSignatureFieldEvent | RPCMessagesKeyFieldEvent | RPCControlIhaveTopicIDFieldEvent | RPCControlIhaveMessageIDsFieldEvent | RPCControlIwantMessageIDsFieldEvent | RPCControlGraftTopicIDFieldEvent | RPCControlPruneTopicIDFieldEvent | RPCControlPrunePeersPeerIDFieldEvent | RPCControlPrunePeersSignedPeerRecordFieldEvent | RPCControlPruneBackoffFieldEvent | RPCControlIdontwantMessageIDsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RPC>): Generator<RPCSubscriptionsSubscribeFieldEvent | RPCSubscriptionsTopicFieldEvent | RPCMessagesFromFieldEvent | RPCMessagesDataFieldEvent | RPCMessagesSeqnoFieldEvent | RPCMessagesTopicFieldEvent | RPCMessagesSignatureFieldEvent | RPCMessagesKeyFieldEvent | RPCControlIhaveTopicIDFieldEvent | RPCControlIhaveMessageIDsFieldEvent | RPCControlIwantMessageIDsFieldEvent | RPCControlGraftTopicIDFieldEvent | RPCControlPruneTopicIDFieldEvent | RPCControlPrunePeersPeerIDFieldEvent | RPCControlPrunePeersSignedPeerRecordFieldEvent | RPCControlPruneBackoffFieldEvent | RPCControlIdontwantMessageIDsFieldEvent | RPCControlExtensionsPartialMessagesFieldEvent | RPCControlExtensionsTestExtensionFieldEvent> {
     return streamMessage(buf, RPC.codec(), opts)
   }
 }
