@@ -78,6 +78,8 @@ export interface PeerLink {
   outbound: boolean
   /** The peer's IP address, where the transport has one. */
   address?: string
+  /** The software the peer says it runs (libp2p identify's agent version), when known. */
+  agent?: string
 }
 
 /** The outputs every core has. */

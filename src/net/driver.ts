@@ -389,8 +389,8 @@ export class NetDriver {
   // ---- libp2p inputs ----
 
   /** The peer answered identify on a connection: it is up for the local cores and the protocols it speaks. */
-  private readonly onIdentify = (evt: CustomEvent<{ connection: Connection, protocols: string[] }>): void => {
-    this.connectionUp(evt.detail.connection, evt.detail.protocols)
+  private readonly onIdentify = (evt: CustomEvent<{ connection: Connection, protocols: string[], agentVersion?: string }>): void => {
+    this.connectionUp(evt.detail.connection, evt.detail.protocols, evt.detail.agentVersion)
   }
 
   /** The peer's last connection closed: everyone told it was up, and every core still dialling it, hears it is down. */
@@ -407,11 +407,11 @@ export class NetDriver {
     }
   }
 
-  private connectionUp (conn: Connection, protocols: readonly string[]): void {
+  private connectionUp (conn: Connection, protocols: readonly string[], agent: string | undefined): void {
     if (conn.status !== 'open') return
     const peer = conn.remotePeer.toString()
     for (const h of this.hosted.values()) {
-      if (h.core.wire === null || h.core.wire.protocolIds.some(id => protocols.includes(id))) this.peerUp(h, peer, conn)
+      if (h.core.wire === null || h.core.wire.protocolIds.some(id => protocols.includes(id))) this.peerUp(h, peer, conn, agent)
     }
   }
 
@@ -419,16 +419,17 @@ export class NetDriver {
   private async announceExisting (conn: Connection): Promise<void> {
     try {
       const peer = await this.libp2p.peerStore.get(conn.remotePeer)
-      this.connectionUp(conn, peer.protocols)
+      const agent = peer.metadata.get('AgentVersion')
+      this.connectionUp(conn, peer.protocols, agent !== undefined ? new TextDecoder().decode(agent) : undefined)
     } catch {
       // not identified yet: identify will tell
     }
   }
 
-  private peerUp (h: Hosted, peer: NodeId, conn: Connection): void {
+  private peerUp (h: Hosted, peer: NodeId, conn: Connection, agent?: string): void {
     if (h.up.has(peer) || this.isBanned(peer)) return
     h.up.add(peer)
-    this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn)))
+    this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn, agent)))
   }
 
   private inbound (h: Hosted, stream: Stream, conn: Connection): void {
@@ -507,9 +508,9 @@ export class NetDriver {
   }
 }
 
-/** What a connection tells the cores: who dialled, and the peer's IP address. */
-function linkOf (conn: Connection): PeerLink {
-  return { outbound: conn.direction === 'outbound', ...addressOf(conn.remoteAddr) }
+/** What a connection tells the cores: who dialled, the peer's IP address and its agent (when identify told it). */
+function linkOf (conn: Connection, agent: string | undefined): PeerLink {
+  return { outbound: conn.direction === 'outbound', ...addressOf(conn.remoteAddr), ...(agent !== undefined ? { agent } : {}) }
 }
 
 function addressOf (ma: Multiaddr): { address?: string } {
