@@ -156,6 +156,8 @@ export interface GossipSubStats {
   idontwantSent: number
   idontwantSkips: number
   brokenPromises: number
+  /** IWANT promises kept by a message from the owing peer whose id matched none of its promises (ids named differently). */
+  promisesKeptUnmatched: number
   malformed: number
   /** Messages over maxMessageSize, dropped (and marked seen, so never asked for again). */
   tooBig: number
@@ -172,7 +174,7 @@ export interface GossipSubStats {
 export function emptyStats (): GossipSubStats {
   return {
     graylisted: 0, published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
-    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0,
+    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, promisesKeptUnmatched: 0, malformed: 0,
     tooBig: 0, oversize: 0, idsTranslated: 0, idsRendered: 0, fromUnknownPeers: 0
   }
 }

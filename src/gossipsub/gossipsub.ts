@@ -294,7 +294,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     const key = idKey(id)
-    this.promises.delivered(key, from)
+    if (this.promises.delivered(key, from) === 'peer') this.stats.promisesKeptUnmatched++
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
     if (this.seen.has(key) || this.pending.has(key)) {
       this.pending.get(key)?.also.add(from)

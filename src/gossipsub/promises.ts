@@ -36,16 +36,16 @@ export class IWantPromises {
   }
 
   /**
-   * The message `key` arrived from `from` (undefined: from nowhere in particular): its promise is kept, or,
-   * when no promise has its id, the oldest promise of `from`. True when a promise was fulfilled.
+   * The message `key` arrived from `from` (undefined: from nowhere in particular): its promise is kept
+   * ('id'), or, when no promise has its id, the oldest promise of `from` ('peer'); undefined if neither.
    */
-  delivered (key: string, from?: NodeId): boolean {
+  delivered (key: string, from?: NodeId): 'id' | 'peer' | undefined {
     const p = this.pending.get(key)
     if (p !== undefined) {
       this.remove(key, p.peer)
-      return true
+      return 'id'
     }
-    return from !== undefined && this.deliveredBy(from)
+    return from !== undefined && this.deliveredBy(from) ? 'peer' : undefined
   }
 
   /** `from` answered with something we could not name (a frame too big to read): its oldest promise is kept. */
