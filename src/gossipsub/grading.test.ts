@@ -53,7 +53,7 @@ test('a valid message over maxMessageSize is dropped as too big, without penalty
   assert.deepEqual(sanctions, [])
 })
 
-test('a frame over maxFrameBytes costs half a behaviour penalty and no strike; garbage is struck and banned', () => {
+test('a frame over maxFrameBytes costs a quarter of a behaviour penalty and no strike; garbage is struck and banned', () => {
   const { sim, a, aId: to, bId, sanctions } = pair({ maxMessageSize: 2000, maxFrameBytes: 4000 })
   for (let i = 0; i < 10; i++) sim.inject(bId, to, 'gossipsub', new Uint8Array(5000))
   sim.run(sim.now + 100)

@@ -6,7 +6,7 @@
  *     strikes a ban ("N unreadable RPCs");
  *   - an invalid message: P4; a bad signature is also a strike (peers check signatures before they relay),
  *     and `maxStrikes` of them a ban ("N invalid signatures");
- *   - a frame over maxFrameBytes (skipped unread by the driver): counted `oversize`, half a behaviour penalty,
+ *   - a frame over maxFrameBytes (skipped unread by the driver): counted `oversize`, a quarter of a behaviour penalty,
  *     no strike — another implementation may allow larger messages;
  *   - a message over maxMessageSize: counted `tooBig` and dropped, no penalty (see the router).
  * Each sanction is reported with its reason, each drop counted.
@@ -39,7 +39,7 @@ export class Grading {
   malformed (from: NodeId, error: PeerError): void {
     if (error.code === 'ERR_FRAME_TOO_LARGE') {
       this.stats.oversize++
-      this.score.addPenalty(from, 0.5)
+      this.score.addPenalty(from, 0.25)
       // It answers an IWANT as well as a readable reply would.
       this.promises.deliveredBy(from)
       this.io.report(from, 'penalise', `RPC over maxFrameBytes (${this.limits.maxFrameBytes})`)
