@@ -179,6 +179,15 @@ export function emptyStats (): GossipSubStats {
   }
 }
 
+/** The defaults filled in; a raised maxMessageSize raises the frame and codec limits it needs, unless they were given. */
+export function resolveGossipSub (given: Partial<GossipSubConfig>): GossipSubConfig {
+  const c = { ...DEFAULT_GOSSIPSUB, ...given }
+  const room = c.maxMessageSize + 64 * 1024
+  if (given.maxFrameBytes === undefined) c.maxFrameBytes = Math.max(c.maxFrameBytes, room)
+  if (given.limits?.maxDataBytes === undefined) c.limits = { ...c.limits, maxDataBytes: Math.max(c.limits.maxDataBytes, room) }
+  return c
+}
+
 export function validateGossipSub (c: GossipSubConfig): void {
   checkConfig(c.Dlo <= c.D && c.D <= c.Dhi, `gossipsub needs Dlo ≤ D ≤ Dhi (got ${c.Dlo}, ${c.D}, ${c.Dhi})`)
   checkConfig(c.Dout < c.Dlo && c.Dout <= c.D / 2, `gossipsub needs Dout < Dlo and Dout ≤ D/2 (got Dout ${c.Dout})`)

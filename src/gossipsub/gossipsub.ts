@@ -21,7 +21,7 @@ import { SeenCache } from '../core/seen.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
-import { DEFAULT_GOSSIPSUB, MESHSUB_PROTOCOLS, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
+import { MESHSUB_PROTOCOLS, resolveGossipSub, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
 import { HeartbeatControl, controlRpc, peerIdBytesOf } from './control.js'
 import { emitGossip, wanted } from './gossip.js'
@@ -82,7 +82,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   constructor (private readonly env: Env<RPC, GossipSubTimer, GossipSubEvent>, private readonly identity: Identity | null, config: Partial<GossipSubConfig> = {}) {
     this.name = env.name
-    this.config = { ...DEFAULT_GOSSIPSUB, ...config }
+    this.config = resolveGossipSub(config)
     validateGossipSub(this.config)
     if (this.config.signaturePolicy === 'StrictSign' && identity === null) {
       throw new UsageError('ERR_CONFIG', 'StrictSign needs the node\'s identity (its Ed25519 key); pass one, or use signaturePolicy StrictNoSign')

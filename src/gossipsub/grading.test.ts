@@ -65,3 +65,9 @@ test('a frame over maxFrameBytes costs a quarter of a behaviour penalty and no s
   assert.equal(a.stats.malformed, 5)
   assert.deepEqual(sanctions.filter(m => m.sanction === 'ban').map(m => m.reason), ['5 unreadable RPCs'])
 })
+
+test('a raised maxMessageSize raises the frame and codec limits with it; a contradiction is refused', () => {
+  const { a } = pair({ maxMessageSize: 8 * 1024 * 1024 })
+  assert.ok(a.config.maxFrameBytes > 8 * 1024 * 1024 && a.config.limits.maxDataBytes > 8 * 1024 * 1024)
+  assert.throws(() => pair({ maxMessageSize: 8 * 1024 * 1024, maxFrameBytes: 1024 * 1024 }), /maxFrameBytes .* must be at least maxMessageSize/)
+})
