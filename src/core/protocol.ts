@@ -89,6 +89,8 @@ export interface PeerLink {
    * unknown.
    */
   protocol?: string
+  /** The software the peer says it runs (libp2p identify's agent version), when known. */
+  agent?: string
 }
 
 /** The outputs every core has. */

@@ -14,7 +14,10 @@ import { RPC } from '../wire/rpc.js'
 export interface RpcLimits {
   maxSubscriptions: number
   maxMessages: number
-  /** Largest message payload (go-libp2p-pubsub refuses messages over 1 MiB). */
+  /**
+   * Largest message payload that decodes. Above the router's maxMessageSize on purpose: a too-big message
+   * must decode so the router can drop it as too big, not count its RPC as garbage.
+   */
   maxDataBytes: number
   maxTopicBytes: number
   /** Control entries of each kind per RPC. */
@@ -29,11 +32,12 @@ export interface RpcLimits {
 export const DEFAULT_RPC_LIMITS: RpcLimits = {
   maxSubscriptions: 1024,
   maxMessages: 1024,
-  maxDataBytes: 1024 * 1024,
+  maxDataBytes: 4 * 1024 * 1024 + 64 * 1024,
   maxTopicBytes: 1024,
   maxControlEntries: 1024,
   maxIdsPerEntry: 5000,
-  maxIdBytes: 256,
+  /** @libp2p/gossipsub ids of RSA authors carry the whole key: ≈ 300 bytes for 2048 bits, ≈ 560 for 4096. */
+  maxIdBytes: 1024,
   maxPrunePeers: 64
 }
 
@@ -108,4 +112,19 @@ export function isEmptyRpc (rpc: RPC): boolean {
   const c = rpc.control
   return rpc.subscriptions.length === 0 && rpc.messages.length === 0 && rpc.testExtension === undefined &&
     (c === undefined || ((c.ihave.length + c.iwant.length + c.graft.length + c.prune.length + c.idontwant.length) === 0 && c.extensions === undefined))
+}
+
+/** Bytes of the RPC that carries `msg` alone, computed from the field lengths (no encoding). */
+export function messageRpcBytes (msg: RPC.Message): number {
+  let m = 0
+  for (const f of [msg.from, msg.data, msg.seqno, msg.signature, msg.key]) if (f !== undefined) m += field(f.length)
+  m += field(utf8Length(msg.topic ?? ''))
+  return field(m)
+}
+
+/** A length-delimited protobuf field of `n` bytes (its one-byte tag, length varint and bytes). */
+function field (n: number): number {
+  let v = 1
+  for (let x = n; x >= 0x80; x = Math.floor(x / 0x80)) v++
+  return 1 + v + n
 }

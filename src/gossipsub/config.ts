@@ -68,7 +68,17 @@ export interface GossipSubConfig {
   thresholds: PeerScoreThresholds
   /** Message ids; default `from ‖ seqno` (StrictSign) or SHA-256 of the data (StrictNoSign). */
   messageId?: (msg: RPC.Message) => Uint8Array<ArrayBuffer>
+  /**
+   * The largest message, counted as the RPC that carries it alone (its payload plus topic, author, seqno,
+   * signature and key, about 150 bytes more under StrictSign with Ed25519). Default 4 MiB: @libp2p/gossipsub
+   * reads RPCs of at most 4 MiB (it-length-prefixed's default), so it neither sends nor accepts more.
+   * go-libp2p-pubsub refuses RPCs over 1 MiB. Larger messages are refused by `publish` and dropped on
+   * receipt (counted `tooBig`).
+   */
+  maxMessageSize: number
+  /** The largest frame read; larger ones are skipped (counted `oversize`). At least maxMessageSize, with room for control. */
   maxFrameBytes: number
+  /** The codec's bounds; `limits.maxDataBytes` must be at least maxMessageSize (a too-big message must decode to be told apart). */
   limits: RpcLimits
   /** The signature checker; by default one of our own. (The simulator shares one that remembers verdicts.) */
   verifier?: SignatureVerifier
@@ -116,7 +126,8 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   opportunisticGraftPeers: 2,
   score: DEFAULT_SCORE_PARAMS,
   thresholds: DEFAULT_THRESHOLDS,
-  maxFrameBytes: 4 * 1024 * 1024,
+  maxMessageSize: 4 * 1024 * 1024,
+  maxFrameBytes: DEFAULT_RPC_LIMITS.maxDataBytes,
   limits: DEFAULT_RPC_LIMITS,
   protocols: MESHSUB_PROTOCOLS,
   testExtension: false,
@@ -134,7 +145,7 @@ export type GossipSubEvent =
   | { type: 'subscription', peer: NodeId, topic: string, subscribed: boolean }
   /** Ask the application's validator; answer with `reportValidation(now, key, result)`. */
   | { type: 'validate', key: string, id: Uint8Array, topic: string, msg: RPC.Message, from: NodeId }
-  | { type: 'rejected', peer: NodeId, reason: Rejection | 'validator' | 'validation-timeout' }
+  | { type: 'rejected', peer: NodeId, reason: Rejection | 'validator' | 'validation-timeout' | 'too-big' }
 
 export interface PublishResult {
   id: Uint8Array<ArrayBuffer>
@@ -161,7 +172,17 @@ export interface GossipSubStats extends ExtensionStats {
   idontwantSent: number
   idontwantSkips: number
   brokenPromises: number
+  /** IWANT promises kept by a message from the owing peer whose id matched none of its promises (ids named differently). */
+  promisesKeptUnmatched: number
   malformed: number
+  /** Messages over maxMessageSize, dropped (and marked seen, so never asked for again). */
+  tooBig: number
+  /** Frames over maxFrameBytes, skipped by the driver. */
+  oversize: number
+  /** Message ids received in another implementation's scheme and made canonical (./msgid.ts). */
+  idsTranslated: number
+  /** Message ids sent in another implementation's scheme. */
+  idsRendered: number
   /** RPCs from peers the driver had not announced (dropped). */
   fromUnknownPeers: number
 }
@@ -169,15 +190,28 @@ export interface GossipSubStats extends ExtensionStats {
 export function emptyStats (): GossipSubStats {
   return {
     graylisted: 0, published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
-    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, malformed: 0, fromUnknownPeers: 0,
+    iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, promisesKeptUnmatched: 0, malformed: 0,
+    tooBig: 0, oversize: 0, idsTranslated: 0, idsRendered: 0, fromUnknownPeers: 0,
     ...emptyExtensionStats()
   }
+}
+
+/** The defaults filled in; a raised maxMessageSize raises the frame and codec limits it needs, unless they were given. */
+export function resolveGossipSub (given: Partial<GossipSubConfig>): GossipSubConfig {
+  const c = { ...DEFAULT_GOSSIPSUB, ...given }
+  const room = c.maxMessageSize + 64 * 1024
+  if (given.maxFrameBytes === undefined) c.maxFrameBytes = Math.max(c.maxFrameBytes, room)
+  if (given.limits?.maxDataBytes === undefined) c.limits = { ...c.limits, maxDataBytes: Math.max(c.limits.maxDataBytes, room) }
+  return c
 }
 
 export function validateGossipSub (c: GossipSubConfig): void {
   checkConfig(c.Dlo <= c.D && c.D <= c.Dhi, `gossipsub needs Dlo ≤ D ≤ Dhi (got ${c.Dlo}, ${c.D}, ${c.Dhi})`)
   checkConfig(c.Dout < c.Dlo && c.Dout <= c.D / 2, `gossipsub needs Dout < Dlo and Dout ≤ D/2 (got Dout ${c.Dout})`)
   checkNumbers('gossipsub', c, { heartbeatMs: 'positive', fanoutTtlMs: 'positive', seenTtlMs: 'positive', mcacheLength: 'positive', mcacheGossip: 'positive', maxFrameBytes: 'positive', maxStrikes: 'whole' })
+  checkNumbers('gossipsub', c, { maxMessageSize: 'positive' })
+  checkConfig(c.limits.maxDataBytes >= c.maxMessageSize, `gossipsub.limits.maxDataBytes (${c.limits.maxDataBytes}) must be at least maxMessageSize (${c.maxMessageSize}): raise it with maxMessageSize`)
+  checkConfig(c.maxFrameBytes >= c.maxMessageSize, `gossipsub.maxFrameBytes (${c.maxFrameBytes}) must be at least maxMessageSize (${c.maxMessageSize}): raise it with maxMessageSize`)
   checkConfig(c.mcacheGossip <= c.mcacheLength, 'gossipsub.mcacheGossip must not exceed mcacheLength')
   checkConfig(Array.isArray(c.protocols) && c.protocols.length > 0 && c.protocols.every(p => MESHSUB_PROTOCOLS.includes(p)),
     `gossipsub.protocols must be a non-empty list of ${MESHSUB_PROTOCOLS.join(', ')} (got ${String(c.protocols)})`)

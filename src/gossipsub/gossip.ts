@@ -2,7 +2,9 @@
  * Gossip emission, one heartbeat (libp2p specs pubsub/gossipsub v1.0 "Gossip Emission"; v1.1 "Adaptive
  * Gossip Dissemination" and the gossip threshold): for each topic in the mesh or fanout, IHAVE the ids of
  * the message cache's gossip windows to max(D_lazy, gossipFactor × eligible) random topic peers outside the
- * mesh / fanout whose score is at least the gossip threshold; at most `maxIHaveLength` ids each.
+ * mesh / fanout whose score is at least the gossip threshold; at most `maxIHaveLength` ids each. And what
+ * to ask for (IWANT) from a peer's IHAVEs, within v1.1's per-heartbeat limits (maxIHaveMessages IHAVEs,
+ * maxIHaveLength ids).
  */
 import type { NodeId } from '../core/protocol.js'
 import type { Rng } from '../core/rng.js'
@@ -37,4 +39,33 @@ export function emitGossip (topics: Iterable<string>, ops: GossipOps, c: GossipP
       ops.ihave(p, { topicID: topic, messageIDs: chosen })
     }
   }
+}
+
+export interface WantOps {
+  subscribed (topic: string): boolean
+  /** The peer's ids in canonical form (./msgid.ts), in the same order. */
+  canonical (ids: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer>[]
+  /** Whether we have (or are validating) the message of this canonical key. */
+  known (key: string): boolean
+}
+
+/** From one RPC's IHAVEs: the ids to ask for, in the peer's own words, and their canonical keys. Counts into `st`. */
+export function wanted (ihaves: readonly RPC.ControlIHave[], st: { ihaves: number, asked: number }, c: { maxIHaveMessages: number, maxIHaveLength: number }, ops: WantOps): { iwant: Uint8Array<ArrayBuffer>[], keys: string[] } {
+  const iwant: Uint8Array<ArrayBuffer>[] = []
+  const keys: string[] = []
+  for (const ih of ihaves) {
+    st.ihaves++
+    if (st.ihaves > c.maxIHaveMessages) continue
+    if (!ops.subscribed(ih.topicID!)) continue
+    const canonical = ops.canonical(ih.messageIDs)
+    for (const [i, id] of canonical.entries()) {
+      if (st.asked >= c.maxIHaveLength) break
+      const key = Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1')
+      if (ops.known(key)) continue
+      st.asked++
+      keys.push(key)
+      iwant.push(ih.messageIDs[i]!)
+    }
+  }
+  return { iwant, keys }
 }

@@ -19,21 +19,22 @@ import { UsageError, type PeerError } from '../core/errors.js'
 import { utf8Length } from '../core/bytes.js'
 import { FifoMap } from '../core/fifo.js'
 import { SeenCache } from '../core/seen.js'
-import { Strikes } from '../core/strikes.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
-import { RpcCodec, isEmptyRpc } from './codec.js'
-import { DEFAULT_GOSSIPSUB, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
+import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
+import { resolveGossipSub, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
 import { HeartbeatControl, controlMessage, controlRpc, peerIdBytesOf } from './control.js'
 import { Extensions } from './extensions.js'
-import { emitGossip } from './gossip.js'
+import { emitGossip, wanted } from './gossip.js'
+import { Grading, tooLarge } from './grading.js'
 import { MessageCache } from './mcache.js'
 import { maintainMesh, type MeshParams } from './mesh.js'
+import { IdSchemes } from './msgid.js'
 import { IWantPromises } from './promises.js'
 import { Fanout, Routes, TopicSets } from './routes.js'
 import { PeerScore } from './score.js'
-import { SignatureVerifier, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Rejection } from './signing.js'
+import { SignatureVerifier, authorOf, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Rejection } from './signing.js'
 import { type Identity } from '../core/identity.js'
 
 export * from './config.js'
@@ -74,7 +75,9 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   /** Messages awaiting the application's verdict, with the peers that sent copies meanwhile (not forwarded to). */
   private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer>, also: Set<NodeId> }>()
   private readonly promises = new IWantPromises()
-  private readonly strikes: Strikes
+  private readonly grading: Grading
+  /** Message-id schemes of the peers (./msgid.ts). */
+  readonly idSchemes: IdSchemes
   /** v1.3 extensions: ours, each peer's, and the Test Extension. */
   readonly extensions: Extensions
   private token = 0
@@ -83,7 +86,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   constructor (private readonly env: Env<RPC, GossipSubTimer, GossipSubEvent>, private readonly identity: Identity | null, config: Partial<GossipSubConfig> = {}) {
     this.name = env.name
-    this.config = { ...DEFAULT_GOSSIPSUB, ...config }
+    this.config = resolveGossipSub(config)
     validateGossipSub(this.config)
     if (this.config.signaturePolicy === 'StrictSign' && identity === null) {
       throw new UsageError('ERR_CONFIG', 'StrictSign needs the node\'s identity (its Ed25519 key); pass one, or use signaturePolicy StrictNoSign')
@@ -97,7 +100,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
     this.score = new PeerScore(this.config.score)
-    this.strikes = new Strikes(this.config.maxStrikes)
+    this.grading = new Grading(env.io, this.score, this.stats, this.promises, this.config)
+    this.idSchemes = new IdSchemes(this.config.messageId === undefined && this.config.signaturePolicy === 'StrictSign', this.stats)
     this.extensions = new Extensions(this.config, { stats: this.stats, send: (p, rpc) => this.send(p, rpc), score: this.score, io: env.io })
     // Sequence numbers start from a random point, as go-libp2p-pubsub does, so a restart does not reuse ids.
     this.seq = (BigInt(env.rng.nextU32()) << 32n) | BigInt(env.rng.nextU32())
@@ -157,12 +161,13 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   publish (now: number, topic: string, data: Uint8Array): PublishResult {
     this.checkTopic(topic)
-    if (data.length > this.config.limits.maxDataBytes) {
-      throw new UsageError('ERR_MESSAGE_TOO_LARGE', `message of ${data.length} bytes exceeds maxDataBytes (${this.config.limits.maxDataBytes}); go-libp2p peers refuse messages over 1 MiB`)
-    }
+    const max = this.config.maxMessageSize
+    if (data.length > max) throw tooLarge(data.length, data.length, max)
     const msg = this.config.signaturePolicy === 'StrictSign'
       ? signMessage(this.identity!, topic, data, seqnoBytes(this.nextSeqno()))
       : { topic, data } as RPC.Message
+    const bytes = messageRpcBytes(msg)
+    if (bytes > max) throw tooLarge(data.length, bytes, max)
     const id = this.messageId(msg)
     const key = idKey(id)
     if (!this.seen.add(now, key, true)) throw new UsageError('ERR_DUPLICATE', 'this message was already published (StrictNoSign ids come from the content: make the data unique, or give a messageId function)')
@@ -197,6 +202,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     if (this.peers.has(peer)) return
     this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: new FifoMap(this.config.maxDontWantPerPeer) })
     this.score.addPeer(peer, link.address)
+    this.idSchemes.peerUp(peer, link.agent)
     const extensions = this.extensions.onPeerUp(peer, link.protocol)
     const hello: RPC = { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] }
     if (extensions !== undefined) hello.control = controlMessage({ extensions })
@@ -213,13 +219,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.mesh.drop(peer)
     this.fanout.drop(peer)
     this.routes.forget(peer)
+    this.idSchemes.peerDown(peer)
   }
 
-  onMalformed (_now: number, from: NodeId, _error: PeerError): void {
-    this.stats.malformed++
-    // Each unreadable RPC costs the sender score (P7); after `maxStrikes` of them it is banned.
-    this.score.addPenalty(from)
-    if (this.strikes.strike(from)) this.env.io.report(from, 'ban', `${this.config.maxStrikes} unreadable RPCs`)
+  onMalformed (_now: number, from: NodeId, error: PeerError): void {
+    this.grading.malformed(from, error)
   }
 
   onTimer (now: number, timer: GossipSubTimer): void {
@@ -258,7 +262,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const g of c.graft) this.onGraft(now, from, g.topicID!)
     for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {
-      for (const id of d.messageIDs) st.dontWant.set(idKey(id), now)
+      for (const id of this.idSchemes.fromPeer(from, d.messageIDs)) st.dontWant.set(idKey(id), now)
     }
   }
 
@@ -298,7 +302,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     const key = idKey(id)
-    this.promises.delivered(key)
+    if (this.promises.delivered(key, from) === 'peer') this.stats.promisesKeptUnmatched++
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
     if (this.seen.has(key) || this.pending.has(key)) {
       this.pending.get(key)?.also.add(from)
@@ -309,6 +313,12 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const bad = this.verifier.check(msg)
     if (bad !== undefined) return this.reject(from, msg.topic, bad)
     this.seen.add(now, key, true)
+    if (messageRpcBytes(msg) > this.config.maxMessageSize) {
+      // Too big for us, not wrong: dropped without penalty, and seen (after its signature check, so nobody
+      // can bar a message by sending a big forgery with its id), so gossip never asks for it again.
+      return this.grading.tooBig(from)
+    }
+    this.idSchemes.learnKey(msg.from!, msg.key)
     if ((msg.data?.length ?? 0) >= this.config.idontwantMinBytes) this.sendIDontWant(from, msg.topic, id)
     if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept', undefined, key)
     if (this.pending.size >= this.config.maxPendingValidation) {
@@ -334,15 +344,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   private deliver (topic: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, source: NodeId | null): void {
     if (source !== null) this.stats.delivered++
-    let author: NodeId | null = null
-    if (msg.from !== undefined) {
-      try {
-        author = peerIdString(msg.from)
-      } catch {
-        author = null
-      }
-    }
-    this.env.io.emit({ type: 'message', topic, id, data: msg.data ?? new Uint8Array(0), from: author, propagationSource: source })
+    this.env.io.emit({ type: 'message', topic, id, data: msg.data ?? new Uint8Array(0), from: authorOf(msg), propagationSource: source })
   }
 
   /** Sends a validated message on to the topic's mesh, never back to a peer that sent it to us. */
@@ -372,30 +374,20 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   private reject (from: NodeId, topic: string, reason: Rejection | 'validator'): void {
-    this.stats.rejected++
-    this.score.invalidMessage(from, topic)
-    this.env.io.emit({ type: 'rejected', peer: from, reason })
+    this.grading.rejected(from, topic, reason)
   }
 
   // ---- gossip: IHAVE / IWANT / IDONTWANT ----
 
   /** IHAVEs from `from`: ask (IWANT) for what we have not seen, within the per-heartbeat limits, and note the promises. */
   private onIHaves (now: number, from: NodeId, st: PeerState, ihaves: readonly RPC.ControlIHave[]): void {
-    const iwant: Uint8Array<ArrayBuffer>[] = []
-    for (const ih of ihaves) {
-      st.ihaves++
-      if (st.ihaves > this.config.maxIHaveMessages) continue
-      if (!this.subscriptions.has(ih.topicID!)) continue
-      for (const id of ih.messageIDs) {
-        if (st.asked >= this.config.maxIHaveLength) break
-        const key = idKey(id)
-        if (this.seen.has(key) || this.pending.has(key)) continue
-        st.asked++
-        iwant.push(id)
-      }
-    }
+    const { iwant, keys } = wanted(ihaves, st, this.config, {
+      subscribed: topic => this.subscriptions.has(topic),
+      canonical: ids => this.idSchemes.fromPeer(from, ids),
+      known: key => this.seen.has(key) || this.pending.has(key)
+    })
     if (iwant.length === 0) return
-    this.promises.expect(iwant.map(idKey), from, now + this.config.iwantFollowupMs)
+    this.promises.expect(keys, from, now + this.config.iwantFollowupMs)
     this.stats.iwantSent++
     this.send(from, controlRpc({ iwant: [{ messageIDs: iwant }] }))
   }
@@ -404,7 +396,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private onIWants (from: NodeId, iwants: readonly RPC.ControlIWant[]): void {
     const served: RPC.Message[] = []
     for (const iw of iwants) {
-      for (const id of iw.messageIDs) {
+      for (const id of this.idSchemes.fromPeer(from, iw.messageIDs)) {
         const m = this.mcache.getForIwant(idKey(id), from, this.config.gossipRetransmission)
         if (m !== undefined) served.push(m)
       }
@@ -418,7 +410,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const p of this.mesh.get(topic) ?? []) {
       if (p === from) continue
       this.stats.idontwantSent++
-      this.send(p, controlRpc({ idontwant: [{ messageIDs: [id] }] }))
+      this.send(p, controlRpc({ idontwant: [{ messageIDs: this.idSchemes.toPeer(p, [id]) }] }))
     }
   }
 
@@ -500,12 +492,12 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       routed: topic => this.mesh.get(topic) ?? this.fanout.get(topic)!,
       topicPeers: topic => this.topicPeers.get(topic) ?? [],
       gossipOk: p => this.score.score(now, p) >= this.config.thresholds.gossipThreshold,
-      ihave: (p, entry) => ctl.ihave(p, entry)
+      ihave: (p, entry) => ctl.ihave(p, { topicID: entry.topicID, messageIDs: this.idSchemes.toPeer(p, entry.messageIDs) })
     }, this.config, this.env.rng)
     this.sendHeartbeatControl(now, ctl)
     this.resetPeerCounters(now)
     this.backoff.expire(now)
-    this.penaliseBrokenPromises(now)
+    this.grading.brokenPromises(now)
     this.mcache.shift()
     this.seen.expire(now)
     this.score.decay(now)
@@ -563,15 +555,6 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
   }
 
-  /** Broken IWANT promises: the advertiser did not deliver in time (P7). */
-  private penaliseBrokenPromises (now: number): void {
-    for (const peer of this.promises.broken(now)) {
-      this.stats.brokenPromises++
-      this.score.addPenalty(peer)
-      this.env.io.report(peer, 'penalise', 'broken IWANT promise')
-    }
-  }
-
   // ---- mesh membership and backoff ----
 
   private graftCandidates (now: number, topic: string, n: number): NodeId[] {
@@ -604,6 +587,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     return this.config.messageId !== undefined ? this.config.messageId(msg) : defaultMessageId(this.config.signaturePolicy, msg)
   }
 
+  /** IWANT promises outstanding. */
+  get promisesPending (): number {
+    return this.promises.size
+  }
+
   private nextSeqno (): bigint {
     this.seq = (this.seq + 1n) & 0xffffffffffffffffn
     return this.seq
@@ -614,4 +602,3 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     if (utf8Length(topic) > this.config.limits.maxTopicBytes) throw new UsageError('ERR_TOPIC', `topic is longer than maxTopicBytes (${this.config.limits.maxTopicBytes})`)
   }
 }
-

@@ -149,6 +149,16 @@ export function peerIdString (bytes: Uint8Array): string {
   return s
 }
 
+/** The author's peer id of a signed message, null when it has none or it is not a peer id. */
+export function authorOf (msg: RPC.Message): string | null {
+  if (msg.from === undefined) return null
+  try {
+    return peerIdString(msg.from)
+  } catch {
+    return null
+  }
+}
+
 /** Peer id string → its multihash bytes. */
 export function peerIdBytes (id: string): Uint8Array {
   return peerIdToBytes(id)

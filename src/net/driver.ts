@@ -406,8 +406,8 @@ export class NetDriver {
   // ---- libp2p inputs ----
 
   /** The peer answered identify on a connection: it is up for the local cores and the protocols it speaks. */
-  private readonly onIdentify = (evt: CustomEvent<{ connection: Connection, protocols: string[] }>): void => {
-    this.connectionUp(evt.detail.connection, evt.detail.protocols)
+  private readonly onIdentify = (evt: CustomEvent<{ connection: Connection, protocols: string[], agentVersion?: string }>): void => {
+    this.connectionUp(evt.detail.connection, evt.detail.protocols, evt.detail.agentVersion)
   }
 
   /** The peer's last connection closed: everyone told it was up, and every core still dialling it, hears it is down. */
@@ -424,14 +424,14 @@ export class NetDriver {
     }
   }
 
-  private connectionUp (conn: Connection, protocols: readonly string[]): void {
+  private connectionUp (conn: Connection, protocols: readonly string[], agent: string | undefined): void {
     if (conn.status !== 'open') return
     const peer = conn.remotePeer.toString()
     for (const h of this.hosted.values()) {
-      if (h.core.wire === null) this.peerUp(h, peer, conn)
+      if (h.core.wire === null) this.peerUp(h, peer, conn, undefined, agent)
       else {
         const protocol = h.core.wire.protocolIds.find(id => protocols.includes(id))
-        if (protocol !== undefined) this.peerUp(h, peer, conn, protocol)
+        if (protocol !== undefined) this.peerUp(h, peer, conn, protocol, agent)
       }
     }
   }
@@ -440,16 +440,17 @@ export class NetDriver {
   private async announceExisting (conn: Connection): Promise<void> {
     try {
       const peer = await this.libp2p.peerStore.get(conn.remotePeer)
-      this.connectionUp(conn, peer.protocols)
+      const agent = peer.metadata.get('AgentVersion')
+      this.connectionUp(conn, peer.protocols, agent !== undefined ? new TextDecoder().decode(agent) : undefined)
     } catch {
       // not identified yet: identify will tell
     }
   }
 
-  private peerUp (h: Hosted, peer: NodeId, conn: Connection, protocol?: string): void {
+  private peerUp (h: Hosted, peer: NodeId, conn: Connection, protocol?: string, agent?: string): void {
     if (h.up.has(peer) || this.isBanned(peer)) return
     h.up.add(peer)
-    this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn, protocol)))
+    this.call(h, c => c.onPeerUp(this.now(), peer, linkOf(conn, protocol, agent)))
   }
 
   private inbound (h: Hosted, stream: Stream, conn: Connection): void {
@@ -529,10 +530,11 @@ export class NetDriver {
   }
 }
 
-/** What a connection tells the cores: who dialled, the peer's IP address, and (wire protocols) the version. */
-function linkOf (conn: Connection, protocol: string | undefined): PeerLink {
+/** What a connection tells the cores: who dialled, the peer's IP address, (wire protocols) the version, and its agent (when identify told it). */
+function linkOf (conn: Connection, protocol: string | undefined, agent: string | undefined): PeerLink {
   const link: PeerLink = { outbound: conn.direction === 'outbound', ...addressOf(conn.remoteAddr) }
   if (protocol !== undefined) link.protocol = protocol
+  if (agent !== undefined) link.agent = agent
   return link
 }
 

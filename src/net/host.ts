@@ -1,6 +1,6 @@
 /**
  * The js-libp2p host a grapevine node runs on: TCP and WebSockets, Noise, Yamux, identify
- * and ping, with the node's Ed25519 key; with a pre-shared key, a private network (./pnet.ts). Loopback
+ * (announcing AGENT_VERSION) and ping, with the node's Ed25519 key; with a pre-shared key, a private network (./pnet.ts). Loopback
  * and any `exemptAddrs` are exempt from the connection manager's inbound rate limit (many local nodes dial
  * each other at once), and the connection monitor only measures: it does not abort busy connections whose
  * pings are late. The connection gater asks `denyPeer` (bans, the allow-list: ./admission.ts).
@@ -14,7 +14,10 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
+import { readFileSync } from 'node:fs'
 import { createLibp2p } from 'libp2p'
+import { userAgent } from 'libp2p/user-agent'
+import { name as libp2pName, version as libp2pVersion } from 'libp2p/version'
 import { privateNetwork } from './pnet.js'
 
 export interface HostOptions {
@@ -31,6 +34,21 @@ export interface HostOptions {
   psk?: Uint8Array
 }
 
+/** grapevine's version, from its package.json (dist/src/net → the package root). */
+function ownVersion (): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+/**
+ * The identify agent version: `grapevine/0.1.0 js-libp2p/3.3.11 node/20.19.0`. Peers tell grapevine from
+ * plain js-libp2p by its first word (their GossipSub message ids differ: src/gossipsub/msgid.ts).
+ */
+export const AGENT_VERSION = `grapevine/${ownVersion()} ${userAgent(libp2pName, libp2pVersion)}`
+
 export type Host = Libp2p<{ identify: unknown, ping: unknown }>
 
 export async function createHost (o: HostOptions): Promise<Host> {
@@ -39,6 +57,7 @@ export async function createHost (o: HostOptions): Promise<Host> {
   return await createLibp2p({
     privateKey,
     addresses: { listen: o.listen },
+    nodeInfo: { userAgent: AGENT_VERSION },
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

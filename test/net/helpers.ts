@@ -4,7 +4,7 @@
 import '../../src/net/shim.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { gossipsub, type GossipSub as JsGossipSub } from '@libp2p/gossipsub'
+import { gossipsub, type GossipSub as JsGossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
@@ -22,20 +22,29 @@ export interface GrapevineTestNode {
   kind: 'grapevine'
   node: NetworkNode
   got: Map<string, string[]>
+  /** Message label (see labelOf) → the message id this node gave it. */
+  ids: Map<string, Uint8Array>
+}
+
+/** A message's text, or for a large one its first 32 characters and its size. */
+export function labelOf (data: Uint8Array): string {
+  if (data.length <= 4096) return new TextDecoder().decode(data)
+  return `${new TextDecoder().decode(data.subarray(0, 32))}…(${data.length} bytes)`
 }
 
 export async function grapevineNode (n: number, policy: SignaturePolicy, config: Partial<GossipSubConfig> = {}): Promise<GrapevineTestNode> {
   const node = await createNode({ seed: seedOf(n), listen: ['/ip4/127.0.0.1/tcp/0'], signaturePolicy: policy, gossipsub: config, discovery: false })
-  return { kind: 'grapevine', node, got: new Map() }
+  return { kind: 'grapevine', node, got: new Map(), ids: new Map() }
 }
 
 export interface JsTestNode {
   kind: 'js'
   host: Libp2p<{ pubsub: JsGossipSub, identify: unknown }>
   got: Map<string, string[]>
+  ids: Map<string, Uint8Array>
 }
 
-export async function jsNode (n: number, policy: SignaturePolicy): Promise<JsTestNode> {
+export async function jsNode (n: number, policy: SignaturePolicy, options: Partial<GossipsubOpts> = {}): Promise<JsTestNode> {
   const host = await createLibp2p({
     privateKey: await generateKeyPairFromSeed('Ed25519', seedOf(n)),
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -43,15 +52,18 @@ export async function jsNode (n: number, policy: SignaturePolicy): Promise<JsTes
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { allow: ['/ip4/127.0.0.1'] },
-    services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) }
+    services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true, ...options }) }
   })
   const got = new Map<string, string[]>()
-  host.services.pubsub.addEventListener('message', (e) => {
-    const l = got.get(e.detail.topic) ?? []
-    l.push(new TextDecoder().decode(e.detail.data))
-    got.set(e.detail.topic, l)
+  const ids = new Map<string, Uint8Array>()
+  host.services.pubsub.addEventListener('gossipsub:message', (e) => {
+    const m = e.detail.msg
+    const l = got.get(m.topic) ?? []
+    l.push(labelOf(m.data))
+    got.set(m.topic, l)
+    ids.set(labelOf(m.data), Buffer.from(e.detail.msgId, 'base64'))
   })
-  return { kind: 'js', host, got }
+  return { kind: 'js', host, got, ids }
 }
 
 export type TestNode = GrapevineTestNode | JsTestNode
@@ -70,14 +82,15 @@ export function subscribe (n: TestNode, topic: string): void {
   void (async () => {
     for await (const m of sub) {
       const l = n.got.get(topic) ?? []
-      l.push(new TextDecoder().decode(m.data))
+      l.push(labelOf(m.data))
       n.got.set(topic, l)
+      n.ids.set(labelOf(m.data), m.id)
     }
   })()
 }
 
-export async function publish (n: TestNode, topic: string, text: string): Promise<void> {
-  const data = new TextEncoder().encode(text)
+export async function publish (n: TestNode, topic: string, text: string | Uint8Array): Promise<void> {
+  const data = typeof text === 'string' ? new TextEncoder().encode(text) : text
   if (n.kind === 'js') await n.host.services.pubsub.publish(topic, data)
   else await n.node.pubsub.join(topic).publish(data)
 }
@@ -98,4 +111,15 @@ export async function stopAll (nodes: TestNode[]): Promise<void> {
     if (n.kind === 'grapevine') await n.node.stop()
     else await n.host.stop()
   }
+}
+
+/** The score `of` gives `peer` (js: its router's; grapevine: its PeerScore now). */
+export function scoreOf (of: TestNode, peer: string): number {
+  if (of.kind === 'js') return (of.host.services.pubsub as unknown as { getScore: (p: string) => number }).getScore(peer)
+  return of.node.cores.gossipsub.score.score(of.node.driver.now(), peer)
+}
+
+/** Whether `a` has an open connection to `b`. */
+export function connected (a: TestNode, b: TestNode): boolean {
+  return hostOf(a).getConnections(hostOf(b).peerId).some(c => c.status === 'open')
 }
