@@ -79,6 +79,9 @@ interface Hosted {
   outbox: Outbox
 }
 
+/** How long a connection a core let go of stays open for its queued frames to be written. */
+const GRACE_MS = 5000
+
 const SANCTION_STAT: Record<Sanction, 'penalties' | 'disconnects' | 'bans'> = { penalise: 'penalties', disconnect: 'disconnects', ban: 'bans' }
 
 export class NetDriver implements SendQueues {
@@ -203,7 +206,7 @@ export class NetDriver implements SendQueues {
       setTimer: (at, timer) => this.scheduler.at(at, () => this.callByName(name, c => c.onTimer(this.now(), timer))),
       connect: (peer) => this.connect(name, peer),
       disconnect: (peer) => {
-        if (this.holds.remove(peer, name)) this.hangUp(peer)
+        if (this.holds.remove(peer, name)) this.hangUp(peer, true)
       },
       hold: (peer) => { if (peer !== this.self) this.holds.add(peer, name) },
       release: (peer) => { this.holds.remove(peer, name) },
@@ -318,12 +321,28 @@ export class NetDriver implements SendQueues {
     }
   }
 
-  /** Closes every connection to `peer`, after flushing what the cores wrote to it this turn. */
-  private hangUp (peer: NodeId): void {
+  /**
+   * Closes every connection to `peer`, after flushing what the cores wrote to it this turn. `graceful` (a
+   * core let the peer go; not a sanction): first let its queues drain, for up to GRACE_MS, so frames
+   * accepted for it are written rather than lost — unless a core holds the peer again meanwhile.
+   */
+  private hangUp (peer: NodeId, graceful = false): void {
     this.holds.take(peer)
+    const waits: Array<Promise<void>> = []
     for (const h of this.hosted.values()) {
       const ch = h.outbox.get(peer)
-      if (ch !== undefined) h.outbox.flush(ch)
+      if (ch === undefined) continue
+      h.outbox.flush(ch)
+      if (graceful && ch.queuedBytes > 0) waits.push(new Promise(resolve => h.outbox.onRoom(peer, Infinity, resolve)))
+    }
+    if (waits.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const grace = new Promise<void>(resolve => { timer = setTimeout(resolve, GRACE_MS) })
+      void Promise.race([Promise.all(waits), grace]).then(() => {
+        clearTimeout(timer)
+        if (!this.holds.has(peer)) this.hangUp(peer)
+      })
+      return
     }
     let id
     try {
