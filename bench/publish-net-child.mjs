@@ -37,7 +37,7 @@ if (mode === 'api') {
   const api = await startApi(node, { token, log: () => {} })
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
   publishOne = async (i) => {
-    const res = await fetch(`${api.url}/v1/publish`, { method: 'POST', headers, body: JSON.stringify({ topic: TOPIC, data: Buffer.from(payload(i)).toString('base64'), encoding: 'base64' }) })
+    const res = await globalThis.fetch(`${api.url}/v1/publish`, { method: 'POST', headers, body: JSON.stringify({ topic: TOPIC, data: Buffer.from(payload(i)).toString('base64'), encoding: 'base64' }) })
     const v = await res.json()
     if (!res.ok) throw new Error(`publish ${i}: ${res.status} ${v.error}`)
     return v

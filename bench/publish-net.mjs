@@ -30,7 +30,7 @@ async function run (mode) {
     }
     const p = spawn(process.execPath, [CHILD, mode, subs[0].multiaddrs()[0], subs.map(n => n.peerId).join(','), String(COUNT), String(SIZE)], { stdio: ['pipe', 'pipe', 'inherit'] })
     const lines = []
-    createInterface({ input: p.stdout }).on('line', (l) => { try { lines.push(JSON.parse(l)) } catch {} })
+    createInterface({ input: p.stdout }).on('line', (l) => { try { lines.push(JSON.parse(l)) } catch { /* not a result line */ } })
     const exited = new Promise(resolve => p.once('exit', resolve))
     await waitUntil('the publisher to finish publishing', () => lines.length > 0 || p.exitCode !== null, 900_000, 50)
     const r = lines[0]

@@ -131,6 +131,7 @@ export class Outbox {
       }
     } else if (!ch.opening) {
       ch.out = null
+      ch.opening = true
       open(ch)
     }
     return true
