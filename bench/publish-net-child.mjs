@@ -13,8 +13,13 @@ const SIZE = Number(size)
 const peers = peerList.split(',')
 const TOPIC = 'bench'
 
+process.on('exit', (code) => { if (code !== 0) console.error(`publisher: exit ${code}`) })
 const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [bootstrap] })
 const topic = node.pubsub.join(TOPIC)
+// A member of the topic: the subscribers' topic discovery keeps connections to topic members and lets go of
+// others, and a connection let go of by the far end loses what was queued on it (counted, never silent).
+topic.subscribe({ bufferSize: 1 })
+if (process.env.BENCH_DEBUG === '1') node.libp2p.addEventListener('connection:close', (e) => console.error(`publisher: connection to ${e.detail.remotePeer} closed (${e.detail.status})`))
 const queuedTo = Object.fromEntries(peers.map(p => [p, 0]))
 const skipped = {}
 const note = (r) => {
@@ -63,10 +68,12 @@ console.log(JSON.stringify({
   peakRssMB: process.resourceUsage().maxRSS / 1024,
   driver: { refusedQueueFull: d.refusedQueueFull, lostDialFailed: d.lostDialFailed, lostClosed: d.lostClosed, lostWriteFailed: d.lostWriteFailed, drainWaits: d.drainWaits, dropped: d.dropped }
 }))
+const lostFrames = () => { const d = node.info().driver; return d.lostClosed + d.lostDialFailed + d.lostWriteFailed }
 createInterface({ input: process.stdin }).on('line', async (line) => {
+  if (line.trim() === 'lost') console.log(JSON.stringify({ lostFrames: lostFrames() }))
   if (line.trim() !== 'stop') return
   const d = node.info().driver
-  console.log(JSON.stringify({ stopped: true, lost: d.lostClosed + d.lostDialFailed + d.lostWriteFailed, peakRssMB: process.resourceUsage().maxRSS / 1024 }))
+  console.log(JSON.stringify({ stopped: true, lost: lostFrames(), lostByReason: { dialFailed: d.lostDialFailed, closed: d.lostClosed, writeFailed: d.lostWriteFailed }, peakRssMB: process.resourceUsage().maxRSS / 1024 }))
   await node.stop()
   process.exit(0)
 })
