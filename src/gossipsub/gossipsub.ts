@@ -22,13 +22,14 @@ import { Strikes } from '../core/strikes.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc } from './codec.js'
-import { DEFAULT_GOSSIPSUB, MESHSUB_PROTOCOLS, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type PublishRouting, type SkipReason, type ValidationResult } from './config.js'
+import { DEFAULT_GOSSIPSUB, MESHSUB_PROTOCOLS, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type PublishRouting, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
 import { HeartbeatControl, controlRpc, peerIdBytesOf } from './control.js'
 import { emitGossip } from './gossip.js'
 import { MessageCache } from './mcache.js'
 import { maintainMesh, type MeshParams } from './mesh.js'
 import { IWantPromises } from './promises.js'
+import { queueToTargets } from './publish.js'
 import { Fanout, Routes, TopicSets } from './routes.js'
 import { PeerScore } from './score.js'
 import { SignatureVerifier, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Rejection } from './signing.js'
@@ -178,19 +179,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.mcache.put(key, id, msg)
     const to = this.publishPeers(now, topic)
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every recipient: drivers encode it once
-    const skippedPeers: Array<{ peer: NodeId, reason: SkipReason }> = []
-    let recipients = 0
-    for (const p of to) {
-      if (routing.skip?.has(p) === true) {
-        this.stats.publishSkippedSlow++
-        skippedPeers.push({ peer: p, reason: 'slow-peer' })
-      } else if (this.send(p, rpc)) {
-        recipients++
-      } else {
-        this.stats.publishQueueFull++
-        skippedPeers.push({ peer: p, reason: 'queue-full' })
-      }
-    }
+    const { recipients, skippedPeers } = queueToTargets(to, routing.skip, p => this.send(p, rpc), this.stats)
     if (this.subscriptions.has(topic)) this.deliver(topic, id, msg, null)
     const result: PublishResult = { id, recipients, skipped: skippedPeers.length, skippedPeers }
     if (to.size === 0) result.reason = 'no-peers-in-topic'
