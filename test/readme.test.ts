@@ -36,7 +36,7 @@ const shBlocks = all.filter(b => b.info[0] === 'sh' && b.info.length === 1)
 
 /** What each TypeScript block (in README order) must print. */
 const TS_OUTPUT: RegExp[][] = [
-  [/reached 1 peer\(s\)/, / hi$/m, /role 1 frontend/, /active: \[/],
+  [/queued to 1 peer\(s\), skipped 0/, / hi$/m, /role 1 frontend/, /active: \[/],
   [/^green$/m, /^100$/m],
   [/^50$/m],
   [/^\d+ hello$/m]

@@ -5,7 +5,9 @@
  *
  *   GET    /v1/info                    the node: peer id, addresses, members, topics, counters; `api`: this API's
  *   GET    /v1/members                 { active, passive }
- *   POST   /v1/publish   {topic, data, encoding?}        → { id, recipients, reason? }
+ *   POST   /v1/publish   {topic, data, encoding?, minPeers?, timeoutMs?, slowPeerMs?}
+ *                                 → { id, recipients, skipped, skippedPeers, reason? } once queued (waits
+ *                                   for room in the peers' send queues; 503 ERR_BACKPRESSURE if none came)
  *   GET    /v1/subscribe?topic=T       NDJSON: { topic, id, from, receivedFrom, data, encoding, dropped }
  *   POST   /v1/broadcast {data, encoding?}               → { id }
  *   GET    /v1/kv?origin=&prefix=      [ { origin, key, value, encoding, version } ]
@@ -60,6 +62,8 @@ export interface Refusals {
   badRequest: number
   tooLarge: number
   notFound: number
+  /** Publishes refused because every target peer's send queue stayed full (503). */
+  backpressure: number
 }
 
 export interface ApiStats {
@@ -82,7 +86,7 @@ class HttpError extends Error {
 
 export async function startApi (node: GrapevineNode, options: ApiOptions): Promise<ApiServer> {
   const log = options.log ?? ((line: string) => console.error(line))
-  const stats: ApiStats = { requests: 0, refused: { host: 0, origin: 0, token: 0, contentType: 0, badRequest: 0, tooLarge: 0, notFound: 0 } }
+  const stats: ApiStats = { requests: 0, refused: { host: 0, origin: 0, token: 0, contentType: 0, badRequest: 0, tooLarge: 0, notFound: 0, backpressure: 0 } }
   const tokenHash = sha256(options.token)
   const tokenFile = options.tokenFile ?? 'the agent\'s agent.json'
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
@@ -105,6 +109,12 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
         // The agent is stopping: nothing more is done; the caller should not retry here.
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 503 stopping`)
         reply(res, 503, { error: err.message })
+      } else if (err instanceof GrapevineError && err.code === 'ERR_BACKPRESSURE') {
+        // The peers take messages slower than they come: the caller should slow down and retry.
+        stats.refused.backpressure++
+        log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 503 backpressure`)
+        res.setHeader('retry-after', '1')
+        reply(res, 503, { error: err.message, code: err.code })
       } else if (err instanceof GrapevineError && err.fault === 'caller') {
         stats.refused.badRequest++
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 400 badRequest (${err.message})`)
@@ -232,9 +242,17 @@ async function route (node: GrapevineNode, stats: ApiStats, req: IncomingMessage
     const topic = str(body.topic, 'topic')
     const r = await node.pubsub.join(topic).publish(bytesOf(body.data, body.encoding, 'data'), {
       ...(typeof body.minPeers === 'number' ? { minPeers: body.minPeers } : {}),
-      ...(typeof body.timeoutMs === 'number' ? { timeoutMs: body.timeoutMs } : {})
+      ...(typeof body.timeoutMs === 'number' ? { timeoutMs: body.timeoutMs } : {}),
+      ...(typeof body.slowPeerMs === 'number' ? { slowPeerMs: body.slowPeerMs } : {}),
+      signal: hangUp(res)
     })
-    return reply(res, 200, { id: Buffer.from(r.id).toString('hex'), recipients: r.recipients, ...(r.reason !== undefined ? { reason: r.reason } : {}) })
+    return reply(res, 200, {
+      id: Buffer.from(r.id).toString('hex'),
+      recipients: r.recipients,
+      skipped: r.skipped,
+      skippedPeers: r.skippedPeers,
+      ...(r.reason !== undefined ? { reason: r.reason } : {})
+    })
   }
   if (m === 'GET' && path === '/v1/subscribe') return await subscribe(node, str(url.searchParams.get('topic'), 'topic'), req, res)
   if (m === 'POST' && path === '/v1/broadcast') {
@@ -280,6 +298,13 @@ async function subscribe (node: GrapevineNode, topic: string, req: IncomingMessa
   }
   // The subscription ended on our side (the agent is stopping): the last line says so, then the stream ends.
   if (!res.destroyed) res.end(JSON.stringify({ error: 'the agent stopped', code: 'ERR_STOPPED', dropped: sub.dropped }) + '\n')
+}
+
+/** Aborts when the client hangs up before its answer is written (a publish waiting for room then stops). */
+function hangUp (res: ServerResponse): AbortSignal {
+  const ac = new AbortController()
+  res.on('close', () => { if (!res.writableEnded) ac.abort(new Error('the client hung up')) })
+  return ac.signal
 }
 
 function reply (res: ServerResponse, status: number, body: unknown): void {

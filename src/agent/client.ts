@@ -41,7 +41,11 @@ export class ApiClient {
     } catch {
       throw new UsageError('ERR_AGENT', `agent: ${method} ${path} answered ${res.status} with something other than JSON`)
     }
-    if (!res.ok) throw new UsageError('ERR_AGENT', `agent: ${(v as { error?: string }).error ?? res.statusText} (${method} ${path}: ${res.status})`)
+    if (!res.ok) {
+      // The agent's code when it gives one (ERR_BACKPRESSURE: slow down and retry), else ERR_AGENT.
+      const { error, code } = v as { error?: string, code?: unknown }
+      throw new UsageError(typeof code === 'string' ? code : 'ERR_AGENT', `agent: ${error ?? res.statusText} (${method} ${path}: ${res.status})`)
+    }
     return v as T
   }
 

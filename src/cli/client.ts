@@ -16,8 +16,11 @@ wait up to 20 s for the agent to answer, for scripts that have just started one)
   grapevine stop                     stop the agent (SIGTERM to the process in DIR/agent.json) and wait
   grapevine members                  the agent's active and passive views
   grapevine info                     peer id, addresses, topics, state size, traffic counters
-  grapevine publish TOPIC MESSAGE    publish a message (says how many peers it reached;
-                                     --min-peers N: first wait for N peers on the topic)
+  grapevine publish TOPIC MESSAGE    publish a message once the peers' send queues have room; says how
+                                     many peers it was queued to and which were skipped and why
+                                     (--min-peers N: first wait for N peers on the topic; --timeout MS:
+                                     give up waiting, default 10000; --slow-peer MS: skip a peer whose
+                                     queue stays full this long, default 2000)
   grapevine subscribe TOPIC          print messages as they arrive (--count N: stop after N)
   grapevine kv set KEY VALUE         write a key of this node's origin
   grapevine kv get KEY [--origin ID] read a key (default: this node's)
@@ -25,6 +28,9 @@ wait up to 20 s for the agent to answer, for scripts that have just started one)
   grapevine kv list [--origin ID] [--prefix P]   every live entry`
 
 interface Common { api: ApiClient, json: boolean }
+
+/** What POST /v1/publish answers. */
+interface PublishAnswer { id: string, recipients: number, skipped: number, skippedPeers: Array<{ peer: string, reason: string }>, reason?: string }
 
 function locate (values: { api?: string | undefined, 'data-dir'?: string | undefined }): ApiClient {
   const dir = values['data-dir'] ?? DEFAULT_DATA_DIR
@@ -97,6 +103,8 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
       prefix: { type: 'string' },
       count: { type: 'string' },
       'min-peers': { type: 'string' },
+      timeout: { type: 'string' },
+      'slow-peer': { type: 'string' },
       wait: { type: 'boolean' }
     },
     allowPositionals: true,
@@ -139,8 +147,13 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
     case 'publish': {
       const [topic, msg] = need(2, 'publish TOPIC MESSAGE')
       const minPeers = num(values['min-peers'], 'min-peers', 0, { min: 0, int: true })
-      const v = await call(c, 'POST', '/v1/publish', { topic, data: msg, ...(minPeers > 0 ? { minPeers } : {}) }) as { id: string, recipients: number, reason?: string }
-      print(v, () => [`published ${v.id} to ${v.recipients} peer(s)${v.reason !== undefined ? ` (${v.reason})` : ''}`])
+      const timeoutMs = num(values.timeout, 'timeout', 10_000, { min: 0, int: true })
+      const slowPeerMs = num(values['slow-peer'], 'slow-peer', 2000, { min: 0, int: true })
+      const v = await call(c, 'POST', '/v1/publish', { topic, data: msg, ...(minPeers > 0 ? { minPeers } : {}), timeoutMs, slowPeerMs }) as PublishAnswer
+      print(v, () => [
+        `published ${v.id} to ${v.recipients} peer(s)${v.reason !== undefined ? ` (${v.reason})` : ''}`,
+        ...(v.skipped > 0 ? [`skipped ${v.skipped}: ${v.skippedPeers.map(s => `${s.peer} (${s.reason})`).join(', ')}`] : [])
+      ])
       return 0
     }
     case 'subscribe': {

@@ -30,6 +30,11 @@ export class Holds {
     return s
   }
 
+  /** Whether some core holds `peer`. */
+  has (peer: NodeId): boolean {
+    return this.byPeer.has(peer)
+  }
+
   clear (): void {
     this.byPeer.clear()
   }

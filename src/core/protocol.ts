@@ -114,10 +114,29 @@ export interface LocalIo<T, E> {
 /** The outputs of a wire protocol. */
 export interface Io<M, T, E> extends LocalIo<T, E> {
   /**
-   * Send `msg` to `to`. Best-effort: the peer may be gone, the message lost. With no connection to `to`,
-   * the network driver dials one for it (held by no core); the simulator delivers it after one link delay.
+   * Send `msg` to `to`. With no connection to `to`, the network driver dials one for it (held by no core);
+   * the simulator delivers it after one link delay. Returns false when the driver refused it because the
+   * send queue to `to` is full (counted by the driver); anything else when
+   * it was queued — then it is written unless the connection dies, which the driver counts as lost. (Typed
+   * `unknown` so an observer in a test may return anything: only `false` means refused.)
    */
-  send (to: NodeId, msg: M): void
+  send (to: NodeId, msg: M): unknown
+  /** Bytes this core may still queue to `to` before sends are refused (≤ 0: full; Infinity: no bound). */
+  room? (to: NodeId): number
+}
+
+/**
+ * A driver's per-peer send queues, for what runs beside the cores (the pub/sub facade waits on them before
+ * publishing). `core` is the core's name. A send is accepted while `room > 0`, and `room(p) ≥ n` means the
+ * next n bytes sent to `p` are all accepted (queues may be shared: the simulator models one uplink per node).
+ */
+export interface SendQueues {
+  /** Bytes `core` may still queue to `peer` (≤ 0: full; Infinity: unbounded). */
+  room (core: string, peer: NodeId): number
+  /** The room of an empty queue (what waiting can ever give). */
+  capacity (core: string): number
+  /** Calls `fn` once the queue of `core` to `peer` has room for `bytes` (or is gone); returns a function that cancels it. */
+  onRoom (core: string, peer: NodeId, bytes: number, fn: () => void): () => void
 }
 
 /** What a core is given when it is made. */

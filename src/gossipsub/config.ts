@@ -147,12 +147,27 @@ export type GossipSubEvent =
   | { type: 'validate', key: string, id: Uint8Array, topic: string, msg: RPC.Message, from: NodeId }
   | { type: 'rejected', peer: NodeId, reason: Rejection | 'validator' | 'validation-timeout' | 'too-big' }
 
+/**
+ * Why a publish did not go to one of its target peers: `slow-peer` — its send queue stayed full longer
+ * than the publisher waits for one peer (`slowPeerMs`), so it was not tried; `queue-full` — the driver
+ * refused it (its queue was full at the moment of sending).
+ */
+export type SkipReason = 'slow-peer' | 'queue-full'
+
 export interface PublishResult {
   id: Uint8Array<ArrayBuffer>
-  /** Peers the message was sent to. */
+  /** Peers the message was queued to: the driver writes it to each unless that connection dies. */
   recipients: number
+  /** Target peers it did not go to (`skippedPeers` says who and why). */
+  skipped: number
+  skippedPeers: Array<{ peer: string, reason: SkipReason }>
   /** Why nobody got it, when recipients is 0 (and we are not subscribed ourselves). */
-  reason?: 'no-peers-in-topic'
+  reason?: 'no-peers-in-topic' | 'all-peers-skipped'
+}
+
+export interface PublishRouting {
+  /** Target peers not to send to: their queues stayed full (reported as `slow-peer`). */
+  skip?: ReadonlySet<string>
 }
 
 export interface GossipSubStats extends ExtensionStats {
@@ -185,6 +200,14 @@ export interface GossipSubStats extends ExtensionStats {
   idsRendered: number
   /** RPCs from peers the driver had not announced (dropped). */
   fromUnknownPeers: number
+  /** Published messages not sent to a target peer whose queue stayed full (`slow-peer`). */
+  publishSkippedSlow: number
+  /** Published messages the driver refused for a target peer (`queue-full`). */
+  publishQueueFull: number
+  /** Forwarded messages the driver refused (the peer's queue was full): dropped. */
+  forwardQueueFull: number
+  /** Every RPC the driver refused, of any kind (publish, forward, gossip, control). */
+  sendRefused: number
 }
 
 export function emptyStats (): GossipSubStats {
@@ -192,6 +215,7 @@ export function emptyStats (): GossipSubStats {
     graylisted: 0, published: 0, delivered: 0, duplicates: 0, rejected: 0, ignored: 0, forwarded: 0, ihaveSent: 0, iwantSent: 0,
     iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, promisesKeptUnmatched: 0, malformed: 0,
     tooBig: 0, oversize: 0, idsTranslated: 0, idsRendered: 0, fromUnknownPeers: 0,
+    publishSkippedSlow: 0, publishQueueFull: 0, forwardQueueFull: 0, sendRefused: 0,
     ...emptyExtensionStats()
   }
 }

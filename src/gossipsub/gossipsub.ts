@@ -22,7 +22,7 @@ import { SeenCache } from '../core/seen.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
-import { resolveGossipSub, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type ValidationResult } from './config.js'
+import { resolveGossipSub, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type PublishRouting, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
 import { HeartbeatControl, controlMessage, controlRpc, peerIdBytesOf } from './control.js'
 import { Extensions } from './extensions.js'
@@ -32,6 +32,7 @@ import { MessageCache } from './mcache.js'
 import { maintainMesh, type MeshParams } from './mesh.js'
 import { IdSchemes } from './msgid.js'
 import { IWantPromises } from './promises.js'
+import { queueToTargets } from './publish.js'
 import { Fanout, Routes, TopicSets } from './routes.js'
 import { PeerScore } from './score.js'
 import { SignatureVerifier, authorOf, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Rejection } from './signing.js'
@@ -159,7 +160,20 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     else this.validated.delete(topic)
   }
 
-  publish (now: number, topic: string, data: Uint8Array): PublishResult {
+  /**
+   * The peers a publish to `topic` would go to now, without choosing fanout peers (a superset then): the
+   * facade waits for room in their send queues before publishing.
+   */
+  publishTargets (now: number, topic: string): NodeId[] {
+    if (this.config.floodPublish || (!this.mesh.has(topic) && this.fanout.get(topic) === undefined)) {
+      const min = this.config.floodPublish ? this.config.thresholds.publishThreshold : -Infinity
+      return [...(this.topicPeers.get(topic) ?? [])].filter(p => this.score.score(now, p) >= min)
+    }
+    return [...(this.mesh.get(topic) ?? this.fanout.get(topic)!)]
+  }
+
+  /** Publishes `data` to `topic`'s target peers (but those in `routing.skip`); says whom it was queued to and whom not, and why. */
+  publish (now: number, topic: string, data: Uint8Array, routing: PublishRouting = {}): PublishResult {
     this.checkTopic(topic)
     const max = this.config.maxMessageSize
     if (data.length > max) throw tooLarge(data.length, data.length, max)
@@ -175,10 +189,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.mcache.put(key, id, msg)
     const to = this.publishPeers(now, topic)
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every recipient: drivers encode it once
-    for (const p of to) this.send(p, rpc)
+    const { recipients, skippedPeers } = queueToTargets(to, routing.skip, p => this.send(p, rpc), this.stats)
     if (this.subscriptions.has(topic)) this.deliver(topic, id, msg, null)
-    const result: PublishResult = { id, recipients: to.size }
+    const result: PublishResult = { id, recipients, skipped: skippedPeers.length, skippedPeers }
     if (to.size === 0) result.reason = 'no-peers-in-topic'
+    else if (recipients === 0) result.reason = 'all-peers-skipped'
     return result
   }
 
@@ -359,7 +374,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
         continue
       }
       this.stats.forwarded++
-      this.send(p, rpc)
+      if (!this.send(p, rpc)) this.stats.forwardQueueFull++ // dropped and counted: a relay never waits
     }
   }
 
@@ -578,9 +593,12 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   // ---- helpers ----
 
-  private send (peer: NodeId, rpc: RPC): void {
-    if (isEmptyRpc(rpc)) return
-    this.env.io.send(peer, rpc)
+  /** False when the driver refused it (the peer's queue is full): counted, and the caller counts by kind. */
+  private send (peer: NodeId, rpc: RPC): boolean {
+    if (isEmptyRpc(rpc)) return true
+    if (this.env.io.send(peer, rpc) !== false) return true
+    this.stats.sendRefused++
+    return false
   }
 
   private messageId (msg: RPC.Message): Uint8Array<ArrayBuffer> {

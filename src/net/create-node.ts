@@ -18,6 +18,7 @@ import type { GrapevineNode } from '../node/node.js'
 import { Admission } from './admission.js'
 import { DataDir, type Durability } from './datadir.js'
 import { NetDriver } from './driver.js'
+import { startDropLog } from './droplog.js'
 import { createHost, type Host } from './host.js'
 import { libp2pKeyDecoder } from './keys.js'
 import { checkSwarmKey } from './pnet.js'
@@ -54,6 +55,8 @@ export type NetworkNode = GrapevineNode & { readonly libp2p: Host, readonly driv
 
 /** How often the membership views are saved in the data directory. */
 const SAVE_PEERS_MS = 10_000
+/** Drops are summed into one log line at most this often. */
+const DROP_LOG_MS = 10_000
 
 export async function createNode (options: NodeOptions = {}): Promise<NetworkNode> {
   const o = validateOptions(options)
@@ -74,12 +77,13 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     const driver: NetDriver = new NetDriver(host, { addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [] })
     const peerId = host.peerId.toString()
     let savePeersTimer: NodeJS.Timeout | undefined
+    let stopDropLog = (): void => {}
     const savePeers = async (): Promise<void> => {
       const peers = node?.cores.membership.knownPeers() ?? []
       if (dataDir === null || peers.length === 0) return
       await dataDir.savePeers(peers).catch(err => console.error('grapevine: could not save the membership views', err))
     }
-    node = buildNode({ id: peerId, env: (name, listener) => driver.env(name, listener), clock: driver.clock }, identityFromSeed(seed), {
+    node = buildNode({ id: peerId, env: (name, listener) => driver.env(name, listener), clock: driver.clock, queues: driver }, identityFromSeed(seed), {
       broadcast: o.broadcast,
       state: o.state,
       discovery: o.discovery,
@@ -103,6 +107,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       storage: () => ({ durability: o.durability ?? 'sync', damage: [...dataDir?.damage ?? []], dropped: [...dataDir?.dropped ?? []] }),
       stop: async () => {
         clearInterval(savePeersTimer)
+        stopDropLog()
         await savePeers()
         await driver.stop()
         await host.stop()
@@ -123,6 +128,8 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       node.cores.membership.seedPassive((await dataDir.loadPeers()).filter(p => p.id !== peerId))
     }
     await driver.host(node.cores.all)
+    const router = node.cores.gossipsub
+    stopDropLog = startDropLog(() => ({ ...driver.stats, ...router.stats }), DROP_LOG_MS, line => console.error(line))
     if (dataDir !== null) {
       savePeersTimer = setInterval(() => { void savePeers() }, SAVE_PEERS_MS)
       savePeersTimer.unref()

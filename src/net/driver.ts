@@ -23,22 +23,25 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
-import { Uint8ArrayList } from 'uint8arraylist'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'
 import { FifoMap } from '../core/fifo.js'
 import { Holds } from '../core/holds.js'
-import type { AnyCore, Clock, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction, SendQueues } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame, oversize } from '../core/wire.js'
 import { FrameDecoder, frameHeader } from './frames.js'
+import { Outbox, type Channel, type OutboxStats } from './outbox.js'
 import { Scheduler } from './scheduler.js'
 
 export interface DriverOptions {
   /** Dialable addresses (multiaddr bytes) the cores know for a peer, tried before the peer store's. */
   addressesOf?: (peer: NodeId) => readonly Uint8Array[]
-  /** Bytes queued per peer and core (waiting for a stream, or in the stream's write buffer) before frames are dropped. */
+  /**
+   * Bytes queued per peer and core (waiting for a stream or for the transport, or in the stream's write
+   * buffer) before sends are refused (default 8 MiB: 8 frames of the largest size, ~0.1 s of a 1 Gbit/s link).
+   */
   maxQueuedBytes?: number
   dialTimeoutMs?: number
   /** How long a banned peer is refused. */
@@ -51,13 +54,9 @@ export interface DriverOptions {
   onError?: (err: unknown) => void
 }
 
-export interface DriverStats {
+export interface DriverStats extends OutboxStats {
   framesIn: number
-  framesOut: number
-  /** Writes to streams (each carries the frames of one event-loop turn). */
-  batchesOut: number
   bytesIn: number
-  bytesOut: number
   /** Frames that did not decode. */
   malformed: number
   /** Frames over the core's limit, skipped. */
@@ -66,7 +65,7 @@ export interface DriverStats {
   resets: number
   /** Streams that ended in the middle of a frame. */
   truncated: number
-  /** Frames dropped because a peer's queue was full or its stream could not be opened. */
+  /** Frames never written, all reasons: refusedQueueFull + lostDialFailed + lostClosed + lostWriteFailed. */
   dropped: number
   dialFailures: number
   /** Misbehaviour reports applied, by sanction. */
@@ -78,34 +77,24 @@ export interface DriverStats {
 /** A ban in force. */
 export interface BanInfo { peer: NodeId, core: string, reason: string, remainingMs: number }
 
-/** A length prefix and the encoded message, kept apart so the message is never copied. */
-interface Frame { header: Uint8Array, body: Uint8Array }
-
-const frameLength = (f: Frame): number => f.header.length + f.body.length
-
-interface Channel {
-  out: Stream | null
-  opening: boolean
-  queue: Frame[]
-  queued: number
-  /** Frames written this turn of the event loop, sent together (one encryption, one syscall). */
-  batch: Uint8ArrayList | null
-}
-
-/** A batch is sent at the end of the event-loop turn, or at once when it reaches this size. */
-const BATCH_BYTES = 256 * 1024
-
 interface Hosted {
   core: AnyCore
   /** Peers this core was told are up. */
   up: Set<NodeId>
-  channels: Map<NodeId, Channel>
+  /** Send queues per peer (wire protocols). */
+  outbox: Outbox
 }
+
+/** How long a connection a core let go of stays open for its queued frames to be written. */
+const GRACE_MS = 5000
 
 const SANCTION_STAT: Record<Sanction, 'penalties' | 'disconnects' | 'bans'> = { penalise: 'penalties', disconnect: 'disconnects', ban: 'bans' }
 
-export class NetDriver {
-  readonly stats: DriverStats = { framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0, dialFailures: 0, penalties: 0, disconnects: 0, bans: 0 }
+export class NetDriver implements SendQueues {
+  readonly stats: DriverStats = {
+    framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0,
+    refusedQueueFull: 0, lostDialFailed: 0, lostClosed: 0, lostWriteFailed: 0, drainWaits: 0, dialFailures: 0, penalties: 0, disconnects: 0, bans: 0
+  }
   readonly scheduler: Scheduler
   /** Real time for what runs beside the cores (facades' timeouts). */
   readonly clock: Clock
@@ -161,7 +150,7 @@ export class NetDriver {
     if (this.started) throw new InternalError('ERR_STATE', 'the driver already hosts its cores')
     this.started = true
     for (const core of cores) {
-      this.hosted.set(core.name, { core, up: new Set(), channels: new Map() })
+      this.hosted.set(core.name, { core, up: new Set(), outbox: new Outbox(this.maxQueuedBytes, this.stats, err => this.internal(err)) })
     }
     for (const h of this.hosted.values()) {
       if (h.core.wire === null) continue
@@ -181,8 +170,7 @@ export class NetDriver {
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     for (const h of this.hosted.values()) {
       if (h.core.wire !== null) await this.libp2p.unhandle([...h.core.wire.protocolIds]).catch(() => {})
-      for (const ch of h.channels.values()) ch.out?.abort(new Error('driver stopped'))
-      h.channels.clear()
+      h.outbox.closeAll('lostClosed')
     }
   }
 
@@ -203,6 +191,26 @@ export class NetDriver {
     return out
   }
 
+  /** Bytes the core `name` may still queue to `peer` (≤ 0: full). */
+  room (name: string, peer: NodeId): number {
+    return this.hosted.get(name)?.outbox.room(peer) ?? Infinity
+  }
+
+  /** The room of an empty queue. */
+  capacity (): number {
+    return this.maxQueuedBytes
+  }
+
+  /** Calls `fn` once the queue of core `name` to `peer` has room (or is gone). */
+  onRoom (name: string, peer: NodeId, bytes: number, fn: () => void): () => void {
+    const h = this.hosted.get(name)
+    if (h === undefined) {
+      queueMicrotask(fn)
+      return () => {}
+    }
+    return h.outbox.onRoom(peer, bytes, fn)
+  }
+
   /** Peers a core was told are up. */
   peersOf (name: string): NodeId[] {
     return [...(this.hosted.get(name)?.up ?? [])]
@@ -215,7 +223,7 @@ export class NetDriver {
       setTimer: (at, timer) => this.scheduler.at(at, () => this.callByName(name, c => c.onTimer(this.now(), timer))),
       connect: (peer) => this.connect(name, peer),
       disconnect: (peer) => {
-        if (this.holds.remove(peer, name)) this.hangUp(peer)
+        if (this.holds.remove(peer, name)) this.hangUp(peer, true)
       },
       hold: (peer) => { if (peer !== this.self) this.holds.add(peer, name) },
       release: (peer) => { this.holds.remove(peer, name) },
@@ -228,69 +236,27 @@ export class NetDriver {
         }
       }
     }
-    return { ...local, send: (to, msg) => this.send(name, to, msg) }
+    return { ...local, send: (to, msg) => this.send(name, to, msg), room: (to) => this.room(name, to) }
   }
 
-  private send (name: string, to: NodeId, msg: unknown): void {
+  /** Queues `msg` for `to`; false when the peer's queue is full (counted). */
+  private send (name: string, to: NodeId, msg: unknown): boolean {
     const h = this.hosted.get(name)
-    if (h === undefined || h.core.wire === null || to === this.self) return
+    if (h === undefined || h.core.wire === null || to === this.self) return false
+    // Refused before it is encoded: a full queue costs nothing more.
+    if (h.outbox.room(to) <= 0) {
+      this.stats.refusedQueueFull++
+      this.stats.dropped++
+      return false
+    }
     let bytes: Uint8Array
     try {
       bytes = this.encoder.encode(h.core.wire.codec, msg)
     } catch (err) {
       this.internal(err)
-      return
+      return false
     }
-    const frame: Frame = { header: frameHeader(bytes.length), body: bytes }
-    let ch = h.channels.get(to)
-    if (ch === undefined) h.channels.set(to, ch = { out: null, opening: false, queue: [], queued: 0, batch: null })
-    if (ch.out !== null && ch.out.status === 'open') {
-      this.write(ch, frame)
-      return
-    }
-    if (ch.queued + frameLength(frame) > this.maxQueuedBytes) {
-      this.stats.dropped++
-      return
-    }
-    ch.queue.push(frame)
-    ch.queued += frameLength(frame)
-    if (!ch.opening) void this.openStream(h, to, ch)
-  }
-
-  private write (ch: Channel, frame: Frame): void {
-    const stream = ch.out!
-    if (stream.writeBufferLength + (ch.batch?.byteLength ?? 0) > this.maxQueuedBytes) {
-      this.stats.dropped++
-      return
-    }
-    this.stats.framesOut++
-    this.stats.bytesOut += frameLength(frame)
-    if (ch.batch === null) {
-      ch.batch = new Uint8ArrayList()
-      setImmediate(() => this.flush(ch))
-    }
-    ch.batch.append(frame.header, frame.body)
-    if (ch.batch.byteLength >= BATCH_BYTES) this.flush(ch)
-  }
-
-  private flush (ch: Channel): void {
-    const batch = ch.batch
-    ch.batch = null
-    if (batch === null || batch.byteLength === 0) return
-    if (ch.out === null || ch.out.status !== 'open') {
-      this.stats.dropped++
-      return
-    }
-    this.stats.batchesOut++
-    // One contiguous buffer: the muxer and the encryption then work per batch, not per frame.
-    try {
-      ch.out.send(batch.subarray())
-    } catch {
-      // The stream closed under us (the peer reset it): drop this batch, open a new stream next time.
-      this.stats.dropped++
-      ch.out.abort(new Error('write failed'))
-      ch.out = null
-    }
+    return h.outbox.enqueue(to, { header: frameHeader(bytes.length), body: bytes }, ch => { void this.openStream(h, to, ch) })
   }
 
   private async openStream (h: Hosted, peer: NodeId, ch: Channel): Promise<void> {
@@ -298,20 +264,19 @@ export class NetDriver {
     try {
       const conn = await this.dial(peer)
       const stream = await conn.newStream([...h.core.wire!.protocolIds], { signal: AbortSignal.timeout(this.dialTimeoutMs) })
-      ch.out = stream
-      stream.addEventListener('close', () => {
-        if (ch.out === stream) ch.out = null
-      })
-      // The stream is ours: it carries nothing back (the peer writes on a stream it opens).
-      for (const f of ch.queue) this.write(ch, f)
-    } catch {
-      // The message was best-effort: counted, not told (a core that needs the peer holds it and hears of a failed dial).
-      this.stats.dropped += ch.queue.length
-      this.stats.dialFailures++
-    } finally {
-      ch.queue = []
-      ch.queued = 0
       ch.opening = false
+      if (h.outbox.get(peer) !== ch) {
+        // The peer went away meanwhile (its queue was counted lost): this stream is not needed.
+        stream.abort(new Error('peer gone'))
+        return
+      }
+      // The stream is ours: it carries nothing back (the peer writes on a stream it opens).
+      h.outbox.attach(ch, stream)
+    } catch {
+      // Counted (by reason), not told: a core that needs the peer holds it and hears of a failed dial.
+      ch.opening = false
+      this.stats.dialFailures++
+      h.outbox.lose(ch, 'lostDialFailed')
     }
   }
 
@@ -373,12 +338,28 @@ export class NetDriver {
     }
   }
 
-  /** Closes every connection to `peer`, after flushing what the cores wrote to it this turn. */
-  private hangUp (peer: NodeId): void {
+  /**
+   * Closes every connection to `peer`, after flushing what the cores wrote to it this turn. `graceful` (a
+   * core let the peer go; not a sanction): first let its queues drain, for up to GRACE_MS, so frames
+   * accepted for it are written rather than lost — unless a core holds the peer again meanwhile.
+   */
+  private hangUp (peer: NodeId, graceful = false): void {
     this.holds.take(peer)
+    const waits: Array<Promise<void>> = []
     for (const h of this.hosted.values()) {
-      const ch = h.channels.get(peer)
-      if (ch !== undefined) this.flush(ch)
+      const ch = h.outbox.get(peer)
+      if (ch === undefined) continue
+      h.outbox.flush(ch)
+      if (graceful && ch.queuedBytes > 0) waits.push(new Promise(resolve => h.outbox.onRoom(peer, Infinity, resolve)))
+    }
+    if (waits.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const grace = new Promise<void>(resolve => { timer = setTimeout(resolve, GRACE_MS) })
+      void Promise.race([Promise.all(waits), grace]).then(() => {
+        clearTimeout(timer)
+        if (!this.holds.has(peer)) this.hangUp(peer)
+      })
+      return
     }
     let id
     try {
@@ -415,11 +396,7 @@ export class NetDriver {
     const peer = evt.detail.toString()
     const holders = this.holds.take(peer)
     for (const h of this.hosted.values()) {
-      const ch = h.channels.get(peer)
-      if (ch !== undefined) {
-        ch.out?.abort(new Error('peer disconnected'))
-        h.channels.delete(peer)
-      }
+      h.outbox.close(peer, 'lostClosed')
       if (h.up.delete(peer) || holders?.has(h.core.name) === true) this.call(h, c => c.onPeerDown(this.now(), peer))
     }
   }

@@ -8,7 +8,7 @@
  * `createNode` (src/net) and the simulator's `SimCluster` (src/sim) both call `buildNode`. Nothing here
  * touches a socket or reads a clock of its own.
  */
-import type { AnyCore, Clock, CoreListener, Env, NodeId } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, NodeId, SendQueues } from '../core/protocol.js'
 import { Plumtree, type PlumtreeConfig } from '../broadcast/plumtree.js'
 import { GossipSub, type GossipSubConfig } from '../gossipsub/gossipsub.js'
 import type { Identity } from '../core/identity.js'
@@ -36,6 +36,8 @@ export interface NodeHost {
   /** An environment for the core named `name`, delivering what it emits (and the sanctions applied) to `listener`. */
   env<M, T, E>(name: string, listener?: CoreListener<E>): Env<M, T, E>
   readonly clock: Clock
+  /** The driver's per-peer send queues (publish waits for room in them); none: always room. */
+  readonly queues?: SendQueues
 }
 
 /** Composes a whole node on `host`. `identity` signs pub/sub messages and state (null only with StrictNoSign). */
@@ -59,7 +61,7 @@ export function buildNode (host: NodeHost, identity: Identity | null, config: No
   const all: AnyCore[] = [membership, broadcast, state, gossipsub]
   if (discovery !== null) all.push(discovery)
 
-  const pubsub = new PubSub(gossipsub, host.clock, now => discovery?.sync(now))
+  const pubsub = new PubSub(gossipsub, host.clock, now => discovery?.sync(now), host.queues)
   built.node = new GrapevineNode(host.id, { membership, broadcast, state, gossipsub, discovery, all }, pubsub, host.clock, runtime)
   return built.node
 }

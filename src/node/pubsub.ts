@@ -1,7 +1,12 @@
 /**
  * The application's view of pub/sub, after go-libp2p-pubsub's model: `join(topic)` gives a `Topic`;
  * `topic.subscribe()` gives a `Subscription` read one message at a time with `next()` or `for await`;
- * `topic.publish(data)` says whom it reached. A publisher that subscribed receives its own messages; every
+ * `topic.publish(data)` says whom it was queued to, and whom it skipped and why.
+ *
+ * Back-pressure: publishes go out in call order; each first waits for room in the send queues of its target
+ * peers (the driver's `SendQueues`). A peer whose queue stays full longer than `slowPeerMs` is skipped
+ * (reported in the result) so a slow peer does not stall the fast ones; when every target's queue stays
+ * full for `timeoutMs`, publish rejects with ERR_BACKPRESSURE. Never a silent drop. A publisher that subscribed receives its own messages; every
  * delivered message is also a `message` event.
  *
  * A facade of the composition layer, not a protocol core: it holds promises, buffers and timeouts (on the
@@ -11,7 +16,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { UsageError } from '../core/errors.js'
-import type { Clock, NodeId } from '../core/protocol.js'
+import type { Clock, NodeId, SendQueues } from '../core/protocol.js'
 import type { GossipSub, GossipSubEvent, PublishResult, ValidationResult } from '../gossipsub/gossipsub.js'
 import { peerIdString } from '../gossipsub/signing.js'
 import type { RPC } from '../wire/rpc.js'
@@ -39,10 +44,24 @@ export interface SubscribeOptions {
 export interface PublishOptions {
   /** Wait until at least this many peers subscribe to the topic before sending. */
   minPeers?: number
-  /** Give up waiting for `minPeers` after this long (default 10 s). */
+  /**
+   * Give up waiting — for `minPeers`, or for room in the send queue of any target peer — after this long
+   * (default 10 s); publish then rejects (ERR_NOT_ENOUGH_PEERS, ERR_BACKPRESSURE).
+   */
   timeoutMs?: number
+  /**
+   * How long to wait for a target peer whose send queue is full while others have room; then it is skipped
+   * (`skippedPeers`, reason `slow-peer`). Default 2 s.
+   */
+  slowPeerMs?: number
   signal?: AbortSignal
 }
+
+/** Bytes an RPC adds to a message's data at most, short of a long topic: framing, seqno, signature, key. */
+const RPC_OVERHEAD = 256
+
+/** How long publish waits for one slow peer by default (see `slowPeerMs`). */
+export const SLOW_PEER_MS = 2000
 
 export type Validator = (msg: Message) => ValidationResult | Promise<ValidationResult>
 
@@ -54,10 +73,42 @@ export interface PubSubEvents {
 export class PubSub extends EventEmitter<PubSubEvents> {
   private readonly topics = new Map<string, Topic>()
   private closed = false
+  /** The last publish in line: publishes go out in call order. */
+  private tail: Promise<unknown> = Promise.resolve()
 
-  /** `topicsChanged` is called after the node's topic set changed (topic discovery writes it into the state). */
-  constructor (readonly router: GossipSub, readonly clock: Clock, readonly topicsChanged: (now: number) => void = () => {}) {
+  /**
+   * `topicsChanged` is called after the node's topic set changed (topic discovery writes it into the state);
+   * `queues` are the driver's send queues (none: always room).
+   */
+  constructor (readonly router: GossipSub, readonly clock: Clock, readonly topicsChanged: (now: number) => void = () => {}, readonly queues?: SendQueues) {
     super()
+  }
+
+  /** @internal Since when each target peer's send queue has been full (forgotten once it has room). */
+  readonly fullSince = new Map<NodeId, number>()
+
+  /** @internal The peers of `targets` whose send queue lacks room for `bytes` now; notes since when. */
+  fullPeers (targets: readonly NodeId[], bytes: number, now: number): NodeId[] {
+    const full: NodeId[] = []
+    for (const p of targets) {
+      if (this.queues!.room(this.router.name, p) >= bytes) {
+        this.fullSince.delete(p)
+        continue
+      }
+      full.push(p)
+      if (!this.fullSince.has(p)) {
+        if (this.fullSince.size >= 4096) this.fullSince.clear() // (a bound; at worst a slow peer is waited for again)
+        this.fullSince.set(p, now)
+      }
+    }
+    return full
+  }
+
+  /** @internal Runs `fn` after every publish called before it. */
+  async inOrder<T> (fn: () => Promise<T> | T): Promise<T> {
+    const run = this.tail.then(fn, fn)
+    this.tail = run.catch(() => {})
+    return await run
   }
 
   /** The handle for `topic`; joining twice returns the same one. */
@@ -129,12 +180,22 @@ export class Topic {
     return sub
   }
 
-  /** Publishes `data`; with `minPeers`, first waits for that many topic peers. */
+  /**
+   * Publishes `data` once its target peers' send queues have room (see the module comment); with
+   * `minPeers`, first waits for that many topic peers.
+   */
   async publish (data: Uint8Array, opts: PublishOptions = {}): Promise<PublishResult> {
     this.ps.checkOpen()
+    const timeoutMs = opts.timeoutMs ?? 10_000
+    const slowPeerMs = opts.slowPeerMs ?? SLOW_PEER_MS
+    for (const [k, v] of [['timeoutMs', timeoutMs], ['slowPeerMs', slowPeerMs]] as const) {
+      if (typeof v !== 'number' || !(v >= 0)) throw new UsageError('ERR_OPTIONS', `publish: ${k} must be a number of milliseconds ≥ 0 (got ${String(v)})`)
+    }
+    opts.signal?.throwIfAborted()
+    const deadline = this.ps.clock.now() + timeoutMs
     const min = opts.minPeers ?? 0
-    if (min > 0 && this.peers().length < min) await this.waitForPeers(min, opts.timeoutMs ?? 10_000, opts.signal)
-    return this.ps.router.publish(this.ps.clock.now(), this.name, data)
+    if (min > 0 && this.peers().length < min) await this.waitForPeers(min, timeoutMs, opts.signal)
+    return await this.ps.inOrder(async () => await this.publishWithRoom(data, deadline, slowPeerMs, opts.signal))
   }
 
   /** Peers known to subscribe to this topic. */
@@ -193,6 +254,52 @@ export class Topic {
       this.ps.router.unsubscribe(this.ps.clock.now(), this.name)
       this.ps.topicsChanged(this.ps.clock.now())
     }
+  }
+
+  private async publishWithRoom (data: Uint8Array, deadline: number, slowPeerMs: number, signal?: AbortSignal): Promise<PublishResult> {
+    const { router, clock, queues } = this.ps
+    if (queues === undefined) return router.publish(clock.now(), this.name, data)
+    for (;;) {
+      signal?.throwIfAborted()
+      this.ps.checkOpen() // the node may have stopped while this publish waited
+      const now = clock.now()
+      const targets = router.publishTargets(now, this.name)
+      // Room for the message to every target (a driver's queues may share one uplink), or a whole empty queue.
+      const need = Math.min((data.length + RPC_OVERHEAD) * targets.length, queues.capacity(router.name))
+      const waiting = this.ps.fullPeers(targets, need, now)
+      if (waiting.length === 0) return router.publish(now, this.name, data)
+      const someRoom = waiting.length < targets.length
+      // When the last of them will have been full for slowPeerMs (a peer already slow is skipped at once).
+      let slowAt = -Infinity
+      for (const p of waiting) slowAt = Math.max(slowAt, this.ps.fullSince.get(p)! + slowPeerMs)
+      if (someRoom && now >= slowAt) return router.publish(now, this.name, data, { skip: new Set(waiting) })
+      if (now >= deadline) {
+        throw new UsageError('ERR_BACKPRESSURE', `publish to ${this.name}: the send queue of each of its ${targets.length} target peer(s) stayed full until the timeout ` +
+          '(they take messages slower than they are published); publish less often or smaller messages, raise timeoutMs, or check the peers (info().driver.refusedQueueFull)')
+      }
+      await this.waitForRoom(waiting, need, (someRoom ? Math.min(slowAt, deadline) : deadline) - now, signal)
+    }
+  }
+
+  /** Resolves when one of `peers` has room in its send queue, or after `ms`; rejects when `signal` aborts. */
+  private async waitForRoom (peers: readonly NodeId[], bytes: number, ms: number, signal?: AbortSignal): Promise<void> {
+    const { router, clock, queues } = this.ps
+    await new Promise<void>((resolve, reject) => {
+      const cancels: Array<() => void> = []
+      let settled = false
+      const settle = (err?: unknown): void => {
+        if (settled) return
+        settled = true
+        for (const c of cancels) c()
+        signal?.removeEventListener('abort', abort)
+        if (err === undefined) resolve()
+        else reject(err)
+      }
+      const abort = (): void => settle(signal!.reason ?? new Error('aborted'))
+      for (const p of peers) cancels.push(queues!.onRoom(router.name, p, bytes, () => settle()))
+      cancels.push(clock.after(ms, () => settle()))
+      signal?.addEventListener('abort', abort, { once: true })
+    })
   }
 
   private async waitForPeers (min: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {

@@ -20,7 +20,7 @@
 import { InternalError, PeerError } from '../core/errors.js'
 import { EventHeap } from '../core/heap.js'
 import { Holds } from '../core/holds.js'
-import type { AnyCore, Clock, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction, SendQueues } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame } from '../core/wire.js'
 import { UniformLinkLatency, type LatencyModel } from './network.js'
@@ -74,6 +74,8 @@ export interface NodeContext {
   env<M, T, E>(name: string, listener?: CoreListener<E>): Env<M, T, E>
   /** Virtual time for what runs beside the cores (facades' timeouts). */
   readonly clock: Clock
+  /** The node's send queue (its uplink), as the pub/sub facade sees it. */
+  readonly queues: SendQueues
 }
 
 export type NodeFactory = (ctx: NodeContext) => AnyCore[]
@@ -346,6 +348,11 @@ export class Simulator {
       sim: this,
       rng: nodeRng,
       clock,
+      queues: {
+        room: () => this.room(node),
+        capacity: () => this.uploadBytesPerMs === undefined ? Infinity : this.maxUplinkQueueMs * this.uploadBytesPerMs,
+        onRoom: (_core, _peer, bytes, fn) => clock.after(Math.max(0, node.uplinkFreeAt - this.now - this.maxUplinkQueueMs + bytes / (this.uploadBytesPerMs ?? Infinity)), fn)
+      },
       env: <M, T, E>(name: string, listener: CoreListener<E> = {}): Env<M, T, E> => ({ id: node.id, name, rng: nodeRng.fork(name), io: this.io<M, T, E>(node, name, listener) })
     }
     node.cores = new Map()
@@ -356,6 +363,7 @@ export class Simulator {
   private io<M, T, E> (node: SimNode, name: string, listener: CoreListener<E>): Env<M, T, E>['io'] {
     return {
       send: (to, msg) => this.send(node, to, name, msg),
+      room: () => this.room(node),
       setTimer: (at, timer) => {
         if (!node.alive) return
         this.push(new Ev(Math.max(at, this.now), TIMER, node, null, node.epoch, name, timer, null))
@@ -371,8 +379,19 @@ export class Simulator {
     }
   }
 
-  private send (from: SimNode, to: NodeId, name: string, msg: unknown): void {
-    if (!from.alive) return
+  /**
+   * Bytes `node` may still send before its uplink queue refuses (with a bandwidth limit; else Infinity). A
+   * send is accepted while the backlog is at most `maxUplinkQueueMs`, so a message fits while this is > 0.
+   */
+  room (node: SimNode): number {
+    if (this.uploadBytesPerMs === undefined) return Infinity
+    const spare = this.maxUplinkQueueMs - Math.max(0, node.uplinkFreeAt - this.now)
+    return spare < 0 ? spare * this.uploadBytesPerMs : Math.max(1, spare * this.uploadBytesPerMs)
+  }
+
+  /** False when the sender's uplink queue is full (counted `queueDrops`), as the network driver refuses. */
+  private send (from: SimNode, to: NodeId, name: string, msg: unknown): boolean {
+    if (!from.alive) return false
     const dst = this.byId.get(to)
     const wire = from.cores.get(name)?.wire
     if (wire == null) throw new InternalError('ERR_LOCAL_SEND', `core ${name} has no wire protocol and cannot send`)
@@ -388,22 +407,23 @@ export class Simulator {
     for (const l of this.sendListeners) l(from, to, name, msg, size)
     if (dst === undefined) {
       t.toDead++
-      return
+      return true
     }
     let departs = this.now
     if (this.uploadBytesPerMs !== undefined) {
       if (from.uplinkFreeAt - this.now > this.maxUplinkQueueMs) {
         t.queueDrops++
-        return
+        return false
       }
       departs = Math.max(this.now, from.uplinkFreeAt) + size / this.uploadBytesPerMs
       from.uplinkFreeAt = departs
     }
     if (this.loss > 0 && this.netRng.float() < this.loss) {
       t.lost++
-      return
+      return true
     }
     this.push(new Ev(departs + this.delay(from, dst), DELIVER, dst, from, 0, name, payload, null))
+    return true
   }
 
   private connect (node: SimNode, peerId: NodeId, name: string): void {

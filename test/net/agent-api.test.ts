@@ -90,10 +90,18 @@ test('control API: every attack is refused with its status and reason, counted, 
     const info = await send(a, 'GET', '/v1/info', auth)
     assert.equal(info.status, 200, 'the agent keeps running')
     assert.equal(a.child.exitCode, null)
-    assert.deepEqual((info.body.api as { refused: unknown }).refused, { host: 2, origin: 1, token: 2, contentType: 1, badRequest: 2, tooLarge: 0, notFound: 0 })
+    assert.deepEqual((info.body.api as { refused: unknown }).refused, { host: 2, origin: 1, token: 2, contentType: 1, badRequest: 2, tooLarge: 0, notFound: 0, backpressure: 0 })
     const log = a.stderr()
     for (const reason of ['401 token', '421 host', '403 origin', '415 contentType', '400 badRequest']) assert.match(log, new RegExp(`refused .*: ${reason} `), reason)
     assert.ok(!log.includes(token), 'the log never shows the token')
+
+    // A publish says whom it was queued to and whom it skipped (nobody here: the agent is alone).
+    const pub = await send(a, 'POST', '/v1/publish', json, '{"topic":"news","data":"hi","slowPeerMs":100}')
+    assert.equal(pub.status, 200)
+    assert.deepEqual({ ...pub.body, id: undefined }, { id: undefined, recipients: 0, skipped: 0, skippedPeers: [], reason: 'no-peers-in-topic' })
+    const badWait = await send(a, 'POST', '/v1/publish', json, '{"topic":"news","data":"hi","slowPeerMs":-1}')
+    assert.equal(badWait.status, 400)
+    assert.match(badWait.body.error!, /slowPeerMs must be a number of milliseconds/)
   } finally {
     await stopAgent(a)
     rmSync(dir, { recursive: true, force: true })

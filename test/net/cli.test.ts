@@ -46,7 +46,8 @@ test('agent with a config file; a second agent joins over WebSockets; every CLI 
     sub.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
     const exited = new Promise(resolve => sub.once('exit', resolve))
     await waitUntil('a message published at B to arrive at A', async () => {
-      const r = JSON.parse(await run('publish', 'news', 'hello', ...B)) as { recipients: number }
+      const r = JSON.parse(await run('publish', 'news', 'hello', ...B)) as { recipients: number, skipped: number, skippedPeers: unknown[] }
+      assert.equal(r.skipped, r.skippedPeers.length, 'skipped counts skippedPeers')
       return r.recipients > 0 && out.includes('hello')
     })
     await exited
