@@ -4,7 +4,7 @@
 // it publishes one message. Reported: the fraction of (message, subscriber) pairs delivered within
 // 300 ms (the mesh's work) and within 3 s (gossip catches up), with graft on SUBSCRIBE on (the default)
 // and off (the mesh forms at the next heartbeat, as in go-libp2p-pubsub).
-// Run alone: `npm run build && node bench/pubsub-join-net.mjs`; also part of `npm run bench`.
+// Run alone: `npm run build && node bench/pubsub-join-net.mjs`, or `BENCH_ONLY=pubsub-join-net npm run bench`.
 import { TextDecoder, TextEncoder } from 'node:util'
 import { createNode } from '../dist/src/exports/index.js'
 
