@@ -24,7 +24,7 @@ import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
 import { resolveGossipSub, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type PublishRouting, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
-import { HeartbeatControl, controlMessage, controlRpc, peerIdBytesOf } from './control.js'
+import { HeartbeatControl, controlMessage, controlRpc } from './control.js'
 import { Extensions } from './extensions.js'
 import { emitGossip, wanted } from './gossip.js'
 import { Grading, tooLarge } from './grading.js'
@@ -35,7 +35,8 @@ import { IWantPromises } from './promises.js'
 import { queueToTargets } from './publish.js'
 import { Fanout, Routes, TopicSets } from './routes.js'
 import { PeerScore } from './score.js'
-import { SignatureVerifier, authorOf, defaultMessageId, peerIdString, seqnoBytes, signMessage, type Rejection } from './signing.js'
+import { offerPeers, peersToDial } from './px.js'
+import { SignatureVerifier, authorOf, defaultMessageId, seqnoBytes, signMessage, type Rejection } from './signing.js'
 import { type Identity } from '../core/identity.js'
 
 export * from './config.js'
@@ -464,16 +465,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const backoffMs = p.backoff !== undefined && p.backoff > 0 ? p.backoff * 1000 : this.config.pruneBackoffMs
     this.backoff.set(now, topic, from, backoffMs)
     if (this.config.doPX && p.peers.length > 0 && score >= this.config.thresholds.acceptPXThreshold) {
-      // Peer exchange: dial a few of the offered peers (without signed records we know only their ids).
-      for (const info of this.env.rng.sample(p.peers, this.config.D)) {
-        if (info.peerID === undefined) continue
-        try {
-          const id = peerIdString(info.peerID)
-          if (!this.peers.has(id) && id !== this.env.id) this.env.io.connect(id)
-        } catch {
-          // not a peer id: ignore the entry
-        }
-      }
+      for (const id of peersToDial(p.peers, this.config.D, this.env.rng, id => this.peers.has(id) || id === this.env.id)) this.env.io.connect(id)
     }
   }
 
@@ -485,11 +477,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private sendPrune (now: number, peer: NodeId, topic: string, backoffMs: number, px = this.config.doPX): void {
     this.stats.prunesSent++
     this.backoff.set(now, topic, peer, backoffMs)
-    const peers: RPC.PeerInfo[] = []
-    if (px) {
-      const others = [...(this.topicPeers.get(topic) ?? [])].filter(p => p !== peer)
-      for (const p of this.env.rng.sample(others, this.config.D)) peers.push({ peerID: peerIdBytesOf(p) })
-    }
+    const peers = px ? offerPeers([...(this.topicPeers.get(topic) ?? [])].filter(p => p !== peer), this.config.D, this.env.rng) : []
     this.send(peer, controlRpc({ prune: [{ topicID: topic, peers, backoff: Math.ceil(backoffMs / 1000) }] }))
   }
 
