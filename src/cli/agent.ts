@@ -89,11 +89,7 @@ export async function agent (argv: string[], out: (line: string) => void = conso
   process.on('unhandledRejection', (err) => console.error('grapevine agent: unhandled rejection (please report):', err))
   // Files the agent and LevelDB make from now on are this user's alone (explicit modes are set as well).
   if (process.platform !== 'win32') process.umask(0o077)
-  const node = await createNode(options)
-  // Bans and disconnects are logged (penalties are counted in `grapevine info`).
-  node.on('misbehaviour', m => {
-    if (m.sanction !== 'penalise') console.error(`grapevine agent: ${m.sanction} ${m.peer} (${m.core}: ${m.reason})`)
-  })
+  const node = await createNode(options) // (it logs bans and disconnects; penalties are counted in `grapevine info`)
   const token = newToken()
   const recordFile = recordPath(dataDir)
   let api

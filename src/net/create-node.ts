@@ -130,6 +130,10 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     await driver.host(node.cores.all)
     const router = node.cores.gossipsub
     stopDropLog = startDropLog(() => ({ ...driver.stats, ...router.stats }), DROP_LOG_MS, line => console.error(line))
+    // Bans and disconnects are rare (strikes bound them) and each is logged; penalties are counted in info().
+    node.on('misbehaviour', m => {
+      if (m.sanction !== 'penalise') console.error(`grapevine: ${m.sanction === 'ban' ? 'banned' : 'disconnected'} ${m.peer} (${m.core}: ${m.reason})`)
+    })
     if (dataDir !== null) {
       savePeersTimer = setInterval(() => { void savePeers() }, SAVE_PEERS_MS)
       savePeersTimer.unref()

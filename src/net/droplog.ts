@@ -12,7 +12,8 @@ const REASONS: ReadonlyArray<[string, string]> = [
   ['lostWriteFailed', 'frames lost (stream write failed)'],
   ['publishSkippedSlow', 'publish targets skipped (slow peer)'],
   ['publishQueueFull', 'publish targets refused (queue full)'],
-  ['forwardQueueFull', 'forwards dropped (queue full)']
+  ['forwardQueueFull', 'forwards dropped (queue full)'],
+  ['tooBig', 'messages dropped (over maxMessageSize)']
 ]
 
 /** Starts the periodic summary of `read()`'s drop counters; returns a function that stops it. */
