@@ -89,6 +89,7 @@ test('a stranger\'s SHUFFLE naming 100 fake peers makes the victim dial none; a 
     // Phase 2, a neighbour: the stranger asks in (high priority, always accepted), then shuffles the same fakes.
     await send([{ kind: 'neighbor', peer: self, high: true }])
     await waitUntil('the stranger to become a neighbour', () => hv.activeView().includes(stranger.peerId.toString()))
+    const phase2 = Date.now()
     await send([
       { kind: 'shuffle', peer: self, ttl: 1, peers: fakes.slice(0, 50), exchange: 3 },
       { kind: 'shuffle', peer: self, ttl: 1, peers: fakes.slice(50), exchange: 4 }
@@ -101,9 +102,11 @@ test('a stranger\'s SHUFFLE naming 100 fake peers makes the victim dial none; a 
     const settled = hv.stats.shufflesStarted
     await waitUntil('two more shuffle periods at the victim', () => hv.stats.shufflesStarted >= settled + 2)
     const neighbourDials = dials()
+    // The source's dial budget: its burst, and one more per interval that passed (a loaded machine takes
+    // seconds over this phase, and fakes tried and forgotten free passive slots for the second SHUFFLE).
+    const budget = DEFAULT_HYPARVIEW.sourceDialBurst + Math.floor((Date.now() - phase2) / DEFAULT_HYPARVIEW.sourceDialIntervalMs)
     assert.ok(neighbourDials >= 1, 'the neighbour\'s fakes were taken into the passive view and tried')
-    assert.ok(neighbourDials <= DEFAULT_HYPARVIEW.maxPassivePerSource, `${neighbourDials} dials, more than one neighbour's share (${DEFAULT_HYPARVIEW.maxPassivePerSource})`)
-    assert.ok(neighbourDials <= DEFAULT_HYPARVIEW.sourceDialBurst, `${neighbourDials} dials, more than one neighbour's burst`)
+    assert.ok(neighbourDials <= Math.min(budget, 2 * DEFAULT_HYPARVIEW.maxPassivePerSource), `${neighbourDials} dials: more than one neighbour's budget (${budget}) or two SHUFFLEs' share`)
     t.diagnostic(`dials caused by a neighbour's SHUFFLEs naming the same 100 fake peers: ${neighbourDials}`)
     assert.ok(hv.activeView().includes(honest.peerId), 'the honest neighbour is still there')
   } finally {
