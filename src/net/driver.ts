@@ -419,8 +419,11 @@ export class NetDriver implements SendQueues {
     }
   }
 
-  /** A connection that was open and identified before this driver (or this core) looked: the peer store knows its protocols. */
-  private async announceExisting (conn: Connection): Promise<void> {
+  /**
+   * A connection that was open and identified before this driver (or this core) looked, or that a libp2p
+   * topology reports: the peer store knows its protocols.
+   */
+  async announceExisting (conn: Connection): Promise<void> {
     try {
       const peer = await this.libp2p.peerStore.get(conn.remotePeer)
       const agent = peer.metadata.get('AgentVersion')

@@ -93,6 +93,8 @@ export interface GossipSubComponents {
   registrar: {
     handle: (protocol: string, handler: (stream: never, connection: never) => void | Promise<void>, options?: object) => Promise<void>
     unhandle: (protocol: string) => Promise<void>
+    register: (protocol: string, topology: { onConnect?: (peerId: PeerId, conn: Connection) => void }) => Promise<string>
+    unregister: (id: string) => void
   }
   connectionManager: {
     getConnections: (peerId?: PeerId) => Connection[]
@@ -189,6 +191,7 @@ export class GrapevineGossipSub extends EventTarget {
   /** Peers a message was queued to during the publish in progress. */
   private capture: NodeId[] | null = null
   private started = false
+  private readonly topologies: string[] = []
 
   constructor (private readonly components: GossipSubComponents, init: Partial<GossipsubInit> = {}) {
     super()
@@ -241,11 +244,17 @@ export class GrapevineGossipSub extends EventTarget {
     if (this.started) return
     this.started = true
     await this.driver.host([this.router])
+    // The registrar tells us of peers that speak meshsub once identify has run (the driver also listens to
+    // identify itself, as under createNode; either way a peer is announced once, with the newest version).
+    for (const protocol of this.protocols) {
+      this.topologies.push(await this.components.registrar.register(protocol, { onConnect: (_peer, conn) => { void this.driver.announceExisting(conn) } }))
+    }
   }
 
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    for (const id of this.topologies.splice(0)) this.components.registrar.unregister(id)
     await this.driver.stop()
   }
 

@@ -14,7 +14,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { waitUntil } from '../../src/agent/cluster.js'
-import { gossipsub as grapevineGossipsub, TopicValidatorResult, type Message } from '../../src/exports/libp2p.js'
+import { gossipsub as grapevineGossipsub, routerConfig, TopicValidatorResult, type Message } from '../../src/exports/libp2p.js'
 import { seedOf } from './helpers.js'
 
 /** The part of @libp2p/gossipsub's GossipSub class this application uses. */
@@ -174,3 +174,54 @@ for (const [r, run] of RUNS.entries()) {
     })
   }
 }
+
+for (const impl of ['js', 'grapevine'] as const) {
+  test(`libp2p service events, ${impl}: gossipsub:heartbeat, gossipsub:graft both ways, gossipsub:prune on unsubscribe, peer scores`, { timeout: 30_000 }, async () => {
+    const A = await app(impl, 140, 'StrictSign', { heartbeatInterval: 200 })
+    const B = await app(impl, 141, 'StrictSign', { heartbeatInterval: 200 })
+    try {
+      let heartbeats = 0
+      A.pubsub.addEventListener('gossipsub:heartbeat', () => { heartbeats++ })
+      const mesh: Array<{ at: string, type: string, peer: string, topic: string, direction: string }> = []
+      for (const a of [A, B]) {
+        for (const type of ['gossipsub:graft', 'gossipsub:prune']) {
+          a.pubsub.addEventListener(type, (e) => {
+            const d = (e as CustomEvent<{ peerId: unknown, topic: string, direction: string }>).detail
+            mesh.push({ at: a.id, type, peer: String(d.peerId), topic: d.topic, direction: d.direction })
+          })
+        }
+      }
+      A.pubsub.subscribe('m')
+      B.pubsub.subscribe('m')
+      await A.host.dial(B.host.getMultiaddrs()[0]!)
+      await waitUntil('a mesh both ways', () => A.pubsub.getMeshPeers('m').join() === B.id && B.pubsub.getMeshPeers('m').join() === A.id)
+      await waitUntil('graft events', () => mesh.some(m => m.at === A.id && m.type === 'gossipsub:graft' && m.peer === B.id && m.topic === 'm') &&
+        mesh.some(m => m.at === B.id && m.type === 'gossipsub:graft' && m.peer === A.id && m.topic === 'm'))
+      await waitUntil('heartbeats', () => heartbeats >= 3)
+      const scores = (A.pubsub as unknown as { dumpPeerScoreStats: () => Record<string, unknown> }).dumpPeerScoreStats()
+      assert.ok(B.id in scores, 'A has a score record for B')
+      B.pubsub.unsubscribe('m')
+      await waitUntil('prune events both sides', () => mesh.some(m => m.at === B.id && m.type === 'gossipsub:prune' && m.peer === A.id && m.direction === 'outbound') &&
+        mesh.some(m => m.at === A.id && m.type === 'gossipsub:prune' && m.peer === B.id && m.direction === 'inbound'))
+      assert.deepEqual(A.pubsub.getMeshPeers('m'), [], 'A dropped B from its mesh')
+    } finally {
+      await A.host.stop()
+      await B.host.stop()
+    }
+  })
+}
+
+test('libp2p service options: @libp2p/gossipsub names map onto the router, unsupported ones throw', () => {
+  const c = routerConfig({ D: 8, Dlo: 5, Dhi: 16, Dlazy: 7, Dout: 3, Dscore: 5, heartbeatInterval: 700, fanoutTTL: 30_000, seenTTL: 60_000, pruneBackoff: 30_000, unsubcribeBackoff: 5000, floodPublish: false, doPX: true, globalSignaturePolicy: 'StrictNoSign', gossipsubIWantFollowupMs: 2000, idontwantMinDataSize: 512, scoreThresholds: { gossipThreshold: -20 }, scoreParams: { decayInterval: 2000, IPColocationFactorWeight: -1 } })
+  assert.deepEqual([c.D, c.Dlo, c.Dhi, c.Dlazy, c.Dout, c.Dscore, c.heartbeatMs, c.fanoutTtlMs, c.seenTtlMs, c.pruneBackoffMs, c.unsubscribeBackoffMs], [8, 5, 16, 7, 3, 5, 700, 30_000, 60_000, 30_000, 5000])
+  assert.deepEqual([c.floodPublish, c.doPX, c.signaturePolicy, c.iwantFollowupMs, c.idontwantMinBytes], [false, true, 'StrictNoSign', 2000, 512])
+  assert.equal(c.thresholds?.gossipThreshold, -20)
+  assert.equal(c.thresholds?.opportunisticGraftThreshold, 20, '@libp2p/gossipsub\'s default')
+  assert.equal(c.score?.decayIntervalMs, 2000)
+  assert.equal(c.score?.ipColocationFactorWeight, -1)
+  assert.equal(c.score?.defaultTopic, undefined, 'as @libp2p/gossipsub: topics without parameters are not scored')
+  assert.throws(() => routerConfig({ fallbackToFloodsub: true }), /fallbackToFloodsub is not supported/)
+  assert.throws(() => routerConfig({ directPeers: [{}] }), /directPeers is not supported/)
+  assert.throws(() => routerConfig({ scoreParams: { topics: { t: {} } } as never }), /scoreParams.topics not supported/)
+  assert.doesNotThrow(() => routerConfig({ fallbackToFloodsub: false, directPeers: [] }))
+})
