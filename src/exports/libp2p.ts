@@ -8,7 +8,7 @@ import { GrapevineGossipSub, type GossipSubComponents, type GossipsubInit } from
 
 export {
   GrapevineGossipSub, TopicValidatorResult, routerConfig,
-  type GossipSubComponents, type GossipsubInit, type GossipsubMessage, type Message, type MeshPeer, type PublishResult,
+  type GossipSubComponents, type GossipSubEvents, type GossipsubInit, type GossipsubMessage, type Message, type MeshPeer, type PublishResult,
   type SignaturePolicy, type SignedMessage, type SubscriptionChangeData, type TopicValidatorFn, type UnsignedMessage
 } from '../net/service.js'
 

@@ -10,7 +10,7 @@
  * direct peers, no per-topic score parameters or application score function, message ids are the
  * router's own (from ‖ seqno or SHA-256 of the data); unsupported options throw a UsageError naming them.
  */
-import type { Connection, PeerId, PeerStore, PrivateKey, PublicKey } from '@libp2p/interface'
+import type { Connection, PeerId, PeerStore, PrivateKey, PublicKey, StreamHandler, StreamHandlerOptions, Topology } from '@libp2p/interface'
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { UsageError } from '../core/errors.js'
@@ -33,6 +33,19 @@ export interface SubscriptionChangeData { peerId: PeerId, subscriptions: Array<{
 export type TopicValidatorFn = (peer: PeerId, message: Message) => TopicValidatorResult | Promise<TopicValidatorResult>
 export interface GossipsubMessage { propagationSource: PeerId, msgId: string, msg: Message }
 export interface MeshPeer { peerId: string, topic: string, direction: 'inbound' | 'outbound' }
+
+/** The events, as @libp2p/gossipsub names them. */
+export interface GossipSubEvents {
+  'subscription-change': CustomEvent<SubscriptionChangeData>
+  message: CustomEvent<Message>
+  'gossipsub:message': CustomEvent<GossipsubMessage>
+  'gossipsub:heartbeat': CustomEvent
+  'gossipsub:graft': CustomEvent<MeshPeer>
+  'gossipsub:prune': CustomEvent<MeshPeer>
+}
+
+type Listener = Parameters<EventTarget['addEventListener']>[1]
+type ListenerOptions = Parameters<EventTarget['addEventListener']>[2]
 
 /** Options under @libp2p/gossipsub's names (times in milliseconds, as there). */
 export interface GossipsubInit {
@@ -91,9 +104,9 @@ export interface GossipSubComponents {
   privateKey: PrivateKey
   peerStore: PeerStore
   registrar: {
-    handle: (protocol: string, handler: (stream: never, connection: never) => void | Promise<void>, options?: object) => Promise<void>
+    handle: (protocol: string, handler: StreamHandler, options?: StreamHandlerOptions) => Promise<void>
     unhandle: (protocol: string) => Promise<void>
-    register: (protocol: string, topology: { onConnect?: (peerId: PeerId, conn: Connection) => void }) => Promise<string>
+    register: (protocol: string, topology: Topology) => Promise<string>
     unregister: (id: string) => void
   }
   connectionManager: {
@@ -238,6 +251,18 @@ export class GrapevineGossipSub extends EventTarget {
         return super.delete(topic)
       }
     })()
+  }
+
+  override addEventListener<K extends keyof GossipSubEvents> (type: K, listener: ((evt: GossipSubEvents[K]) => void) | null, options?: ListenerOptions): void
+  override addEventListener (type: string, listener: Listener, options?: ListenerOptions): void
+  override addEventListener (type: string, listener: unknown, options?: ListenerOptions): void {
+    super.addEventListener(type, listener as Listener, options)
+  }
+
+  override removeEventListener<K extends keyof GossipSubEvents> (type: K, listener: ((evt: GossipSubEvents[K]) => void) | null, options?: ListenerOptions): void
+  override removeEventListener (type: string, listener: Listener, options?: ListenerOptions): void
+  override removeEventListener (type: string, listener: unknown, options?: ListenerOptions): void {
+    super.removeEventListener(type, listener as Listener, options)
   }
 
   async start (): Promise<void> {
@@ -389,7 +414,7 @@ function hostOf (c: GossipSubComponents): DriverHost {
   const host = {
     peerId: c.peerId,
     peerStore: c.peerStore,
-    handle: async (protocols: string | string[], handler: never, options?: object) => {
+    handle: async (protocols: string | string[], handler: StreamHandler, options?: StreamHandlerOptions) => {
       for (const p of Array.isArray(protocols) ? protocols : [protocols]) await c.registrar.handle(p, handler, options)
     },
     unhandle: async (protocols: string | string[]) => {
