@@ -140,7 +140,7 @@ export type ValidationResult = 'accept' | 'reject' | 'ignore'
 
 export type GossipSubEvent =
   /** A message for a topic we subscribe to: deliver it to the application. */
-  | { type: 'message', topic: string, id: Uint8Array<ArrayBuffer>, data: Uint8Array, from: NodeId | null, propagationSource: NodeId | null }
+  | { type: 'message', topic: string, id: Uint8Array<ArrayBuffer>, data: Uint8Array, from: NodeId | null, propagationSource: NodeId | null, msg: RPC.Message }
   /** A peer subscribed to or left a topic. */
   | { type: 'subscription', peer: NodeId, topic: string, subscribed: boolean }
   /** Ask the application's validator; answer with `reportValidation(now, key, result)`. */

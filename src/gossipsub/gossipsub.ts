@@ -360,7 +360,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   private deliver (topic: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, source: NodeId | null): void {
     if (source !== null) this.stats.delivered++
-    this.env.io.emit({ type: 'message', topic, id, data: msg.data ?? new Uint8Array(0), from: authorOf(msg), propagationSource: source })
+    this.env.io.emit({ type: 'message', topic, id, data: msg.data ?? new Uint8Array(0), from: authorOf(msg), propagationSource: source, msg })
   }
 
   /** Sends a validated message on to the topic's mesh, never back to a peer that sent it to us. */

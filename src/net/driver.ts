@@ -35,6 +35,12 @@ import { FrameDecoder, frameHeader } from './frames.js'
 import { Outbox, type Channel, type OutboxStats } from './outbox.js'
 import { Scheduler } from './scheduler.js'
 
+/**
+ * What the driver needs of a js-libp2p node: a whole `Libp2p` (createNode), or the components a libp2p
+ * service is given (./service.ts adapts them).
+ */
+export type DriverHost = Pick<Libp2p, 'peerId' | 'handle' | 'unhandle' | 'addEventListener' | 'removeEventListener' | 'getConnections' | 'peerStore' | 'dial' | 'hangUp'>
+
 export interface DriverOptions {
   /** Dialable addresses (multiaddr bytes) the cores know for a peer, tried before the peer store's. */
   addressesOf?: (peer: NodeId) => readonly Uint8Array[]
@@ -114,7 +120,7 @@ export class NetDriver implements SendQueues {
   /** After stop() no core hears anything more (a late frame or event would reach a stopped node). */
   private stopped = false
 
-  constructor (readonly libp2p: Libp2p, private readonly opts: DriverOptions = {}) {
+  constructor (readonly libp2p: DriverHost, private readonly opts: DriverOptions = {}) {
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 8 * 1024 * 1024
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 10_000
     this.banMs = opts.banMs ?? 60_000
@@ -413,8 +419,11 @@ export class NetDriver implements SendQueues {
     }
   }
 
-  /** A connection that was open and identified before this driver (or this core) looked: the peer store knows its protocols. */
-  private async announceExisting (conn: Connection): Promise<void> {
+  /**
+   * A connection that was open and identified before this driver (or this core) looked, or that a libp2p
+   * topology reports: the peer store knows its protocols.
+   */
+  async announceExisting (conn: Connection): Promise<void> {
     try {
       const peer = await this.libp2p.peerStore.get(conn.remotePeer)
       const agent = peer.metadata.get('AgentVersion')
