@@ -7,10 +7,12 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import assert from 'node:assert/strict'
-import { networkInterfaces } from 'node:os'
+import { networkInterfaces, tmpdir } from 'node:os'
 import { test } from 'node:test'
 import { createLibp2p } from 'libp2p'
-import { waitUntil } from '../../src/agent/cluster.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { api, spawnAgent, stopAgent, waitUntil, type RunningAgent } from '../../src/agent/cluster.js'
 import { createNode, type NetworkNode } from '../../src/net/create-node.js'
 import { grapevineDht } from '../../src/net/peer-discovery.js'
 import { seedOf } from './helpers.js'
@@ -109,5 +111,20 @@ test('4 nodes with mDNS and no bootstrap list form one overlay', { timeout: 60_0
     for (const n of nodes) assert.ok((n.info().driver as Record<string, number>).discoveryFound! > 0, 'each node found others by mDNS')
   } finally {
     await Promise.all(nodes.map(async n => await n.stop()))
+  }
+})
+
+test('agents: --cluster and --dht-contact find the cluster without --bootstrap', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grapevine-disc-'))
+  const agents: RunningAgent[] = []
+  try {
+    agents.push(await spawnAgent(join(dir, 'a0'), ['--listen', '/ip4/127.0.0.1/tcp/0', '--cluster', 'agents']))
+    for (let i = 1; i < 3; i++) agents.push(await spawnAgent(join(dir, `a${i}`), ['--listen', '/ip4/127.0.0.1/tcp/0', '--cluster', 'agents', '--dht-contact', agents[0]!.record.multiaddrs[0]!]))
+    const members = async (a: RunningAgent): Promise<{ active: string[], passive: string[] }> => await api(a, 'GET', '/v1/members')
+    await waitUntil('each agent to know the two others', async () => (await Promise.all(agents.map(members))).every((m, i) =>
+      agents.every((b, j) => i === j || m.active.includes(b.record.peerId) || m.passive.includes(b.record.peerId)) && m.active.length > 0), 30_000)
+  } finally {
+    await Promise.all(agents.map(async a => await stopAgent(a)))
+    rmSync(dir, { recursive: true, force: true })
   }
 })
