@@ -38,7 +38,7 @@ export interface PeerDiscoveryOptions {
     cluster: string
     /** Multiaddrs (…/p2p/<id>) of DHT nodes to enter the DHT through; they need not be members. */
     contacts?: string[]
-    /** The first rounds' period (default 1,000 ms); it doubles up to 60 s once the node has neighbours. */
+    /** The first rounds' period (default 1,000 ms); it doubles up to 60 s once the node has neighbours and a round finds no new member. */
     intervalMs?: number
   }
   /** Find members on the local network by multicast DNS. */
@@ -51,6 +51,8 @@ export const MDNS_SERVICE_TAG = '_grapevine._udp.local'
 const MAX_INTERVAL_MS = 60_000
 /** A DHT query gives up after this long (the next round tries again). */
 const QUERY_TIMEOUT_MS = 10_000
+/** A lookup stops this long after it first finds members. */
+const FIND_GRACE_MS = 300
 
 /** The DHT key of a cluster: the CID of sha256("grapevine/cluster/" + name). */
 export async function clusterKey (cluster: string): Promise<CID> {
@@ -113,6 +115,7 @@ export class PeerDiscovery {
   private timer: NodeJS.Timeout | undefined
   private loop: Promise<void> = Promise.resolve()
   private lastJoin = -Infinity
+  private providing: Promise<void> | null = null
   private wake = (): void => {}
 
   constructor (private readonly host: Host, private readonly target: DiscoveryTarget, private readonly o: PeerDiscoveryOptions, private readonly log: (line: string) => void) {}
@@ -131,8 +134,11 @@ export class PeerDiscovery {
         const key = await clusterKey(d.cluster)
         let interval = d.intervalMs ?? 1000
         while (!this.abort.signal.aborted) {
+          const before = this.stats.discoveryFound
           await this.round(dht, key, d.contacts ?? [])
-          interval = this.target.activeView().length === 0 ? (d.intervalMs ?? 1000) : Math.min(interval * 2, MAX_INTERVAL_MS)
+          // Keep looking at the first pace while alone or while each round brings new members; then slow down.
+          const fresh = this.stats.discoveryFound > before
+          interval = this.target.activeView().length === 0 || fresh ? (d.intervalMs ?? 1000) : Math.min(interval * 2, MAX_INTERVAL_MS)
           await new Promise<void>(resolve => {
             this.wake = resolve
             this.timer = setTimeout(resolve, interval)
@@ -147,6 +153,7 @@ export class PeerDiscovery {
     clearTimeout(this.timer)
     this.wake()
     await this.loop
+    await this.providing
   }
 
   /** One round: enter the DHT (first round, or when the node is connected to nobody), announce this node, look the cluster up. */
@@ -156,22 +163,44 @@ export class PeerDiscovery {
     setMaxListeners(Infinity, signal) // a DHT query listens once per peer it asks
     if (this.stats.discoveryRounds === 1 || this.host.getConnections().length === 0) {
       await Promise.all(contacts.map(async c => {
-        await this.host.dial(multiaddr(c), { signal }).catch(err => {
+        // The DHT takes a peer into its routing table once identify has run: wait for that (≤ 2 s), so
+        // this round's queries already have somewhere to go.
+        let done = (): void => {}
+        const identified = new Promise<void>(resolve => { done = resolve })
+        const onIdentify = (e: CustomEvent<{ peerId: { toString: () => string } }>): void => { if (c.endsWith(`/p2p/${e.detail.peerId.toString()}`)) done() }
+        this.host.addEventListener('peer:identify', onIdentify)
+        const timer = setTimeout(done, 2000)
+        await this.host.dial(multiaddr(c), { signal }).then(async () => { await identified }, err => {
           this.stats.discoveryErrors++
           if (!this.abort.signal.aborted) this.log(`grapevine: could not reach the DHT contact ${c}: ${(err as Error).message}`)
+        }).finally(() => {
+          clearTimeout(timer)
+          this.host.removeEventListener('peer:identify', onIdentify)
         })
       }))
     }
-    // Announce and look up at once; members are fed as each answer comes (a query runs until its paths end).
-    await Promise.all([
-      (async () => {
-        // Providing again each round also puts this node on DHT nodes that joined after the last round.
-        for await (const _ of dht.provide(key, { signal })) { /* drain */ }
-      })().catch(() => { this.stats.discoveryErrors++ }),
-      (async () => {
-        for await (const e of dht.findProviders(key, { signal })) if (e.name === 'PROVIDER') this.found(e.providers)
-      })().catch(() => { this.stats.discoveryErrors++ })
-    ])
+    // Announce (unless the last announcement is still running) and look up at once. A lookup runs until
+    // its paths end, seconds on a busy machine: it stops FIND_GRACE_MS after the first members found, and
+    // the members are fed as each answer comes.
+    this.providing ??= (async () => {
+      // Providing again each round also puts this node on DHT nodes that joined after the last round.
+      for await (const _ of dht.provide(key, { signal })) { /* drain */ }
+    })().catch(() => { this.stats.discoveryErrors++ }).finally(() => { this.providing = null })
+    const enough = new AbortController()
+    const findSignal = AbortSignal.any([signal, enough.signal])
+    setMaxListeners(Infinity, findSignal)
+    let grace: NodeJS.Timeout | undefined
+    try {
+      for await (const e of dht.findProviders(key, { signal: findSignal })) {
+        if (e.name !== 'PROVIDER') continue
+        this.found(e.providers)
+        grace ??= setTimeout(() => enough.abort(), FIND_GRACE_MS)
+      }
+    } catch {
+      if (!enough.signal.aborted) this.stats.discoveryErrors++
+    } finally {
+      clearTimeout(grace)
+    }
   }
 
   /** Members found: all become passive peers; with nobody active, join through one of them. */
