@@ -1,7 +1,7 @@
 // Discovery through the DHT only (issue 13): N grapevine nodes on 127.0.0.1, no bootstrap list, each given
 // one DHT contact — a plain libp2p node running grapevine's DHT, not a member. Reported: the time from the
-// first createNode (all N started at once) to one HyParView overlay: the active views, as undirected
-// edges, connect every node.
+// first createNode (node i started i × 100 ms after the first) to one HyParView overlay: the active
+// views, as undirected edges, connect every node.
 // Run alone: `npm run build && node bench/discovery-net.mjs` (sizes: DISCOVERY_SIZES=10,30), or
 // `BENCH_ONLY=discovery-net npm run bench`.
 import '../dist/src/net/shim.js'
@@ -14,6 +14,9 @@ import { createLibp2p } from 'libp2p'
 import { createNode } from '../dist/src/exports/index.js'
 import { grapevineDht } from '../dist/src/net/peer-discovery.js'
 import { sizesFrom } from './lib.mjs'
+
+/** Node i starts i × this many ms after the first (DISCOVERY_STAGGER_MS; 0: all at once). */
+const STAGGER_MS = Number(process.env.DISCOVERY_STAGGER_MS ?? 100)
 
 function oneOverlay (nodes) {
   const edges = new Map(nodes.map(n => [n.peerId, new Set()]))
@@ -42,7 +45,10 @@ async function run (n) {
   })
   const contact = entry.getMultiaddrs()[0].toString()
   const start = Date.now()
-  const nodes = await Promise.all(Array.from({ length: n }, () => createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], peerDiscovery: { dht: { cluster: 'bench', contacts: [contact] } } })))
+  const nodes = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    await new Promise(resolve => setTimeout(resolve, i * STAGGER_MS))
+    return await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], peerDiscovery: { dht: { cluster: 'bench', contacts: [contact] } } })
+  }))
   const created = Date.now() - start
   let overlay = null
   const until = start + 60_000
@@ -58,7 +64,7 @@ async function run (n) {
 }
 
 export async function benchDiscoveryNet () {
-  console.log('\ndiscovery through the DHT only — N nodes on 127.0.0.1, one DHT contact (not a member), default 1 s rounds')
+  console.log(`\ndiscovery through the DHT only — N nodes on 127.0.0.1 started ${STAGGER_MS} ms apart, one DHT contact (not a member), default 1 s rounds`)
   console.log('  nodes   all created   one overlay    rounds (max)   errors (contact dials, queries)')
   const results = []
   for (const n of sizesFrom('DISCOVERY_SIZES', '10,30')) {

@@ -38,7 +38,7 @@ export interface PeerDiscoveryOptions {
     cluster: string
     /** Multiaddrs (…/p2p/<id>) of DHT nodes to enter the DHT through; they need not be members. */
     contacts?: string[]
-    /** The first rounds' period (default 1,000 ms); it doubles up to 60 s once the node has neighbours and a round finds no new member. */
+    /** The first rounds' period (default 1,000 ms); it doubles up to 60 s once the node has neighbours. */
     intervalMs?: number
   }
   /** Find members on the local network by multicast DNS. */
@@ -115,6 +115,8 @@ export class PeerDiscovery {
   private timer: NodeJS.Timeout | undefined
   private loop: Promise<void> = Promise.resolve()
   private lastJoin = -Infinity
+  private lowest: PeerInfo | null = null
+  private joinedLowest: NodeId | null = null
   private providing: Promise<void> | null = null
   private wake = (): void => {}
 
@@ -134,11 +136,9 @@ export class PeerDiscovery {
         const key = await clusterKey(d.cluster)
         let interval = d.intervalMs ?? 1000
         while (!this.abort.signal.aborted) {
-          const before = this.stats.discoveryFound
           await this.round(dht, key, d.contacts ?? [])
-          // Keep looking at the first pace while alone or while each round brings new members; then slow down.
-          const fresh = this.stats.discoveryFound > before
-          interval = this.target.activeView().length === 0 || fresh ? (d.intervalMs ?? 1000) : Math.min(interval * 2, MAX_INTERVAL_MS)
+          // The first pace while alone; then slower and slower (HyParView's shuffles spread the rest).
+          interval = this.target.activeView().length === 0 ? (d.intervalMs ?? 1000) : Math.min(interval * 2, MAX_INTERVAL_MS)
           await new Promise<void>(resolve => {
             this.wake = resolve
             this.timer = setTimeout(resolve, interval)
@@ -203,7 +203,7 @@ export class PeerDiscovery {
     }
   }
 
-  /** Members found: all become passive peers; with nobody active, join through one of them. */
+  /** Members found: all become passive peers; some are joined through (below). */
   private found (peers: Libp2pPeerInfo[]): void {
     if (this.abort.signal.aborted) return
     const self = this.host.peerId.toString()
@@ -219,11 +219,23 @@ export class PeerDiscovery {
     }
     if (members.length === 0) return
     this.target.seedPassive(members)
-    // At most one join a second: a join takes a round trip, and the passive peers are asked meanwhile.
-    if (this.target.activeView().length === 0 && Date.now() - this.lastJoin >= 1000) {
-      this.lastJoin = Date.now()
-      this.stats.discoveryJoins++
-      this.target.join(members[Math.floor(Math.random() * members.length)]!)
+    // Nodes starting together would each join whoever they found first and could settle as separate
+    // groups with full active views, which HyParView never merges. So every node also joins through the
+    // member with the lowest peer id it has found, each time a lower one turns up (not when it is itself
+    // the lowest): all end up having joined the cluster's lowest member, so one overlay.
+    for (const m of members) if (this.lowest === null || m.id < this.lowest.id) this.lowest = m
+    const now = Date.now()
+    if (now - this.lastJoin < 1000) return // a join takes a round trip; the passive peers are asked meanwhile
+    let to: PeerInfo | undefined
+    if (this.lowest !== null && this.lowest.id < self && (this.joinedLowest === null || this.lowest.id < this.joinedLowest)) {
+      to = this.lowest
+      this.joinedLowest = to.id
+    } else if (this.target.activeView().length === 0) {
+      to = members[Math.floor(Math.random() * members.length)]!
     }
+    if (to === undefined) return
+    this.lastJoin = now
+    this.stats.discoveryJoins++
+    this.target.join(to)
   }
 }
