@@ -21,9 +21,15 @@ Runs a grapevine node: membership, broadcast, replicated state and pub/sub on js
   --listen MA            multiaddr to listen on, repeatable (default /ip4/0.0.0.0/tcp/0);
                          add /ip4/0.0.0.0/tcp/PORT/ws for WebSockets
   --bootstrap MA         a node to join through, …/p2p/<peer id>, repeatable
+  --cluster NAME         find the cluster's members in a Kademlia DHT under this name (no bootstrap
+                         list needed; grapevine's own DHT, /grapevine/kad/1.0.0)
+  --dht-contact MA       a DHT node to enter the DHT through, …/p2p/<peer id>, repeatable; any
+                         node of the DHT will do, member or not
+  --mdns                 find members on the local network by multicast DNS
   --data-dir DIR         key and replicated state (default ./.grapevine)
   --config FILE          JSON with any of: listen, bootstrap, dataDir, apiPort, socket, psk, allow,
-                         signaturePolicy, membership, broadcast, state, gossipsub, discovery
+                         signaturePolicy, membership, broadcast, state, gossipsub, discovery,
+                         peerDiscovery ({ dht: { cluster, contacts }, mdns })
   --api-port PORT        control API on 127.0.0.1 (default 0: a free port, written to DIR/agent.json
                          with the API's token; the CLI reads both from there)
   --socket PATH          serve the control API on a unix socket too (mode 0600)
@@ -43,6 +49,9 @@ export async function agent (argv: string[], out: (line: string) => void = conso
     options: {
       listen: { type: 'string', multiple: true },
       bootstrap: { type: 'string', multiple: true },
+      cluster: { type: 'string' },
+      'dht-contact': { type: 'string', multiple: true },
+      mdns: { type: 'boolean' },
       'data-dir': { type: 'string' },
       config: { type: 'string' },
       'api-port': { type: 'string' },
@@ -82,6 +91,8 @@ export async function agent (argv: string[], out: (line: string) => void = conso
     ...(values.durability !== undefined ? { durability: values.durability as NodeOptions['durability'] } : {}),
     ...(values.recover === true ? { recover: true } : {})
   }
+  const pd = peerDiscoveryOf(options.peerDiscovery, values.cluster, values['dht-contact'], values.mdns)
+  if (pd !== undefined) options.peerDiscovery = pd
   if (options.listen === undefined) options.listen = ['/ip4/0.0.0.0/tcp/0']
   const apiPort = num(values['api-port'] ?? (fileApiPort === undefined ? undefined : String(fileApiPort)), 'api-port', 0, { min: 0, max: 65535, int: true })
 
@@ -124,4 +135,15 @@ export async function agent (argv: string[], out: (line: string) => void = conso
   // process alive that much longer (the exit code is set by then).
   setTimeout(() => process.exit(), 50).unref()
   return 0
+}
+
+/** The config file's peerDiscovery with the flags on top (a flag wins over the file's value). */
+function peerDiscoveryOf (file: NodeOptions['peerDiscovery'], cluster: string | undefined, contacts: string[] | undefined, mdns: boolean | undefined): NodeOptions['peerDiscovery'] {
+  if (cluster === undefined && contacts === undefined && mdns === undefined) return file
+  const out = { ...file }
+  const name = cluster ?? file?.dht?.cluster
+  if (name === undefined && contacts !== undefined) throw new UsageError('ERR_OPTIONS', '--dht-contact needs --cluster NAME: the name the cluster\'s members are found under')
+  if (name !== undefined) out.dht = { ...file?.dht, cluster: name, ...(contacts !== undefined ? { contacts } : {}) }
+  if (mdns !== undefined) out.mdns = mdns
+  return out
 }

@@ -21,6 +21,7 @@ import { NetDriver } from './driver.js'
 import { startDropLog } from './droplog.js'
 import { createHost, type Host } from './host.js'
 import { libp2pKeyDecoder } from './keys.js'
+import { checkPeerDiscovery, discoveryServices, PeerDiscovery, type PeerDiscoveryOptions } from './peer-discovery.js'
 import { checkSwarmKey } from './pnet.js'
 
 export interface NodeOptions extends NodeConfig {
@@ -48,6 +49,8 @@ export interface NodeOptions extends NodeConfig {
   /** Multiaddr prefixes exempt from inbound connection limits (default: loopback). */
   exemptAddrs?: string[]
   maxConnections?: number
+  /** Find the cluster without a bootstrap list: a Kademlia DHT rendezvous by cluster name, mDNS on the LAN (./peer-discovery.ts). */
+  peerDiscovery?: PeerDiscoveryOptions
 }
 
 /** A node on the network: a `GrapevineNode`, with the libp2p host it runs on and the driver between them. */
@@ -72,12 +75,14 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       ...(o.exemptAddrs !== undefined ? { exemptAddrs: o.exemptAddrs } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
       ...(o.psk !== undefined ? { psk: o.psk } : {}),
-      denyPeer: (p, direction) => admission.refuses(p.toString(), direction)
+      denyPeer: (p, direction) => admission.refuses(p.toString(), direction),
+      services: discoveryServices(o.peerDiscovery)
     })
     const driver: NetDriver = new NetDriver(host, { addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [] })
     const peerId = host.peerId.toString()
     let savePeersTimer: NodeJS.Timeout | undefined
     let stopDropLog = (): void => {}
+    let peerDiscovery: PeerDiscovery | undefined
     const savePeers = async (): Promise<void> => {
       const peers = node?.cores.membership.knownPeers() ?? []
       if (dataDir === null || peers.length === 0) return
@@ -102,12 +107,13 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       contactOf: parseContact,
       multiaddrs: () => host.getMultiaddrs().map(String),
       connections: () => host.getConnections().length,
-      counters: () => ({ ...driver.stats, ...admission.stats }),
+      counters: () => ({ ...driver.stats, ...admission.stats, ...peerDiscovery?.stats }),
       bans: () => driver.bans(),
       storage: () => ({ durability: o.durability ?? 'sync', damage: [...dataDir?.damage ?? []], dropped: [...dataDir?.dropped ?? []] }),
       stop: async () => {
         clearInterval(savePeersTimer)
         stopDropLog()
+        await peerDiscovery?.stop()
         await savePeers()
         await driver.stop()
         await host.stop()
@@ -139,6 +145,11 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       savePeersTimer.unref()
     }
     for (const b of o.bootstrap ?? []) node.join(b)
+    if (o.peerDiscovery !== undefined) {
+      const n = node
+      peerDiscovery = new PeerDiscovery(host, { activeView: () => n.cores.membership.activeView(), seedPassive: p => n.cores.membership.seedPassive(p), join: p => n.join(p) }, o.peerDiscovery, line => console.error(line))
+      peerDiscovery.start()
+    }
     return Object.assign(node, { libp2p: host, driver })
   } catch (err) {
     await dataDir?.close().catch(() => {})
@@ -164,7 +175,7 @@ export function parseContact (addr: string): PeerInfo {
   return { id, addrs: [ma.decapsulateCode(421).bytes] }
 }
 
-const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover']
+const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery']
 
 function validateOptions (o: NodeOptions): NodeOptions {
   if (typeof o !== 'object' || o === null) throw new UsageError('ERR_OPTIONS', 'createNode(options) takes an object')
@@ -208,6 +219,7 @@ function validateOptions (o: NodeOptions): NodeOptions {
   if (o.durability !== undefined && o.durability !== 'sync' && o.durability !== 'relaxed') {
     throw new UsageError('ERR_OPTIONS', `durability is 'sync' (a write resolves once on disk) or 'relaxed' (once the OS has it; lost on power failure) — got ${JSON.stringify(o.durability)}`)
   }
+  if (o.peerDiscovery !== undefined) checkPeerDiscovery(o.peerDiscovery)
   if (o.recover !== undefined && typeof o.recover !== 'boolean') throw new UsageError('ERR_OPTIONS', 'recover must be true or false')
   if ((o.durability !== undefined || o.recover === true) && o.dataDir === undefined) throw new UsageError('ERR_OPTIONS', 'durability and recover apply to a data directory: give dataDir too')
   return o

@@ -32,6 +32,8 @@ export interface HostOptions {
   denyPeer?: (peer: PeerId, direction: 'inbound' | 'outbound') => boolean
   /** A swarm.key v1 pre-shared key: only nodes with the same key can connect. */
   psk?: Uint8Array
+  /** More libp2p services: peer discovery's DHT and mDNS (./peer-discovery.ts). */
+  services?: Record<string, (components: never) => unknown>
 }
 
 /** grapevine's version, from its package.json (dist/src/net → the package root). */
@@ -74,6 +76,6 @@ export async function createHost (o: HostOptions): Promise<Host> {
       // Loopback and private addresses are fine: this is also a cluster tool.
       denyDialMultiaddr: async () => false
     },
-    services: { identify: identify(), ping: ping() }
+    services: { ...(o.services as object), identify: identify(), ping: ping() }
   }) as Host
 }
