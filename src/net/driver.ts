@@ -175,6 +175,11 @@ export class NetDriver implements SendQueues {
   }
 
   /** Whether `peer` is banned now (the connection gater asks this). */
+  /** Bytes in the send queues, by core (the metrics read it at scrape time). */
+  queuedBytes (): Record<string, number> {
+    return Object.fromEntries([...this.hosted].map(([name, h]) => [name, h.outbox.queuedBytes]))
+  }
+
   isBanned (peer: NodeId): boolean {
     const until = this.banned.get(peer)?.until
     if (until === undefined) return false
