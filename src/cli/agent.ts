@@ -12,7 +12,7 @@ import { DEFAULT_DATA_DIR, recordPath, writeRecord, type AgentRecord } from '../
 import { UsageError } from '../core/errors.js'
 import { createLogger, LOG_LEVELS } from '../metrics/log.js'
 import { promRegistry } from '../metrics/prom.js'
-import { createNode, type NodeOptions } from '../net/create-node.js'
+import { createNode, metricsSource, type NodeOptions } from '../net/create-node.js'
 import { readSwarmKey } from '../net/pnet.js'
 import { num } from './args.js'
 
@@ -104,7 +104,7 @@ export async function agent (argv: string[], out: (line: string) => void = conso
   const recordFile = recordPath(dataDir)
   let api
   try {
-    const metrics = promRegistry({ node, queuedBytes: () => node.driver.queuedBytes() })
+    const metrics = promRegistry(metricsSource(node))
     api = await startApi(node, { token, port: apiPort, tokenFile: recordFile, logger, metrics, ...(socket !== undefined ? { socket: resolve(socket) } : {}) })
   } catch (err) {
     await node.stop()

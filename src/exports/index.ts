@@ -4,7 +4,7 @@
  * key files of private clusters, metrics (prom-client and js-libp2p) and the logger. The simulator and the
  * protocol cores are in `grapevine/sim`.
  */
-export { createNode, type NodeOptions, type NetworkNode } from '../net/create-node.js'
+export { createNode, metricsSource, type NodeOptions, type NetworkNode } from '../net/create-node.js'
 export { readSwarmKey, writeSwarmKey } from '../net/pnet.js'
 export { GrapevineNode, type NodeEvents, type NodeInfo } from '../node/node.js'
 export type { NodeConfig } from '../node/builder.js'
@@ -22,5 +22,5 @@ export type { Misbehaviour, Sanction, NodeId } from '../core/protocol.js'
 export { GrapevineError, UsageError, PeerError, InternalError, type Fault } from '../core/errors.js'
 export { promRegistry } from '../metrics/prom.js'
 export { registerLibp2pMetrics } from '../metrics/libp2p.js'
-export { CATALOG, MAX_TOPICS, type MetricsSource, type MetricDef } from '../metrics/catalog.js'
+export { CATALOG, HEARTBEAT, MAX_TOPICS, type MetricsSource, type MetricDef } from '../metrics/catalog.js'
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../metrics/log.js'

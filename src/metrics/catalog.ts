@@ -22,6 +22,15 @@ export interface MetricsSource {
   node: GrapevineNode
   /** Bytes in the send queues by core (the network driver's `queuedBytes`). */
   queuedBytes?: () => Readonly<Record<string, number>>
+  /** Registers a function told the duration of each GossipSub heartbeat, in seconds (the driver times it; the core has no clock). */
+  onHeartbeat?: (observe: (seconds: number) => void) => void
+}
+
+/** The one metric observed as it happens rather than read at scrape time: a histogram of heartbeat durations. */
+export const HEARTBEAT = {
+  name: 'gossipsub_heartbeat_duration_seconds',
+  help: 'How long each GossipSub heartbeat took (mesh maintenance, gossip, score decay), in seconds.',
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
 }
 
 /** One reading of the node, shared by every metric of one scrape. */

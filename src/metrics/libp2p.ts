@@ -10,7 +10,7 @@
  * (an unsubscribed topic), because the implementation keeps a label's last value otherwise.
  */
 import type { Metrics } from '@libp2p/interface'
-import { CATALOG, Collector, type MetricsSource, type Reading } from './catalog.js'
+import { CATALOG, Collector, HEARTBEAT, type MetricsSource, type Reading } from './catalog.js'
 
 /** Label values remembered per gauge (to report 0 once they go away): a bound on top of the catalogue's caps. */
 const MAX_REMEMBERED = 1024
@@ -50,6 +50,13 @@ export function registerLibp2pMetrics (metrics: Metrics, source: MetricsSource):
       })
     }
   }
+  registerHeartbeat(metrics, source)
+}
+
+function registerHeartbeat (metrics: Metrics, source: MetricsSource): void {
+  if (source.onHeartbeat === undefined) return
+  const h = metrics.registerHistogram(HEARTBEAT.name, { help: HEARTBEAT.help, buckets: HEARTBEAT.buckets })
+  source.onHeartbeat(s => h.observe(s))
 }
 
 function asRecord (v: Reading): Record<string, number> {

@@ -3,8 +3,8 @@
  * is refilled from one snapshot of the node when the registry is read (prom-client's `collect`), so a
  * counter shows the core's own running total, never a second count kept beside it.
  */
-import { Counter, Gauge, Registry } from 'prom-client'
-import { CATALOG, Collector, type MetricsSource } from './catalog.js'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { CATALOG, Collector, HEARTBEAT, type MetricsSource } from './catalog.js'
 
 /** A registry holding grapevine's metrics for `source` (a new one unless given). */
 export function promRegistry (source: MetricsSource, registry: Registry = new Registry()): Registry {
@@ -39,6 +39,10 @@ export function promRegistry (source: MetricsSource, registry: Registry = new Re
         }
       })
     }
+  }
+  if (source.onHeartbeat !== undefined) {
+    const h = new Histogram({ name: HEARTBEAT.name, help: HEARTBEAT.help, buckets: HEARTBEAT.buckets, registers: [registry] })
+    source.onHeartbeat(s => h.observe(s))
   }
   return registry
 }

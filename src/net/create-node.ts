@@ -14,6 +14,7 @@ import { type SignaturePolicy } from '../gossipsub/signing.js'
 import { identityFromSeed } from '../core/identity.js'
 import type { Metrics } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
+import type { MetricsSource } from '../metrics/catalog.js'
 import { registerLibp2pMetrics } from '../metrics/libp2p.js'
 import { createLogger, type Logger } from '../metrics/log.js'
 import type { PeerInfo } from '../membership/messages.js'
@@ -151,16 +152,30 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       if (m.sanction === 'ban') log.warn(`grapevine: banned ${m.peer} (${m.core}: ${m.reason})`)
       else if (m.sanction === 'disconnect') log.info(`grapevine: disconnected ${m.peer} (${m.core}: ${m.reason})`)
     })
-    if (host.metrics !== undefined) registerLibp2pMetrics(host.metrics, { node, queuedBytes: () => driver.queuedBytes() })
+    const network = Object.assign(node, { libp2p: host, driver })
+    if (host.metrics !== undefined) registerLibp2pMetrics(host.metrics, metricsSource(network))
     if (dataDir !== null) {
       savePeersTimer = setInterval(() => { void savePeers() }, SAVE_PEERS_MS)
       savePeersTimer.unref()
     }
     for (const b of o.bootstrap ?? []) node.join(b)
-    return Object.assign(node, { libp2p: host, driver })
+    return network
   } catch (err) {
     await dataDir?.close().catch(() => {})
     throw err
+  }
+}
+
+/** What the metrics (src/metrics) read of a network node: the node, its send queues, its heartbeats' durations. */
+export function metricsSource (node: NetworkNode): MetricsSource {
+  return {
+    node,
+    queuedBytes: () => node.driver.queuedBytes(),
+    onHeartbeat: observe => {
+      node.driver.timerObservers.add((core, timer, seconds) => {
+        if (core === 'gossipsub' && (timer as { kind?: string }).kind === 'heartbeat') observe(seconds)
+      })
+    }
   }
 }
 

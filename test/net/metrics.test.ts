@@ -13,7 +13,7 @@ import { Registry } from 'prom-client'
 import { api, spawnAgent, stopAgent, waitUntil } from '../../src/agent/cluster.js'
 import { createLogger } from '../../src/metrics/log.js'
 import { promRegistry } from '../../src/metrics/prom.js'
-import { createNode } from '../../src/net/create-node.js'
+import { createNode, metricsSource } from '../../src/net/create-node.js'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 const quiet = createLogger('silent')
@@ -32,13 +32,14 @@ test('metrics through js-libp2p: prometheusMetrics() shows the grapevine counter
   const b = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: quiet, bootstrap: [a.multiaddrs()[0]!] })
   try {
     const sub = b.pubsub.join('news').subscribe({ bufferSize: 1024 })
-    const bRegistry = promRegistry({ node: b, queuedBytes: () => b.driver.queuedBytes() })
+    const bRegistry = promRegistry(metricsSource(b))
     const news = a.pubsub.join('news')
     await waitUntil('a sees b subscribed', () => a.cores.gossipsub.peersOf('news').length === 1)
     for (let i = 0; i < 100; i++) await news.publish(new TextEncoder().encode(`m${i}`), { minPeers: 1 })
     for (let i = 0; i < 5; i++) await a.state.set(`k${i}`, `v${i}`)
     await waitUntil('b gets the 100 messages', () => b.info().pubsubStats.delivered === 100)
     await waitUntil('b holds a\'s 5 entries', () => b.info().stateEntries === 5)
+    await waitUntil('a heartbeat was timed', async () => (sample(await registry.metrics(), 'gossipsub_heartbeat_duration_seconds_count') ?? 0) >= 1)
 
     const text = await registry.metrics()
     assert.equal(sample(text, 'gossipsub_msg_publish_count_total'), 100, 'a published 100 messages')
@@ -95,6 +96,7 @@ test('agent GET /metrics: Prometheus text that promtool accepts, behind the toke
     assert.equal(sample(text, 'gossipsub_rpc_sent_idontwant_total'), 0)
     assert.equal(sample(text, 'grapevine_dropped_total{reason="queue_full"}'), 0)
     assert.ok((sample(text, 'grapevine_api_requests_total') ?? 0) >= 8)
+    assert.match(text, /^gossipsub_heartbeat_duration_seconds_bucket\{le="\+Inf"\} \d+$/m)
 
     const refused = await fetch(`${a.record.api}/metrics`)
     assert.equal(refused.status, 401, 'the token is needed as for every endpoint')
