@@ -145,6 +145,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     return [...this.subscriptions]
   }
 
+  /** Read by the metrics at scrape time (src/metrics): the message cache's size, open IWANT promises, each peer's score. */
+  gauges (now: number): { mcache: number, promises: number, scores: number[] } {
+    return { mcache: this.mcache.size, promises: this.promises.size, scores: [...this.peers.keys()].map(p => this.score.score(now, p)) }
+  }
+
   /** Whether a pubsub stream to `peer` is open. */
   hasPeer (peer: NodeId): boolean {
     return this.peers.has(peer)

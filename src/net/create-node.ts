@@ -12,6 +12,11 @@ import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
 import { type SignaturePolicy } from '../gossipsub/signing.js'
 import { identityFromSeed } from '../core/identity.js'
+import type { Metrics } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
+import type { MetricsSource } from '../metrics/catalog.js'
+import { registerLibp2pMetrics } from '../metrics/libp2p.js'
+import { createLogger, type Logger } from '../metrics/log.js'
 import type { PeerInfo } from '../membership/messages.js'
 import { buildNode, type NodeConfig } from '../node/builder.js'
 import type { GrapevineNode } from '../node/node.js'
@@ -51,6 +56,13 @@ export interface NodeOptions extends NodeConfig {
   maxConnections?: number
   /** Find the cluster without a bootstrap list: a Kademlia DHT rendezvous by cluster name, mDNS on the LAN (./peer-discovery.ts). */
   peerDiscovery?: PeerDiscoveryOptions
+  /**
+   * A js-libp2p metrics implementation for the host, e.g. `prometheusMetrics()` from @libp2p/prometheus-metrics:
+   * libp2p's own metrics and grapevine's (ARCHITECTURE.md §14) are then registered with it.
+   */
+  metrics?: (components: Parameters<NonNullable<Libp2pOptions['metrics']>>[0]) => Metrics
+  /** Where the node logs (a pino logger, src/metrics/log.ts); default: stderr at level 'info'. */
+  logger?: Logger
 }
 
 /** A node on the network: a `GrapevineNode`, with the libp2p host it runs on and the driver between them. */
@@ -63,22 +75,27 @@ const DROP_LOG_MS = 10_000
 
 export async function createNode (options: NodeOptions = {}): Promise<NetworkNode> {
   const o = validateOptions(options)
+  const log = o.logger ?? createLogger()
   const dataDir = o.dataDir !== undefined ? await DataDir.open(o.dataDir, { durability: o.durability ?? 'sync', recover: o.recover === true }) : null
   try {
     const seed = dataDir !== null ? await dataDir.seed() : o.seed ?? new Uint8Array(randomBytes(32))
     // eslint-disable-next-line prefer-const
     let node: GrapevineNode | undefined
-    const admission = new Admission(o.allow, peer => driver.isBanned(peer), line => console.error(line))
+    const admission = new Admission(o.allow, peer => driver.isBanned(peer), line => log.warn(line))
     const host = await createHost({
       seed,
       listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'],
       ...(o.exemptAddrs !== undefined ? { exemptAddrs: o.exemptAddrs } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
       ...(o.psk !== undefined ? { psk: o.psk } : {}),
+      ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
       denyPeer: (p, direction) => admission.refuses(p.toString(), direction),
       services: discoveryServices(o.peerDiscovery)
     })
-    const driver: NetDriver = new NetDriver(host, { addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [] })
+    const driver: NetDriver = new NetDriver(host, {
+      addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [],
+      onError: err => log.error({ err }, 'grapevine: internal error')
+    })
     const peerId = host.peerId.toString()
     let savePeersTimer: NodeJS.Timeout | undefined
     let stopDropLog = (): void => {}
@@ -86,7 +103,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     const savePeers = async (): Promise<void> => {
       const peers = node?.cores.membership.knownPeers() ?? []
       if (dataDir === null || peers.length === 0) return
-      await dataDir.savePeers(peers).catch(err => console.error('grapevine: could not save the membership views', err))
+      await dataDir.savePeers(peers).catch(err => log.error({ err }, 'grapevine: could not save the membership views'))
     }
     node = buildNode({ id: peerId, env: (name, listener) => driver.env(name, listener), clock: driver.clock, queues: driver }, identityFromSeed(seed), {
       broadcast: o.broadcast,
@@ -101,7 +118,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
         ? undefined
         : change => {
           const done = dataDir.saveChange(change)
-          done.catch(err => console.error('grapevine: could not persist a state change', err))
+          done.catch(err => log.error({ err }, 'grapevine: could not persist a state change'))
           return done
         },
       contactOf: parseContact,
@@ -123,23 +140,26 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     if (dataDir !== null) {
       const snap = dataDir.loadState()
       for (const [origin, { meta, entries }] of snap.origins) node.cores.state.restore(origin, meta, entries)
-      for (const d of dataDir.dropped) console.error(`grapevine: warning: a damaged copy in ${dataDir.dir} was dropped and will be fetched again from peers — ${d}`)
+      for (const d of dataDir.dropped) log.warn(`grapevine: warning: a damaged copy in ${dataDir.dir} was dropped and will be fetched again from peers — ${d}`)
       if (dataDir.ownDamaged) {
         // Started with recover: take our own entries back from peers before writing, in a generation above any used.
         const own = snap.origins.get(peerId)?.meta.generation ?? 0
         node.cores.state.recover(driver.clock.now(), Math.max(own + 1, Date.now()))
-        console.error(`grapevine: WARNING: ${dataDir.dir} was damaged (${dataDir.damage.join('; ')}); started from what is intact and recovering this node's own entries from its peers — writes are refused until that is done`)
+        log.warn(`grapevine: WARNING: ${dataDir.dir} was damaged (${dataDir.damage.join('; ')}); started from what is intact and recovering this node's own entries from its peers — writes are refused until that is done`)
       }
       // Peers of the last run: with nobody active, membership asks them first (no bootstrap needed).
       node.cores.membership.seedPassive((await dataDir.loadPeers()).filter(p => p.id !== peerId))
     }
     await driver.host(node.cores.all)
     const router = node.cores.gossipsub
-    stopDropLog = startDropLog(() => ({ ...driver.stats, ...router.stats }), DROP_LOG_MS, line => console.error(line))
+    stopDropLog = startDropLog(() => ({ ...driver.stats, ...router.stats }), DROP_LOG_MS, line => log.warn(line))
     // Bans and disconnects are rare (strikes bound them) and each is logged; penalties are counted in info().
     node.on('misbehaviour', m => {
-      if (m.sanction !== 'penalise') console.error(`grapevine: ${m.sanction === 'ban' ? 'banned' : 'disconnected'} ${m.peer} (${m.core}: ${m.reason})`)
+      if (m.sanction === 'ban') log.warn(`grapevine: banned ${m.peer} (${m.core}: ${m.reason})`)
+      else if (m.sanction === 'disconnect') log.info(`grapevine: disconnected ${m.peer} (${m.core}: ${m.reason})`)
     })
+    const network = Object.assign(node, { libp2p: host, driver })
+    if (host.metrics !== undefined) registerLibp2pMetrics(host.metrics, metricsSource(network))
     if (dataDir !== null) {
       savePeersTimer = setInterval(() => { void savePeers() }, SAVE_PEERS_MS)
       savePeersTimer.unref()
@@ -147,13 +167,26 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     for (const b of o.bootstrap ?? []) node.join(b)
     if (o.peerDiscovery !== undefined) {
       const n = node
-      peerDiscovery = new PeerDiscovery(host, { activeView: () => n.cores.membership.activeView(), seedPassive: p => n.cores.membership.seedPassive(p), join: p => n.join(p) }, o.peerDiscovery, line => console.error(line))
+      peerDiscovery = new PeerDiscovery(host, { activeView: () => n.cores.membership.activeView(), seedPassive: p => n.cores.membership.seedPassive(p), join: p => n.join(p) }, o.peerDiscovery, line => log.warn(line))
       peerDiscovery.start()
     }
-    return Object.assign(node, { libp2p: host, driver })
+    return network
   } catch (err) {
     await dataDir?.close().catch(() => {})
     throw err
+  }
+}
+
+/** What the metrics (src/metrics) read of a network node: the node, its send queues, its heartbeats' durations. */
+export function metricsSource (node: NetworkNode): MetricsSource {
+  return {
+    node,
+    queuedBytes: () => node.driver.queuedBytes(),
+    onHeartbeat: observe => {
+      node.driver.timerObservers.add((core, timer, seconds) => {
+        if (core === 'gossipsub' && (timer as { kind?: string }).kind === 'heartbeat') observe(seconds)
+      })
+    }
   }
 }
 
@@ -175,7 +208,7 @@ export function parseContact (addr: string): PeerInfo {
   return { id, addrs: [ma.decapsulateCode(421).bytes] }
 }
 
-const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery']
+const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery', 'metrics', 'logger']
 
 function validateOptions (o: NodeOptions): NodeOptions {
   if (typeof o !== 'object' || o === null) throw new UsageError('ERR_OPTIONS', 'createNode(options) takes an object')
@@ -220,6 +253,8 @@ function validateOptions (o: NodeOptions): NodeOptions {
     throw new UsageError('ERR_OPTIONS', `durability is 'sync' (a write resolves once on disk) or 'relaxed' (once the OS has it; lost on power failure) — got ${JSON.stringify(o.durability)}`)
   }
   if (o.peerDiscovery !== undefined) checkPeerDiscovery(o.peerDiscovery)
+  if (o.metrics !== undefined && typeof o.metrics !== 'function') throw new UsageError('ERR_OPTIONS', 'metrics is a js-libp2p metrics factory, e.g. prometheusMetrics() from @libp2p/prometheus-metrics')
+  if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) throw new UsageError('ERR_OPTIONS', 'logger is a pino logger (createLogger(level) from grapevine)')
   if (o.recover !== undefined && typeof o.recover !== 'boolean') throw new UsageError('ERR_OPTIONS', 'recover must be true or false')
   if ((o.durability !== undefined || o.recover === true) && o.dataDir === undefined) throw new UsageError('ERR_OPTIONS', 'durability and recover apply to a data directory: give dataDir too')
   return o

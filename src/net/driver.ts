@@ -181,6 +181,14 @@ export class NetDriver implements SendQueues {
   }
 
   /** Whether `peer` is banned now (the connection gater asks this). */
+  /** Told how long each core's timer took to handle (the metrics time the GossipSub heartbeat with it). */
+  readonly timerObservers = new Set<(core: string, timer: unknown, seconds: number) => void>()
+
+  /** Bytes in the send queues, by core (the metrics read it at scrape time). */
+  queuedBytes (): Record<string, number> {
+    return Object.fromEntries([...this.hosted].map(([name, h]) => [name, h.outbox.queuedBytes]))
+  }
+
   isBanned (peer: NodeId): boolean {
     const until = this.banned.get(peer)?.until
     if (until === undefined) return false
@@ -226,7 +234,14 @@ export class NetDriver implements SendQueues {
 
   private io<M, T, E> (name: string, listener: CoreListener<E>): Env<M, T, E>['io'] {
     const local: LocalIo<T, E> = {
-      setTimer: (at, timer) => this.scheduler.at(at, () => this.callByName(name, c => c.onTimer(this.now(), timer))),
+      setTimer: (at, timer) => this.scheduler.at(at, () => {
+        const start = this.timerObservers.size > 0 ? performance.now() : 0
+        this.callByName(name, c => c.onTimer(this.now(), timer))
+        if (this.timerObservers.size > 0) {
+          const seconds = (performance.now() - start) / 1000
+          for (const o of this.timerObservers) o(name, timer, seconds)
+        }
+      }),
       connect: (peer) => this.connect(name, peer),
       disconnect: (peer) => {
         if (this.holds.remove(peer, name)) this.hangUp(peer, true)

@@ -15,7 +15,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { readFileSync } from 'node:fs'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { userAgent } from 'libp2p/user-agent'
 import { name as libp2pName, version as libp2pVersion } from 'libp2p/version'
 import { privateNetwork } from './pnet.js'
@@ -34,6 +34,8 @@ export interface HostOptions {
   psk?: Uint8Array
   /** More libp2p services: peer discovery's DHT and mDNS (./peer-discovery.ts). */
   services?: Record<string, (components: never) => unknown>
+  /** A js-libp2p metrics implementation (e.g. prometheusMetrics()), given to the host as is. */
+  metrics?: Libp2pOptions['metrics']
 }
 
 /** grapevine's version, from its package.json (dist/src/net → the package root). */
@@ -64,6 +66,7 @@ export async function createHost (o: HostOptions): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(o.psk !== undefined ? { connectionProtector: privateNetwork(o.psk) } : {}),
+    ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
     connectionManager: {
       maxConnections: o.maxConnections ?? 300,
       allow: o.exemptAddrs ?? ['/ip4/127.0.0.1', '/ip6/::1']
