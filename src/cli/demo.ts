@@ -40,7 +40,7 @@ export async function demo (out: (line: string) => void = console.log, agents = 
     // Subscriptions travel to every agent (topic discovery connects them all): then nobody misses a message.
     await waitUntil('every agent to know every other agent subscribes', async () =>
       (await Promise.all(running.map(async a => await api<{ topicPeers: Record<string, { peers: string[] } | undefined> }>(a, 'GET', '/v1/info'))))
-        .every(v => (v.topicPeers.demo?.peers.length ?? 0) === agents - 1))
+        .every(v => (v.topicPeers.demo?.peers.length ?? 0) === agents - 1), 60_000)
     out('\npub/sub (GossipSub, topic "demo"):')
     for (const [i, a] of running.entries()) {
       const t0 = Date.now()

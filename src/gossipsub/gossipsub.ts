@@ -385,12 +385,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   private publishPeers (now: number, topic: string): Set<NodeId> {
-    if (this.config.floodPublish) {
-      const min = this.config.thresholds.publishThreshold
-      return new Set([...(this.topicPeers.get(topic) ?? [])].filter(p => this.score.score(now, p) >= min))
-    }
-    const mesh = this.mesh.get(topic)
-    if (mesh !== undefined) return new Set(mesh)
+    // Flood publishing and a subscribed topic's mesh: the targets the facade waited for; else choose fanout peers.
+    if (this.config.floodPublish || this.mesh.has(topic)) return new Set(this.publishTargets(now, topic))
     return new Set(this.fanout.forPublish(now, topic, () => this.env.rng.sample([...(this.topicPeers.get(topic) ?? [])], this.config.D)))
   }
 
