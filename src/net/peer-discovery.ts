@@ -127,7 +127,7 @@ export class PeerDiscovery {
     const services = this.host.services as Record<string, unknown>
     if (this.o.mdns === true) {
       const m = services.mdns as EventTarget
-      m.addEventListener('peer', (e) => this.found([(e as CustomEvent<Libp2pPeerInfo>).detail]))
+      m.addEventListener('peer', (e) => { this.found([(e as CustomEvent<Libp2pPeerInfo>).detail]) })
     }
     if (this.o.dht !== undefined) {
       const dht = services.dht as KadDHT
@@ -193,8 +193,9 @@ export class PeerDiscovery {
     try {
       for await (const e of dht.findProviders(key, { signal: findSignal })) {
         if (e.name !== 'PROVIDER') continue
-        this.found(e.providers)
-        grace ??= setTimeout(() => enough.abort(), FIND_GRACE_MS)
+        // The first answer is often the local provider store, holding this node alone: the grace starts
+        // at the first *other* member (it once cut lookups short before any remote answer came).
+        if (this.found(e.providers) > 0) grace ??= setTimeout(() => enough.abort(), FIND_GRACE_MS)
       }
     } catch {
       if (!enough.signal.aborted) this.stats.discoveryErrors++
@@ -203,9 +204,9 @@ export class PeerDiscovery {
     }
   }
 
-  /** Members found: all become passive peers; some are joined through (below). */
-  private found (peers: Libp2pPeerInfo[]): void {
-    if (this.abort.signal.aborted) return
+  /** Members found: all become passive peers; some are joined through (below). Returns how many (not counting this node). */
+  private found (peers: Libp2pPeerInfo[]): number {
+    if (this.abort.signal.aborted) return 0
     const self = this.host.peerId.toString()
     const members: PeerInfo[] = []
     for (const p of peers) {
@@ -217,7 +218,7 @@ export class PeerDiscovery {
       }
       members.push({ id, addrs: p.multiaddrs.map(m => m.decapsulateCode(421).bytes) })
     }
-    if (members.length === 0) return
+    if (members.length === 0) return 0
     this.target.seedPassive(members)
     // Nodes starting together would each join whoever they found first and could settle as separate
     // groups with full active views, which HyParView never merges. So every node also joins through the
@@ -225,7 +226,7 @@ export class PeerDiscovery {
     // the lowest): all end up having joined the cluster's lowest member, so one overlay.
     for (const m of members) if (this.lowest === null || m.id < this.lowest.id) this.lowest = m
     const now = Date.now()
-    if (now - this.lastJoin < 1000) return // a join takes a round trip; the passive peers are asked meanwhile
+    if (now - this.lastJoin < 1000) return members.length // a join takes a round trip; the passive peers are asked meanwhile
     let to: PeerInfo | undefined
     if (this.lowest !== null && this.lowest.id < self && (this.joinedLowest === null || this.lowest.id < this.joinedLowest)) {
       to = this.lowest
@@ -233,9 +234,11 @@ export class PeerDiscovery {
     } else if (this.target.activeView().length === 0) {
       to = members[Math.floor(Math.random() * members.length)]!
     }
-    if (to === undefined) return
-    this.lastJoin = now
-    this.stats.discoveryJoins++
-    this.target.join(to)
+    if (to !== undefined) {
+      this.lastJoin = now
+      this.stats.discoveryJoins++
+      this.target.join(to)
+    }
+    return members.length
   }
 }
