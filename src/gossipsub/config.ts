@@ -208,6 +208,25 @@ export interface GossipSubStats extends ExtensionStats {
   forwardQueueFull: number
   /** Every RPC the driver refused, of any kind (publish, forward, gossip, control). */
   sendRefused: number
+  /**
+   * RPCs received and their parts, counted as @libp2p/gossipsub counts them: every decoded RPC (graylisted
+   * ones too), the subscriptions and messages in them (before dedup), the RPCs with a control part, and
+   * that part's entries (an IHAVE entry is one topic's ids, a GRAFT one topic).
+   */
+  rpcsReceived: number
+  subscriptionsReceived: number
+  messagesReceived: number
+  controlReceived: number
+  ihavesReceived: number
+  iwantsReceived: number
+  graftsReceived: number
+  prunesReceived: number
+  /** Message ids in the IDONTWANTs taken from peers (not graylisted). */
+  idontwantIdsReceived: number
+  /** RPCs the driver accepted to send, and the subscriptions and messages in them. */
+  rpcsSent: number
+  subscriptionsSent: number
+  messagesSent: number
 }
 
 export function emptyStats (): GossipSubStats {
@@ -216,6 +235,8 @@ export function emptyStats (): GossipSubStats {
     iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, promisesKeptUnmatched: 0, malformed: 0,
     tooBig: 0, oversize: 0, idsTranslated: 0, idsRendered: 0, fromUnknownPeers: 0,
     publishSkippedSlow: 0, publishQueueFull: 0, forwardQueueFull: 0, sendRefused: 0,
+    rpcsReceived: 0, subscriptionsReceived: 0, messagesReceived: 0, controlReceived: 0, ihavesReceived: 0, iwantsReceived: 0,
+    graftsReceived: 0, prunesReceived: 0, idontwantIdsReceived: 0, rpcsSent: 0, subscriptionsSent: 0, messagesSent: 0,
     ...emptyExtensionStats()
   }
 }

@@ -1,15 +1,16 @@
 /**
- * Every metric grapevine exports, read from the cores' existing counters and sizes when a scraper asks
- * (nothing is counted per message for metrics' sake). Two adapters turn this catalogue into real metrics:
+ * Every metric grapevine exports, read from the cores' counters and sizes when a scraper asks (a core
+ * counts with plain increments of its `stats`; nothing else is done per message for metrics' sake). Two adapters turn this catalogue into real metrics:
  * prom-client for the agent's `GET /metrics` (./prom.ts) and js-libp2p's `Metrics` interface, so that
  * @libp2p/prometheus-metrics (or another implementation) shows them unchanged (./libp2p.ts).
  *
  * Names: where @libp2p/gossipsub or go-libp2p-pubsub already has a name for the same quantity, that name;
- * grapevine's own quantities under `grapevine_`. Each metric has at most one label, and every label has a
+ * grapevine's own quantities under `grapevine_`. Each counter or gauge has at most one label (histograms none), and every label has a
  * bounded set of values: topics are capped (the first MAX_TOPICS in name order, the rest summed as
  * "other"), ban reasons likewise (MAX_REASONS); no label ever names a peer.
  */
 import type { GrapevineNode, NodeInfo } from '../node/node.js'
+import { CHURN_REASONS, INCLUSION_REASONS, type ChurnReason, type InclusionReason } from '../gossipsub/meshevents.js'
 
 /** Topics shown by name in topic-labelled metrics; the others are summed under "other". */
 export const MAX_TOPICS = 32
@@ -44,11 +45,15 @@ export interface Snapshot {
   stateBytes: number
   eager: number
   lazy: number
+  /** Mesh churn and inclusion events: reason → topic → count. */
+  churn: Record<ChurnReason, Record<string, number>>
+  inclusion: Record<InclusionReason, Record<string, number>>
 }
 
 export type Reading = number | Record<string, number>
 
-export interface MetricDef {
+/** A counter or gauge: one number, or one per value of its label. */
+export interface ScalarDef {
   name: string
   help: string
   kind: 'counter' | 'gauge'
@@ -56,6 +61,23 @@ export interface MetricDef {
   label?: string
   read: (s: Snapshot) => Reading
 }
+
+/** A histogram of values read at scrape time (not observed as they happen): `read` returns every value, the buckets' counts are made from them. */
+export interface HistogramDef {
+  name: string
+  help: string
+  kind: 'histogram'
+  buckets: readonly number[]
+  read: (s: Snapshot) => readonly number[]
+}
+
+export type MetricDef = ScalarDef | HistogramDef
+
+/**
+ * Buckets of the peer score histogram: around the thresholds (graylist, publish and gossip are negative,
+ * 0 gates the mesh). @libp2p/gossipsub exports the score as avg/min/max, with no buckets to copy.
+ */
+export const SCORE_BUCKETS = [-10000, -1000, -100, -10, -1, 0, 1, 10, 100, 1000]
 
 /** Keeps the first `max` keys in name order and sums the rest under "other". */
 export function capLabels (values: Readonly<Record<string, number>>, max: number): Record<string, number> {
@@ -97,8 +119,30 @@ function bans (s: Snapshot): Record<string, number> {
   return capLabels(by, MAX_REASONS)
 }
 
-const counter = (name: string, help: string, read: MetricDef['read'], label?: string): MetricDef => ({ name, help, kind: 'counter', read, ...(label !== undefined ? { label } : {}) })
-const gauge = (name: string, help: string, read: MetricDef['read'], label?: string): MetricDef => ({ name, help, kind: 'gauge', read, ...(label !== undefined ? { label } : {}) })
+const counter = (name: string, help: string, read: ScalarDef['read'], label?: string): ScalarDef => ({ name, help, kind: 'counter', read, ...(label !== undefined ? { label } : {}) })
+const gauge = (name: string, help: string, read: ScalarDef['read'], label?: string): ScalarDef => ({ name, help, kind: 'gauge', read, ...(label !== undefined ? { label } : {}) })
+const histogram = (name: string, help: string, buckets: readonly number[], read: HistogramDef['read']): HistogramDef => ({ name, help, kind: 'histogram', buckets, read })
+
+/** Mesh events of one kind: one counter per reason, labelled by topic (@libp2p/gossipsub's names). */
+const CHURN_HELP: Record<ChurnReason, string> = {
+  disconnected: 'its connection closed',
+  bad_score: 'its score went negative (pruned at a heartbeat)',
+  prune: 'it sent PRUNE',
+  excess: 'the mesh was over D_hi (pruned at a heartbeat)',
+  unknown: 'it left the topic'
+}
+const INCLUSION_HELP: Record<InclusionReason, string> = {
+  fanout: 'on our SUBSCRIBE, from the topic\'s fanout',
+  random: 'on our SUBSCRIBE, at random among the topic\'s peers',
+  subscribed: 'its GRAFT, or its SUBSCRIBE while our mesh was below D_lo',
+  outbound: 'at a heartbeat, for D_out outbound peers',
+  not_enough: 'at a heartbeat, the mesh being below D_lo',
+  opportunistic: 'at a heartbeat, by opportunistic grafting'
+}
+const churnEvents = CHURN_REASONS.map(r => counter(`gossipsub_peer_churn_events_${r}_total`,
+  `Peers removed from a topic's mesh because ${CHURN_HELP[r]}, by topic.`, s => capLabels(s.churn[r], MAX_TOPICS), 'topic'))
+const inclusionEvents = INCLUSION_REASONS.map(r => counter(`gossipsub_mesh_peer_inclusion_events_${r}_total`,
+  `Peers added to a topic's mesh ${INCLUSION_HELP[r]}, by topic.`, s => capLabels(s.inclusion[r], MAX_TOPICS), 'topic'))
 
 export const CATALOG: readonly MetricDef[] = [
   // GossipSub: names of @libp2p/gossipsub and go-libp2p-pubsub.
@@ -116,6 +160,19 @@ export const CATALOG: readonly MetricDef[] = [
   counter('gossipsub_pre_validation_duplicate_total', 'Copies of messages already seen (duplicates).', s => s.info.pubsubStats.duplicates),
   counter('gossipsub_rejected_messages_total', 'Messages rejected by validation or the signature policy.', s => s.info.pubsubStats.rejected),
   counter('gossipsub_ignored_messages_total', 'Messages the application ignored.', s => s.info.pubsubStats.ignored),
+  histogram('gossipsub_score', 'Scores of the pubsub peers, read at scrape time (each scrape shows the current peers only).', SCORE_BUCKETS, s => s.scores),
+  counter('gossipsub_rpc_recv_count_total', 'Pubsub RPCs received (every decoded RPC, graylisted ones too).', s => s.info.pubsubStats.rpcsReceived),
+  counter('gossipsub_rpc_recv_subscription_total', 'Subscription changes in the RPCs received.', s => s.info.pubsubStats.subscriptionsReceived),
+  counter('gossipsub_rpc_recv_message_total', 'Messages in the RPCs received, before deduplication.', s => s.info.pubsubStats.messagesReceived),
+  counter('gossipsub_rpc_recv_control_total', 'RPCs received with a control part.', s => s.info.pubsubStats.controlReceived),
+  counter('gossipsub_rpc_recv_ihave_total', 'IHAVE entries (one topic\'s ids each) in the RPCs received.', s => s.info.pubsubStats.ihavesReceived),
+  counter('gossipsub_rpc_recv_iwant_total', 'IWANT entries in the RPCs received.', s => s.info.pubsubStats.iwantsReceived),
+  counter('gossipsub_rpc_recv_graft_total', 'GRAFT entries (one topic each) in the RPCs received.', s => s.info.pubsubStats.graftsReceived),
+  counter('gossipsub_rpc_recv_prune_total', 'PRUNE entries (one topic each) in the RPCs received.', s => s.info.pubsubStats.prunesReceived),
+  counter('gossipsub_idontwant_rcv_msgids_total', 'Message ids in the IDONTWANTs received (from peers not graylisted).', s => s.info.pubsubStats.idontwantIdsReceived),
+  counter('gossipsub_rpc_sent_count_total', 'Pubsub RPCs sent (accepted by the send queues).', s => s.info.pubsubStats.rpcsSent),
+  counter('gossipsub_rpc_sent_subscription_total', 'Subscription changes in the RPCs sent.', s => s.info.pubsubStats.subscriptionsSent),
+  counter('gossipsub_rpc_sent_message_total', 'Messages in the RPCs sent (published, forwarded, served to IWANTs), one per recipient.', s => s.info.pubsubStats.messagesSent),
   counter('gossipsub_rpc_sent_ihave_total', 'IHAVE control messages sent.', s => s.info.pubsubStats.ihaveSent),
   counter('gossipsub_rpc_sent_iwant_total', 'IWANT control messages sent.', s => s.info.pubsubStats.iwantSent),
   counter('gossipsub_rpc_sent_graft_total', 'GRAFT control messages sent.', s => s.info.pubsubStats.graftsSent),
@@ -128,6 +185,8 @@ export const CATALOG: readonly MetricDef[] = [
   counter('grapevine_gossipsub_delivered_total', 'Messages delivered to this node\'s subscribers (each message once).', s => s.info.pubsubStats.delivered),
   counter('grapevine_gossipsub_iwant_served_total', 'Messages sent in answer to IWANTs.', s => s.info.pubsubStats.iwantServed),
   counter('grapevine_gossipsub_graylisted_total', 'RPCs ignored because the sender\'s score was under the graylist threshold.', s => s.info.pubsubStats.graylisted),
+  ...churnEvents,
+  ...inclusionEvents,
 
   // HyParView.
   gauge('grapevine_hyparview_active_peers', 'Peers in the HyParView active view.', s => s.info.members.active.length),
@@ -198,14 +257,20 @@ export class Collector {
       thresholds: { graylist: t.graylistThreshold, publish: t.publishThreshold, gossip: t.gossipThreshold },
       stateBytes,
       eager: node.cores.broadcast.eager.size,
-      lazy: node.cores.broadcast.lazy.size
+      lazy: node.cores.broadcast.lazy.size,
+      churn: node.cores.gossipsub.meshEvents.churnByReason(),
+      inclusion: node.cores.gossipsub.meshEvents.inclusionByReason()
     }
     this.current = s
     setImmediate(() => { this.current = null })
     return s
   }
 
-  read (def: MetricDef): Reading {
+  read (def: ScalarDef): Reading {
+    return def.read(this.snapshot())
+  }
+
+  values (def: HistogramDef): readonly number[] {
     return def.read(this.snapshot())
   }
 }

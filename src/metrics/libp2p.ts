@@ -8,6 +8,10 @@
  * calculated counter's value to the counter on every scrape rather than setting it, so the running total
  * itself would be counted again at each scrape. Labelled gauges report 0 for a label value that went away
  * (an unsubscribed topic), because the implementation keeps a label's last value otherwise.
+ *
+ * Histograms of scrape-time values (the peers' scores) are not registered here: the interface's calculated
+ * histogram observes the one number `calculate` returns at each scrape, so it cannot show the current
+ * distribution of many values; the agent's prom-client registry (./prom.ts) has them.
  */
 import type { Metrics } from '@libp2p/interface'
 import { CATALOG, Collector, HEARTBEAT, type MetricsSource, type Reading } from './catalog.js'
@@ -19,6 +23,7 @@ const MAX_REMEMBERED = 1024
 export function registerLibp2pMetrics (metrics: Metrics, source: MetricsSource): void {
   const collector = new Collector(source)
   for (const def of CATALOG) {
+    if (def.kind === 'histogram') continue
     const opts = { help: def.help, ...(def.label !== undefined ? { label: def.label } : {}) }
     if (def.kind === 'counter') {
       let last: Record<string, number> = {}

@@ -1,7 +1,8 @@
 /**
  * The metrics catalogue (./catalog.ts) in a prom-client registry, for the agent's `GET /metrics`. Each metric
  * is refilled from one snapshot of the node when the registry is read (prom-client's `collect`), so a
- * counter shows the core's own running total, never a second count kept beside it.
+ * counter shows the core's own running total, never a second count kept beside it, and a histogram of
+ * scrape-time values (the peers' scores) is emptied and filled again from the snapshot.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { CATALOG, Collector, HEARTBEAT, type MetricsSource } from './catalog.js'
@@ -10,6 +11,19 @@ import { CATALOG, Collector, HEARTBEAT, type MetricsSource } from './catalog.js'
 export function promRegistry (source: MetricsSource, registry: Registry = new Registry()): Registry {
   const collector = new Collector(source)
   for (const def of CATALOG) {
+    if (def.kind === 'histogram') {
+      new Histogram({
+        name: def.name,
+        help: def.help,
+        buckets: [...def.buckets],
+        registers: [registry],
+        collect () {
+          this.zero({}) // empty: zero buckets, even with no values
+          for (const v of collector.values(def)) this.observe(v)
+        }
+      })
+      continue
+    }
     const labelNames = def.label !== undefined ? [def.label] : []
     const label = def.label
     if (def.kind === 'counter') {

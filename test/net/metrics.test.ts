@@ -58,9 +58,55 @@ test('metrics through js-libp2p: prometheusMetrics() shows the grapevine counter
     assert.equal(sample(bText, 'grapevine_state_origins'), 2)
     assert.equal(sample(bText, 'gossipsub_topic_peer_count{topic="news"}'), 0, 'a publishes without subscribing')
     assert.equal(sample(bText, 'gossipsub_msg_publish_count_total'), 0)
+    assert.ok((sample(bText, 'gossipsub_rpc_recv_message_total') ?? 0) >= 100, 'b received the 100 messages in RPCs')
+    assert.ok((sample(bText, 'gossipsub_rpc_recv_count_total') ?? 0) >= 1)
+    assert.ok((sample(text, 'gossipsub_rpc_sent_message_total') ?? 0) >= 100, 'a sent the 100 messages')
+    assert.ok((sample(text, 'gossipsub_rpc_sent_subscription_total') ?? 0) === 0, 'a subscribes to nothing')
+    assert.ok((sample(bText, 'gossipsub_rpc_sent_subscription_total') ?? 0) >= 1, 'b announced its topic')
     sub.cancel()
   } finally {
     await b.stop()
+    await a.stop()
+  }
+})
+
+test('a GRAFT received, mesh inclusion and churn by disconnect, and the score histogram, in text promtool accepts', { timeout: 60_000 }, async () => {
+  const a = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: quiet })
+  const b = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logger: quiet, bootstrap: [a.multiaddrs()[0]!] })
+  const aRegistry = promRegistry(metricsSource(a))
+  const bRegistry = promRegistry(metricsSource(b))
+  let bStopped = false
+  try {
+    a.pubsub.join('mesh').subscribe()
+    b.pubsub.join('mesh').subscribe()
+    await waitUntil('a and b in each other\'s mesh', () => a.cores.gossipsub.mesh.get('mesh')?.size === 1 && b.cores.gossipsub.mesh.get('mesh')?.size === 1)
+    await waitUntil('the GRAFT of one reached the other', async () => (sample(await aRegistry.metrics(), 'gossipsub_rpc_recv_graft_total') ?? 0) + (sample(await bRegistry.metrics(), 'gossipsub_rpc_recv_graft_total') ?? 0) >= 1)
+    const aText = await aRegistry.metrics()
+    const included = ['random', 'subscribed'].map(r => sample(aText, `gossipsub_mesh_peer_inclusion_events_${r}_total{topic="mesh"}`) ?? 0)
+    assert.equal(included[0]! + included[1]!, 1, 'b joined a\'s mesh once: on a\'s SUBSCRIBE, or on b\'s GRAFT or SUBSCRIBE')
+    const control = (sample(aText, 'gossipsub_rpc_recv_control_total') ?? 0) + (sample(await bRegistry.metrics(), 'gossipsub_rpc_recv_control_total') ?? 0)
+    assert.ok(control >= 1, 'a GRAFT comes in an RPC with a control part')
+    // The score histogram: one peer (b), its score small and not negative (a little time in the mesh, P1).
+    assert.match(aText, /^# TYPE gossipsub_score histogram$/m)
+    assert.equal(sample(aText, 'gossipsub_score_bucket{le="-1"}'), 0)
+    assert.equal(sample(aText, 'gossipsub_score_bucket{le="1"}'), 1)
+    assert.equal(sample(aText, 'gossipsub_score_bucket{le="+Inf"}'), 1)
+    assert.equal(sample(aText, 'gossipsub_score_count'), 1)
+    assert.ok((sample(aText, 'gossipsub_score_sum') ?? -1) >= 0)
+    assert.equal(sample(await aRegistry.metrics(), 'gossipsub_score_count'), 1, 'a second scrape shows the current peers, not a running total')
+
+    await b.stop()
+    bStopped = true
+    await waitUntil('a counted b\'s disconnect as mesh churn', async () => sample(await aRegistry.metrics(), 'gossipsub_peer_churn_events_disconnected_total{topic="mesh"}') === 1)
+    const after = await aRegistry.metrics()
+    assert.equal(sample(after, 'gossipsub_score_count'), 0, 'no peers, no scores')
+    assert.equal(sample(after, 'gossipsub_peer_churn_events_prune_total{topic="mesh"}'), undefined)
+    // promtool's lint objects only to the "_count" suffix of the two topic gauges, named as @libp2p/gossipsub names them.
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: after, encoding: 'utf8' })
+    const complaints = `${promtool.stdout}${promtool.stderr}`.split('\n').filter(l => l !== '' && !/^gossipsub_(mesh|topic)_peer_count non-histogram and non-summary metrics should not have "_count" suffix$/.test(l))
+    assert.deepEqual(complaints, [], 'promtool check metrics')
+  } finally {
+    if (!bStopped) await b.stop()
     await a.stop()
   }
 })
@@ -97,6 +143,9 @@ test('agent GET /metrics: Prometheus text that promtool accepts, behind the toke
     assert.equal(sample(text, 'grapevine_dropped_total{reason="queue_full"}'), 0)
     assert.ok((sample(text, 'grapevine_api_requests_total') ?? 0) >= 8)
     assert.match(text, /^gossipsub_heartbeat_duration_seconds_bucket\{le="\+Inf"\} \d+$/m)
+    assert.match(text, /^gossipsub_score_bucket\{le="\+Inf"\} 0$/m, 'the score histogram, empty with no peers')
+    assert.equal(sample(text, 'gossipsub_score_count'), 0)
+    assert.equal(sample(text, 'gossipsub_rpc_recv_count_total'), 0)
 
     const refused = await fetch(`${a.record.api}/metrics`)
     assert.equal(refused.status, 401, 'the token is needed as for every endpoint')
