@@ -90,6 +90,15 @@ export interface GossipSubConfig {
   testExtension: boolean
   /** Behaviour penalty (P7) for each Extensions control message after a peer's first RPC. */
   extensionsRepeatPenalty: number
+  /**
+   * Explicit peering agreements (v1.1 "Explicit Peering Agreements"): peers we always forward a topic's
+   * messages to (when they subscribe to it), never graft, never gossip to, and keep connected (./direct.ts).
+   */
+  directPeers: readonly NodeId[]
+  /** Every this many heartbeats, dial the direct peers we are not connected to (the spec recommends 5 minutes). */
+  directConnectTicks: number
+  /** The first dial of the direct peers, this long after start. */
+  directConnectInitialDelayMs: number
 }
 
 export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
@@ -131,10 +140,13 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   limits: DEFAULT_RPC_LIMITS,
   protocols: MESHSUB_PROTOCOLS,
   testExtension: false,
-  extensionsRepeatPenalty: 1
+  extensionsRepeatPenalty: 1,
+  directPeers: [],
+  directConnectTicks: 300,
+  directConnectInitialDelayMs: 1000
 }
 
-export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number }
+export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number } | { kind: 'direct-connect', token: number }
 
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
 
@@ -260,5 +272,6 @@ export function validateGossipSub (c: GossipSubConfig): void {
   checkConfig(c.mcacheGossip <= c.mcacheLength, 'gossipsub.mcacheGossip must not exceed mcacheLength')
   checkConfig(Array.isArray(c.protocols) && c.protocols.length > 0 && c.protocols.every(p => MESHSUB_PROTOCOLS.includes(p)),
     `gossipsub.protocols must be a non-empty list of ${MESHSUB_PROTOCOLS.join(', ')} (got ${String(c.protocols)})`)
-  checkNumbers('gossipsub', c, { extensionsRepeatPenalty: 'whole' })
+  checkNumbers('gossipsub', c, { extensionsRepeatPenalty: 'whole', directConnectTicks: 'whole', directConnectInitialDelayMs: 'count' })
+  checkConfig(Array.isArray(c.directPeers) && c.directPeers.every(p => typeof p === 'string' && p !== ''), 'gossipsub.directPeers must be a list of peer ids')
 }
