@@ -7,11 +7,12 @@
  * connections), the peer store, the node's events (identify, disconnect) and its private key (StrictSign).
  *
  * Differences from @libp2p/gossipsub (README, "Using grapevine from js-libp2p"): no floodsub fallback, no
- * direct peers, no per-topic score parameters or application score function, message ids are the
+ * per-topic score parameters or application score function, message ids are the
  * router's own (from ‖ seqno or SHA-256 of the data); unsupported options throw a UsageError naming them.
  */
 import type { Connection, PeerId, PeerStore, PrivateKey, PublicKey, StreamHandler, StreamHandlerOptions, Topology } from '@libp2p/interface'
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { UsageError } from '../core/errors.js'
 import { identityFromSeed } from '../core/identity.js'
@@ -79,9 +80,14 @@ export interface GossipsubInit {
   protocols: string[]
   /** Not supported: grapevine speaks no floodsub. Only `false` is accepted. */
   fallbackToFloodsub: boolean
-  /** Not supported yet: only an empty list is accepted. */
-  directPeers: unknown[]
+  /** Explicit peering agreements (v1.1): peers always sent every message of their topics, never meshed, kept connected. */
+  directPeers: AddrInfo[]
+  /** Every this many heartbeats, dial the direct peers we are not connected to (default 300). */
+  directConnectTicks: number
 }
+
+/** A direct peer: its id and the addresses to dial it at (added to the peer store on start). */
+export interface AddrInfo { id: PeerId, addrs: Multiaddr[] }
 
 /** @libp2p/gossipsub's global score parameters (per-topic ones are not supported). */
 interface ScoreParamsInit {
@@ -122,8 +128,9 @@ const UNSUPPORTED_SCORE = ['topics', 'appSpecificScore']
 /** Maps @libp2p/gossipsub's options onto the router's settings, throwing on those grapevine does not support. */
 export function routerConfig (init: Partial<GossipsubInit>): Partial<GossipSubConfig> {
   if (init.fallbackToFloodsub === true) throw new UsageError('ERR_CONFIG', 'fallbackToFloodsub is not supported by grapevine (it speaks only /meshsub): set it to false')
-  if ((init.directPeers?.length ?? 0) > 0) throw new UsageError('ERR_CONFIG', 'directPeers is not supported by grapevine yet: remove it')
   const c: Partial<GossipSubConfig> = {}
+  if (init.directPeers !== undefined) c.directPeers = init.directPeers.map(p => p.id.toString())
+  if (init.directConnectTicks !== undefined) c.directConnectTicks = init.directConnectTicks
   const put = <K extends keyof GossipSubConfig>(k: K, v: GossipSubConfig[K] | undefined): void => { if (v !== undefined) c[k] = v }
   put('D', init.D); put('Dlo', init.Dlo); put('Dhi', init.Dhi); put('Dlazy', init.Dlazy); put('Dout', init.Dout); put('Dscore', init.Dscore)
   put('heartbeatMs', init.heartbeatInterval); put('fanoutTtlMs', init.fanoutTTL); put('mcacheLength', init.mcacheLength)
@@ -205,9 +212,11 @@ export class GrapevineGossipSub extends EventTarget {
   private capture: NodeId[] | null = null
   private started = false
   private readonly topologies: string[] = []
+  private readonly directPeers: AddrInfo[]
 
   constructor (private readonly components: GossipSubComponents, init: Partial<GossipsubInit> = {}) {
     super()
+    this.directPeers = init.directPeers ?? []
     const config = routerConfig(init)
     this.emitSelf = init.emitSelf ?? false
     this.allowZero = init.allowPublishToZeroTopicPeers ?? false
@@ -268,6 +277,8 @@ export class GrapevineGossipSub extends EventTarget {
   async start (): Promise<void> {
     if (this.started) return
     this.started = true
+    // The direct peers' addresses, for the router's dials (after directConnectInitialDelayMs, then while down).
+    for (const p of this.directPeers) await this.components.peerStore.merge(p.id, { multiaddrs: p.addrs })
     await this.driver.host([this.router])
     // The registrar tells us of peers that speak meshsub once identify has run (the driver also listens to
     // identify itself, as under createNode; either way a peer is announced once, with the newest version).

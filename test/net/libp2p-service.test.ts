@@ -9,6 +9,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub as jsGossipsub } from '@libp2p/gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
@@ -221,7 +222,37 @@ test('libp2p service options: @libp2p/gossipsub names map onto the router, unsup
   assert.equal(c.score?.ipColocationFactorWeight, -1)
   assert.equal(c.score?.defaultTopic, undefined, 'as @libp2p/gossipsub: topics without parameters are not scored')
   assert.throws(() => routerConfig({ fallbackToFloodsub: true }), /fallbackToFloodsub is not supported/)
-  assert.throws(() => routerConfig({ directPeers: [{}] }), /directPeers is not supported/)
+  const direct = routerConfig({ directPeers: [{ id: peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'), addrs: [] }], directConnectTicks: 60 })
+  assert.deepEqual([direct.directPeers, direct.directConnectTicks], [['12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'], 60])
   assert.throws(() => routerConfig({ scoreParams: { topics: { t: {} } } as never }), /scoreParams.topics not supported/)
   assert.doesNotThrow(() => routerConfig({ fallbackToFloodsub: false, directPeers: [] }))
 })
+
+// Explicit peering agreements (v1.1): two nodes, each the other's direct peer, exchange every message of a
+// topic without a mesh between them. The second one made knows the first's address and dials it (after
+// directConnectInitialDelay, 1 s in both implementations); the first knows only the second's id.
+for (const impls of [['grapevine', 'grapevine'], ['js', 'grapevine'], ['grapevine', 'js']] as Array<[Impl, Impl]>) {
+  test(`libp2p service direct peers, ${impls.join(' ↔ ')}: messages both ways, no mesh, no GRAFT`, { timeout: 30_000 }, async () => {
+    const idOf = async (n: number): Promise<PeerId> => peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', seedOf(n)))
+    const opts = { heartbeatInterval: 200, floodPublish: false }
+    const A = await app(impls[0], 150, 'StrictSign', { ...opts, directPeers: [{ id: await idOf(151), addrs: [] }] })
+    const B = await app(impls[1], 151, 'StrictSign', { ...opts, directPeers: [{ id: A.host.peerId, addrs: A.host.getMultiaddrs() }] })
+    try {
+      const grafts: string[] = []
+      for (const a of [A, B]) a.pubsub.addEventListener('gossipsub:graft', () => { grafts.push(a.id) })
+      A.pubsub.subscribe('d')
+      B.pubsub.subscribe('d')
+      await waitUntil('each subscribed at the other', () => subscribers(A, 'd').join() === B.id && subscribers(B, 'd').join() === A.id)
+      await new Promise(resolve => setTimeout(resolve, 1000)) // five heartbeats: time to graft, were it allowed
+      assert.deepEqual([A.pubsub.getMeshPeers('d'), B.pubsub.getMeshPeers('d')], [[], []], 'no mesh between direct peers')
+      assert.deepEqual(grafts, [], 'no GRAFT either way')
+      const res = await A.pubsub.publish('d', text('to B'))
+      assert.deepEqual(res.recipients.map(String), [B.id], 'published to the direct peer, though not in a mesh')
+      await B.pubsub.publish('d', text('to A'))
+      await waitUntil('each got the other\'s message', () => got(B, 'd').includes('to B') && got(A, 'd').includes('to A'))
+    } finally {
+      await A.host.stop()
+      await B.host.stop()
+    }
+  })
+}
