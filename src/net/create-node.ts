@@ -92,6 +92,8 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       denyPeer: (p, direction) => admission.refuses(p.toString(), direction),
       services: discoveryServices(o.peerDiscovery)
     })
+    const direct = (o.gossipsub?.directPeers ?? []).map(directContact)
+    for (const d of direct) await host.peerStore.merge(peerIdFromString(d.id), { multiaddrs: d.addrs.map(a => multiaddr(a)) })
     const driver: NetDriver = new NetDriver(host, {
       addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [],
       onError: err => log.error({ err }, 'grapevine: internal error')
@@ -111,7 +113,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       discovery: o.discovery,
       // The signed address record's sequence number: the wall clock, so a restart's record replaces the old one.
       membership: { selfAddrs: host.getMultiaddrs().map(m => m.decapsulateCode(421).bytes), recordSeq: Date.now(), ...o.membership },
-      gossipsub: { signaturePolicy: o.signaturePolicy ?? 'StrictSign', decodeKey: libp2pKeyDecoder, ...o.gossipsub }
+      gossipsub: { signaturePolicy: o.signaturePolicy ?? 'StrictSign', decodeKey: libp2pKeyDecoder, ...o.gossipsub, directPeers: direct.map(d => d.id) }
     }, {
       dataDir: dataDir?.dir ?? null,
       persist: dataDir === null
@@ -208,6 +210,29 @@ export function parseContact (addr: string): PeerInfo {
   return { id, addrs: [ma.decapsulateCode(421).bytes] }
 }
 
+/**
+ * A direct peer of `gossipsub.directPeers` (v1.1 explicit peering agreements): a multiaddr ending in
+ * /p2p/<peer id> (its address goes to the peer store, for the router's dials), or a bare peer id (dialled at
+ * the addresses membership knows).
+ */
+function directContact (entry: string): PeerInfo {
+  const bad = (why: string): UsageError => new UsageError('ERR_OPTIONS', `gossipsub.directPeers: ${JSON.stringify(entry)} ${why}`)
+  if (typeof entry !== 'string') throw bad('is not a string (a multiaddr ending in /p2p/<peer id>, or a peer id)')
+  if (entry.startsWith('/')) {
+    try {
+      return parseContact(entry)
+    } catch (err) {
+      throw bad(`is not a multiaddr ending in /p2p/<peer id> (${(err as Error).message})`)
+    }
+  }
+  try {
+    peerIdFromString(entry)
+  } catch {
+    throw bad('is not a peer id or a multiaddr ending in /p2p/<peer id>')
+  }
+  return { id: entry, addrs: [] }
+}
+
 const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery', 'metrics', 'logger']
 
 function validateOptions (o: NodeOptions): NodeOptions {
@@ -233,6 +258,10 @@ function validateOptions (o: NodeOptions): NodeOptions {
     }
   }
   for (const b of o.bootstrap ?? []) parseContact(b)
+  if (o.gossipsub?.directPeers !== undefined) {
+    if (!Array.isArray(o.gossipsub.directPeers)) throw new UsageError('ERR_OPTIONS', 'gossipsub.directPeers must be an array of multiaddrs ending in /p2p/<peer id> (or peer ids)')
+    o.gossipsub.directPeers.forEach(directContact)
+  }
   if (o.allow !== undefined) {
     if (!Array.isArray(o.allow) || o.allow.some(x => typeof x !== 'string')) throw new UsageError('ERR_OPTIONS', 'allow must be an array of peer ids (strings such as 12D3KooW…)')
     if (o.allow.length === 0) throw new UsageError('ERR_OPTIONS', 'allow is an empty list, which would refuse every peer: list the peer ids that may connect, or leave it out')
