@@ -383,7 +383,7 @@ export class GrapevineGossipSub extends EventTarget {
 
   private deliver (msg: RPC.Message, id: Uint8Array, source: PeerId): void {
     const m = toMessage(msg)
-    this.dispatchEvent(new CustomEvent('gossipsub:message', { detail: { propagationSource: source, msgId: Buffer.from(id).toString('base64'), msg: m } }))
+    this.dispatchEvent(new CustomEvent('gossipsub:message', { detail: { propagationSource: source, msgId: msgIdString(id), msg: m } }))
     this.dispatchEvent(new CustomEvent('message', { detail: m }))
   }
 
@@ -398,6 +398,9 @@ export class GrapevineGossipSub extends EventTarget {
     }
   }
 }
+
+/** A message id as @libp2p/gossipsub writes it for applications: base64 without padding. */
+const msgIdString = (id: Uint8Array): string => Buffer.from(id).toString('base64').replace(/=+$/, '')
 
 /** A message as @libp2p/gossipsub gives it to applications. */
 function toMessage (msg: RPC.Message): Message {
