@@ -11,6 +11,7 @@ export {
   type GossipSubComponents, type GossipSubEvents, type GossipsubInit, type GossipsubMessage, type Message, type MeshPeer, type PublishResult,
   type SignaturePolicy, type SignedMessage, type SubscriptionChangeData, type TopicValidatorFn, type UnsignedMessage
 } from '../net/service.js'
+export type { ScoreParamsInit, TopicScoreParamsInit } from '../net/service-score.js'
 
 /** The service factory for `createLibp2p({ services: { pubsub: gossipsub(init) } })`. */
 export function gossipsub (init: Partial<GossipsubInit> = {}): (components: GossipSubComponents) => GrapevineGossipSub {

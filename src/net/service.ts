@@ -6,9 +6,9 @@
  * the registrar (stream handlers for /meshsub/1.3.0 … 1.0.0), the connection manager (dials, hang-ups,
  * connections), the peer store, the node's events (identify, disconnect) and its private key (StrictSign).
  *
- * Differences from @libp2p/gossipsub (README, "Using grapevine from js-libp2p"): no floodsub fallback, no
- * per-topic score parameters or application score function, message ids are the
- * router's own (from ‖ seqno or SHA-256 of the data); unsupported options throw a UsageError naming them.
+ * Differences from @libp2p/gossipsub (README, "Using grapevine from js-libp2p"): no floodsub fallback,
+ * `appSpecificScore` read once per heartbeat rather than at each score computation, `msgIdFn` must be
+ * synchronous; unsupported options throw a UsageError naming them.
  */
 import type { Connection, PeerId, PeerStore, PrivateKey, PublicKey, StreamHandler, StreamHandlerOptions, Topology } from '@libp2p/interface'
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
@@ -17,11 +17,12 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { UsageError } from '../core/errors.js'
 import { identityFromSeed } from '../core/identity.js'
 import type { NodeId } from '../core/protocol.js'
-import { DEFAULT_GOSSIPSUB, GossipSub as Router, type GossipSubConfig, type GossipSubEvent, type GossipSubTimer } from '../gossipsub/gossipsub.js'
-import type { PeerScoreParams, PeerScoreThresholds } from '../gossipsub/score.js'
+import { GossipSub as Router, type GossipSubConfig, type GossipSubEvent, type GossipSubTimer } from '../gossipsub/gossipsub.js'
+import type { PeerScoreThresholds } from '../gossipsub/score.js'
 import { authorOf } from '../gossipsub/signing.js'
 import type { RPC } from '../wire/rpc.js'
 import { NetDriver, type DriverHost } from './driver.js'
+import { scoreConfig, type ScoreParamsInit } from './service-score.js'
 
 export enum TopicValidatorResult { Accept = 'accept', Ignore = 'ignore', Reject = 'reject' }
 export type SignaturePolicy = 'StrictSign' | 'StrictNoSign'
@@ -78,6 +79,10 @@ export interface GossipsubInit {
   scoreParams: Partial<ScoreParamsInit>
   scoreThresholds: Partial<PeerScoreThresholds>
   protocols: string[]
+  /** Message ids from the message as applications see it; must return synchronously (not a Promise). */
+  msgIdFn: (msg: Message) => Uint8Array
+  /** Accepted and not used: the router looks a message's id up before anything costly (see README). */
+  fastMsgIdFn: unknown
   /** Not supported: grapevine speaks no floodsub. Only `false` is accepted. */
   fallbackToFloodsub: boolean
   /** Explicit peering agreements (v1.1): peers always sent every message of their topics, never meshed, kept connected. */
@@ -88,21 +93,6 @@ export interface GossipsubInit {
 
 /** A direct peer: its id and the addresses to dial it at (added to the peer store on start). */
 export interface AddrInfo { id: PeerId, addrs: Multiaddr[] }
-
-/** @libp2p/gossipsub's global score parameters (per-topic ones are not supported). */
-interface ScoreParamsInit {
-  topicScoreCap: number
-  appSpecificWeight: number
-  IPColocationFactorWeight: number
-  IPColocationFactorThreshold: number
-  IPColocationFactorWhitelist: Set<string>
-  behaviourPenaltyWeight: number
-  behaviourPenaltyThreshold: number
-  behaviourPenaltyDecay: number
-  decayInterval: number
-  decayToZero: number
-  retainScore: number
-}
 
 /** The components libp2p gives a service (the parts used here). */
 export interface GossipSubComponents {
@@ -123,8 +113,6 @@ export interface GossipSubComponents {
   events: EventTarget
 }
 
-const UNSUPPORTED_SCORE = ['topics', 'appSpecificScore']
-
 /** Maps @libp2p/gossipsub's options onto the router's settings, throwing on those grapevine does not support. */
 export function routerConfig (init: Partial<GossipsubInit>): Partial<GossipSubConfig> {
   if (init.fallbackToFloodsub === true) throw new UsageError('ERR_CONFIG', 'fallbackToFloodsub is not supported by grapevine (it speaks only /meshsub): set it to false')
@@ -140,54 +128,43 @@ export function routerConfig (init: Partial<GossipsubInit>): Partial<GossipSubCo
   put('iwantFollowupMs', init.gossipsubIWantFollowupMs); put('idontwantMinBytes', init.idontwantMinDataSize)
   put('floodPublish', init.floodPublish); put('doPX', init.doPX); put('signaturePolicy', init.globalSignaturePolicy); put('protocols', init.protocols)
   c.thresholds = { ...JS_THRESHOLDS, ...init.scoreThresholds }
-  const s = (init.scoreParams ?? {}) as Record<string, unknown>
-  const bad = UNSUPPORTED_SCORE.filter(k => s[k] !== undefined && !(k === 'topics' && Object.keys(s[k] as object).length === 0))
-  if (bad.length > 0) throw new UsageError('ERR_CONFIG', `scoreParams.${bad.join(', ')} not supported by grapevine's libp2p service yet: remove them`)
-  const p: Partial<PeerScoreParams> = {}
-  const sp = init.scoreParams ?? {}
-  if (sp.topicScoreCap !== undefined) p.topicScoreCap = sp.topicScoreCap
-  if (sp.appSpecificWeight !== undefined) p.appSpecificWeight = sp.appSpecificWeight
-  if (sp.IPColocationFactorWeight !== undefined) p.ipColocationFactorWeight = sp.IPColocationFactorWeight
-  if (sp.IPColocationFactorThreshold !== undefined) p.ipColocationFactorThreshold = sp.IPColocationFactorThreshold
-  if (sp.IPColocationFactorWhitelist !== undefined) p.ipColocationFactorWhitelist = [...sp.IPColocationFactorWhitelist]
-  if (sp.behaviourPenaltyWeight !== undefined) p.behaviourPenaltyWeight = sp.behaviourPenaltyWeight
-  if (sp.behaviourPenaltyThreshold !== undefined) p.behaviourPenaltyThreshold = sp.behaviourPenaltyThreshold
-  if (sp.behaviourPenaltyDecay !== undefined) p.behaviourPenaltyDecay = sp.behaviourPenaltyDecay
-  if (sp.decayInterval !== undefined) p.decayIntervalMs = sp.decayInterval
-  if (sp.decayToZero !== undefined) p.decayToZero = sp.decayToZero
-  if (sp.retainScore !== undefined) p.retainScoreMs = sp.retainScore
-  c.score = { ...JS_SCORE_PARAMS, ...p }
+  c.score = scoreConfig(init.scoreParams ?? {})
+  if (init.msgIdFn !== undefined) c.messageId = messageIdOf(init.msgIdFn)
   return c
 }
 
-/**
- * @libp2p/gossipsub's default score settings, which differ from the router's own: no topic is scored unless
- * configured (grapevine's nodes score every topic, so one message rejected by a validator there graylists
- * its sender), and its weights and thresholds.
- */
-const JS_SCORE_PARAMS: PeerScoreParams = {
-  ...DEFAULT_GOSSIPSUB.score,
-  topics: {},
-  defaultTopic: undefined,
-  topicScoreCap: 10,
-  appSpecificWeight: 10,
-  ipColocationFactorWeight: -5,
-  ipColocationFactorThreshold: 10,
-  ipColocationFactorWhitelist: [],
-  behaviourPenaltyWeight: -10,
-  behaviourPenaltyThreshold: 0,
-  behaviourPenaltyDecay: 0.2,
-  decayIntervalMs: 1000,
-  decayToZero: 0.1,
-  retainScoreMs: 3600 * 1000
-}
 const JS_THRESHOLDS: PeerScoreThresholds = { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80, acceptPXThreshold: 10, opportunisticGraftThreshold: 20 }
+
+const SYNC_MSG_ID = 'grapevine needs a synchronous msgIdFn (its router computes ids inside its message handling): ' +
+  'return the id itself, e.g. msg => createHash(\'sha256\').update(msg.data).digest().subarray(0, 20) with node:crypto, not a Promise'
+
+/**
+ * The router's message-id function for an application's `msgIdFn`: the router's message in the shape the
+ * application knows, the id copied into a plain array. Ids are then the application's own, so the router
+ * translates none between id schemes (msgid.ts is off when a messageId is given). An async function is
+ * refused here; a plain one that returns a Promise throws on its first use (publish says so).
+ */
+function messageIdOf (fn: (msg: Message) => Uint8Array | Promise<Uint8Array>): (msg: RPC.Message) => Uint8Array<ArrayBuffer> {
+  if (typeof fn !== 'function') throw new UsageError('ERR_CONFIG', 'msgIdFn must be a function (msg: Message) => Uint8Array')
+  if (fn.constructor.name === 'AsyncFunction') throw new UsageError('ERR_CONFIG', SYNC_MSG_ID)
+  return (msg: RPC.Message) => {
+    const id = fn(toMessage(msg))
+    if (!(id instanceof Uint8Array)) {
+      if (id instanceof Promise) id.catch(() => {})
+      throw new UsageError('ERR_CONFIG', SYNC_MSG_ID)
+    }
+    return new Uint8Array(id)
+  }
+}
 
 /** The router with the events @libp2p/gossipsub has and the core does not need: heartbeats, GRAFTs and PRUNEs received. */
 class ServiceRouter extends Router {
   onEvents: { heartbeat: () => void, control: (peer: NodeId, rpc: RPC, direction: 'inbound' | 'outbound') => void } = { heartbeat: () => {}, control: () => {} }
+  /** Runs just before each heartbeat (the application's scores are read then). */
+  beforeHeartbeat: (now: number) => void = () => {}
 
   override onTimer (now: number, timer: GossipSubTimer): void {
+    if (timer.kind === 'heartbeat') this.beforeHeartbeat(now)
     super.onTimer(now, timer)
     if (timer.kind === 'heartbeat') this.onEvents.heartbeat()
   }
@@ -208,6 +185,7 @@ export class GrapevineGossipSub extends EventTarget {
   private readonly emitSelf: boolean
   private readonly allowZero: boolean
   private readonly asyncValidation: boolean
+  private readonly appSpecificScore: ((peerId: string) => number) | undefined
   /** Peers a message was queued to during the publish in progress. */
   private capture: NodeId[] | null = null
   private started = false
@@ -221,6 +199,7 @@ export class GrapevineGossipSub extends EventTarget {
     this.emitSelf = init.emitSelf ?? false
     this.allowZero = init.allowPublishToZeroTopicPeers ?? false
     this.asyncValidation = init.asyncValidation ?? false
+    this.appSpecificScore = init.scoreParams?.appSpecificScore
     this.driver = new NetDriver(hostOf(components))
     const env = this.driver.env<RPC, GossipSubTimer, GossipSubEvent>('gossipsub', { event: e => this.onRouterEvent(e) })
     const send = env.io.send
@@ -244,6 +223,7 @@ export class GrapevineGossipSub extends EventTarget {
     }
     this.router = new ServiceRouter({ ...env, io }, identity, config)
     this.router.onEvents = { heartbeat: () => this.dispatchEvent(new CustomEvent('gossipsub:heartbeat')), control: (p, rpc, d) => this.controlEvents(p, rpc, d) }
+    this.router.beforeHeartbeat = () => { this.refreshAppScores() }
     this.globalSignaturePolicy = this.router.config.signaturePolicy
     this.protocols = [...this.router.config.protocols]
     const router = this.router
@@ -331,6 +311,11 @@ export class GrapevineGossipSub extends EventTarget {
     return out
   }
 
+  /** A peer's score, as @libp2p/gossipsub's `getScore` (0 for a peer without a score record). */
+  getScore (peerId: string): number {
+    return this.router.score.score(this.driver.now(), peerId)
+  }
+
   async publish (topic: string, data: Uint8Array = new Uint8Array(0)): Promise<PublishResult> {
     if (!this.started) throw new Error('PublishError.Uninitialized')
     const self = this.emitSelf && this.router.isSubscribed(topic)
@@ -350,6 +335,25 @@ export class GrapevineGossipSub extends EventTarget {
   /** With asyncValidation: the application's verdict on a message it got in a 'gossipsub:message' event. */
   reportMessageValidationResult (msgId: string, _propagationSource: string, acceptance: TopicValidatorResult): void {
     this.router.reportValidation(this.driver.now(), Buffer.from(msgId, 'base64').toString('latin1'), acceptance)
+  }
+
+  /**
+   * P5: the application's score of each connected pubsub peer, read once per heartbeat (@libp2p/gossipsub
+   * calls it whenever it recomputes a score). The peers are the driver's, so as many calls as connections;
+   * a throw or a non-finite value keeps the peer's previous value.
+   */
+  private refreshAppScores (): void {
+    const fn = this.appSpecificScore
+    if (fn === undefined) return
+    for (const p of this.driver.peersOf('gossipsub')) {
+      let v: number
+      try {
+        v = fn(p)
+      } catch {
+        continue
+      }
+      if (Number.isFinite(v)) this.router.score.setAppScore(p, v)
+    }
   }
 
   private onRouterEvent (e: GossipSubEvent): void {
@@ -390,7 +394,7 @@ export class GrapevineGossipSub extends EventTarget {
 
   private deliver (msg: RPC.Message, id: Uint8Array, source: PeerId): void {
     const m = toMessage(msg)
-    this.dispatchEvent(new CustomEvent('gossipsub:message', { detail: { propagationSource: source, msgId: Buffer.from(id).toString('base64'), msg: m } }))
+    this.dispatchEvent(new CustomEvent('gossipsub:message', { detail: { propagationSource: source, msgId: msgIdString(id), msg: m } }))
     this.dispatchEvent(new CustomEvent('message', { detail: m }))
   }
 
@@ -405,6 +409,9 @@ export class GrapevineGossipSub extends EventTarget {
     }
   }
 }
+
+/** A message id as @libp2p/gossipsub writes it for applications: base64 without padding. */
+const msgIdString = (id: Uint8Array): string => Buffer.from(id).toString('base64').replace(/=+$/, '')
 
 /** A message as @libp2p/gossipsub gives it to applications. */
 function toMessage (msg: RPC.Message): Message {

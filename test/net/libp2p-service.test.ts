@@ -3,6 +3,7 @@
 // network. Three js-libp2p hosts on 127.0.0.1 in a line A — B — C, so what C gets from A was relayed (and
 // validated) by B.
 import '../../src/net/shim.js'
+import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -31,6 +32,7 @@ interface PubSub extends EventTarget {
   getSubscribers: (topic: string) => PeerId[]
   getMeshPeers: (topic: string) => string[]
   reportMessageValidationResult: (msgId: string, source: string, result: TopicValidatorResult) => void
+  getScore: (peerId: string) => number
 }
 
 type Impl = 'js' | 'grapevine'
@@ -224,9 +226,79 @@ test('libp2p service options: @libp2p/gossipsub names map onto the router, unsup
   assert.throws(() => routerConfig({ fallbackToFloodsub: true }), /fallbackToFloodsub is not supported/)
   const direct = routerConfig({ directPeers: [{ id: peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'), addrs: [] }], directConnectTicks: 60 })
   assert.deepEqual([direct.directPeers, direct.directConnectTicks], [['12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'], 60])
-  assert.throws(() => routerConfig({ scoreParams: { topics: { t: {} } } as never }), /scoreParams.topics not supported/)
   assert.doesNotThrow(() => routerConfig({ fallbackToFloodsub: false, directPeers: [] }))
 })
+
+test('libp2p service options: per-topic score parameters map onto the router\'s, completed and checked as @libp2p/gossipsub does', () => {
+  const c = routerConfig({ scoreParams: { topicScoreCap: 5, appSpecificWeight: 2, topics: { t: { topicWeight: 2, timeInMeshQuantum: 500, meshMessageDeliveriesActivation: 2000, meshMessageDeliveriesWindow: 20, invalidMessageDeliveriesWeight: -7 } } } })
+  assert.deepEqual(c.score?.topics.t, {
+    topicWeight: 2,
+    timeInMeshWeight: 1,
+    timeInMeshQuantumMs: 500,
+    timeInMeshCap: 3600,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesCap: 2000,
+    meshMessageDeliveriesWeight: -1,
+    meshMessageDeliveriesDecay: 0.5,
+    meshMessageDeliveriesThreshold: 20,
+    meshMessageDeliveriesCap: 100,
+    meshMessageDeliveriesActivationMs: 2000,
+    meshMessageDeliveriesWindowMs: 20,
+    meshFailurePenaltyWeight: -1,
+    meshFailurePenaltyDecay: 0.5,
+    invalidMessageDeliveriesWeight: -7,
+    invalidMessageDeliveriesDecay: 0.3
+  }, 'the given values, @libp2p/gossipsub\'s topic defaults for the rest')
+  assert.deepEqual([c.score?.topicScoreCap, c.score?.appSpecificWeight, c.score?.defaultTopic], [5, 2, undefined])
+  assert.throws(() => routerConfig({ scoreParams: { topics: { t: { invalidMessageDeliveriesWeight: 1 } } } }), /scoreParams.topics\["t"\]: invalidMessageDeliveriesWeight must be negative/)
+  assert.throws(() => routerConfig({ scoreParams: { topics: { t: { meshMessageDeliveriesActivation: 10 } } } }), /meshMessageDeliveriesActivation must be at least 1000 milliseconds/)
+  assert.throws(() => routerConfig({ scoreParams: { topics: { t: { timeInMeshQuantum: 0 } } } }), /timeInMeshQuantum must be a positive number of milliseconds/)
+  assert.throws(() => routerConfig({ scoreParams: { topicScoreCap: -1 } }), /topicScoreCap must be positive/)
+  assert.throws(() => routerConfig({ scoreParams: { appSpecificScore: 3 as never } }), /appSpecificScore must be a function/)
+})
+
+test('libp2p service options: msgIdFn becomes the router\'s message id, given messages as applications see them; it must be synchronous', () => {
+  const seen: Message[] = []
+  const c = routerConfig({ globalSignaturePolicy: 'StrictNoSign', msgIdFn: m => { seen.push(m); return Buffer.from('id:' + new TextDecoder().decode(m.data)) }, fastMsgIdFn: () => 'ignored' })
+  const id = c.messageId!({ topic: 't', data: text('x') } as never)
+  assert.deepEqual([...id], [...text('id:x')])
+  assert.deepEqual(seen, [{ type: 'unsigned', topic: 't', data: text('x') }])
+  assert.throws(() => routerConfig({ msgIdFn: (async () => new Uint8Array(1)) as never }), /grapevine needs a synchronous msgIdFn/)
+  const promising = routerConfig({ msgIdFn: (() => Promise.resolve(new Uint8Array(1))) as never }) // not async, but returns a Promise
+  assert.throws(() => promising.messageId!({ topic: 't', data: text('x') } as never), /grapevine needs a synchronous msgIdFn/, 'refused when first used')
+})
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64').replace(/=+$/, '') // unpadded, as @libp2p/gossipsub writes ids
+const shortSha = (m: Message): Uint8Array => createHash('sha256').update(m.data).digest().subarray(0, 8)
+
+for (const impl of ['js', 'grapevine'] as const) {
+  test(`libp2p service scores, ${impl}: per-topic parameters (a rejected message turns the score negative), appSpecificScore`, { timeout: 30_000 }, async () => {
+    let appScoreOfB = 2
+    let bId = ''
+    // Only P4 counts on topic s; P5 is the application's score.
+    const topics = { s: { topicWeight: 1, timeInMeshWeight: 0, firstMessageDeliveriesWeight: 0, meshMessageDeliveriesWeight: 0, meshFailurePenaltyWeight: 0, invalidMessageDeliveriesWeight: -10, invalidMessageDeliveriesDecay: 0.9 } }
+    const A = await app(impl, 150, 'StrictSign', { heartbeatInterval: 200, scoreParams: { topics, appSpecificScore: (p: string) => p === bId ? appScoreOfB : 0 } })
+    const B = await app(impl, 151, 'StrictSign', { heartbeatInterval: 200 })
+    bId = B.id
+    try {
+      A.pubsub.topicValidators.set('s', (_peer, msg) => new TextDecoder().decode(msg.data) === 'bad' ? TopicValidatorResult.Reject : TopicValidatorResult.Accept)
+      A.pubsub.subscribe('s')
+      B.pubsub.subscribe('s')
+      await A.host.dial(B.host.getMultiaddrs()[0]!)
+      await waitUntil('a mesh both ways', () => A.pubsub.getMeshPeers('s').join() === B.id && B.pubsub.getMeshPeers('s').join() === A.id)
+      await waitUntil('the application\'s score of B (2 × appSpecificWeight 10)', () => A.pubsub.getScore(B.id) === 20)
+      appScoreOfB = 0
+      await waitUntil('the new application score read', () => A.pubsub.getScore(B.id) === 0)
+      await B.pubsub.publish('s', text('bad'))
+      await waitUntil('B penalised on s for an invalid message', () => A.pubsub.getScore(B.id) < 0)
+      assert.ok(A.pubsub.getScore(B.id) >= -10, 'one invalid message: at most -10 (1² × -10, decaying)')
+    } finally {
+      await A.host.stop()
+      await B.host.stop()
+    }
+  })
+}
 
 // Explicit peering agreements (v1.1): two nodes, each the other's direct peer, exchange every message of a
 // topic without a mesh between them. The second one made knows the first's address and dials it (after
@@ -253,6 +325,49 @@ for (const impls of [['grapevine', 'grapevine'], ['js', 'grapevine'], ['grapevin
     } finally {
       await A.host.stop()
       await B.host.stop()
+    }
+  })
+}
+
+const ID_RUNS: Array<{ name: string, impls: [Impl, Impl, Impl] }> = [
+  { name: 'grapevine alone', impls: ['grapevine', 'grapevine', 'grapevine'] },
+  { name: 'mixed, grapevine relays', impls: ['js', 'grapevine', 'js'] },
+  { name: 'mixed, @libp2p/gossipsub relays', impls: ['grapevine', 'js', 'grapevine'] }
+]
+
+for (const [r, run] of ID_RUNS.entries()) {
+  test(`libp2p service msgIdFn, ${run.name}: the application's ids in events and validation, one message per id`, { timeout: 60_000 }, async () => {
+    const base = 160 + r * 5
+    const A = await app(run.impls[0], base + 1, 'StrictSign', { msgIdFn: shortSha })
+    const B = await app(run.impls[1], base + 2, 'StrictSign', { msgIdFn: shortSha, asyncValidation: true })
+    const C = await app(run.impls[2], base + 3, 'StrictSign', { msgIdFn: shortSha })
+    const all = [A, B, C]
+    try {
+      const ids: Array<{ id: string, text: string }> = []
+      B.pubsub.addEventListener('gossipsub:message', (e) => {
+        const d = (e as CustomEvent<{ msgId: string, propagationSource: PeerId, msg: Message }>).detail
+        ids.push({ id: d.msgId, text: new TextDecoder().decode(d.msg.data) })
+        B.pubsub.reportMessageValidationResult(d.msgId, d.propagationSource.toString(), TopicValidatorResult.Accept)
+      })
+      // A and B take d; C does not, and publishes to B as a topic peer.
+      A.pubsub.subscribe('d')
+      B.pubsub.subscribe('d')
+      await A.host.dial(B.host.getMultiaddrs()[0]!)
+      await B.host.dial(C.host.getMultiaddrs()[0]!)
+      await waitUntil('a mesh A — B, C knows B takes d', () => A.pubsub.getMeshPeers('d').join() === B.id && B.pubsub.getMeshPeers('d').join() === A.id && subscribers(C, 'd').join() === B.id)
+      await A.pubsub.publish('d', text('same'))
+      await waitUntil('same at B', () => got(B, 'd').includes('same'))
+      assert.deepEqual(ids, [{ id: b64(createHash('sha256').update('same').digest().subarray(0, 8)), text: 'same' }], 'msgId is msgIdFn\'s id in base64 (unpadded)')
+      await assert.rejects(A.pubsub.publish('d', text('same')), /Duplicate|already published/, 'the same data twice from one node: the same id, refused')
+      // C's message has another author and seqno, but the same data: the same id, so B drops it as a duplicate.
+      await C.pubsub.publish('d', text('same'))
+      await C.pubsub.publish('d', text('other'))
+      await waitUntil('other at A', () => got(A, 'd').includes('other'))
+      assert.deepEqual(got(B, 'd'), ['same', 'other'], 'B took the message once')
+      assert.deepEqual(got(A, 'd'), ['other'])
+      assert.deepEqual(ids.map(x => x.text), ['same', 'other'])
+    } finally {
+      for (const a of all) await a.host.stop()
     }
   })
 }
