@@ -1,6 +1,7 @@
 // The layers of grapevine (ARCHITECTURE.md, "Layers"), enforced on every `npm test`:
 //
 //   core  →  wire  →  protocols (membership, broadcast, state, gossipsub)  →  composition (node)
+//         →  observability (metrics: the catalogue, its prom-client and libp2p adapters, the logger)
 //         →  drivers (sim, net)  →  applications (scenarios, agent, cli)  →  entry points (exports)
 //
 // Each layer imports only from the layers before it; the protocols are independent of each other, and so
@@ -25,11 +26,12 @@ module.exports = {
     layer('wire', '^src/wire/', []),
     ...PROTOCOLS.map(p => layer(p, `^src/${p}/`, ['core', 'wire'])),
     layer('composition', '^src/node/', ['core', 'wire', ...PROTOCOLS]),
+    layer('metrics', '^src/metrics/', ['core', 'wire', ...PROTOCOLS, 'node']),
     layer('sim', '^src/sim/', ['core', 'wire', ...PROTOCOLS, 'node']),
-    layer('net', '^src/net/', ['core', 'wire', ...PROTOCOLS, 'node']),
+    layer('net', '^src/net/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics']),
     layer('scenarios', '^src/scenarios/', ['core', 'wire', ...PROTOCOLS, 'node', 'sim']),
-    layer('agent', '^src/agent/', ['core', 'wire', ...PROTOCOLS, 'node', 'net']),
-    layer('cli', '^src/cli/', ['core', 'wire', ...PROTOCOLS, 'node', 'sim', 'net', 'scenarios', 'agent']),
+    layer('agent', '^src/agent/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics', 'net']),
+    layer('cli', '^src/cli/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics', 'sim', 'net', 'scenarios', 'agent']),
     {
       name: 'sim-entry-without-libp2p',
       comment: 'grapevine/sim must load no libp2p, LevelDB or WebSocket module (ARCHITECTURE.md, "Entry points")',

@@ -37,6 +37,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', 'bench/**/*.js', 'scripts/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', performance: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', setImmediate: 'readonly', clearTimeout: 'readonly' } }
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', performance: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', setImmediate: 'readonly', clearTimeout: 'readonly', clearInterval: 'readonly' } }
   }
 )

@@ -1,5 +1,6 @@
 // One side of the two-process pub/sub benchmark (bench/pubsub-net.mjs): a libp2p host on 127.0.0.1 running
-// either a grapevine node (createNode, topic discovery off) or @libp2p/gossipsub, as `sub` (subscribes, counts
+// either a grapevine node (createNode, topic discovery off), @libp2p/gossipsub (`js`) or grapevine's js-libp2p
+// service in its place (`service`, grapevine/libp2p), as `sub` (subscribes, counts
 // deliveries and latency) or `pub` (publishes 1 KiB messages as fast as the window the parent relays allows).
 // Talks to the parent over stdin / stdout, one JSON object per line.
 import '../dist/src/net/shim.js'
@@ -13,6 +14,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { createNode } from '../dist/src/net/create-node.js'
+import { gossipsub as grapevineGossipsub } from '../dist/src/exports/libp2p.js'
 
 const [impl, role, policy, sizeArg] = process.argv.slice(2)
 const size = Number(sizeArg)
@@ -45,7 +47,7 @@ if (impl === 'grapevine') {
     streamMuxers: [yamux()],
     connectionManager: { allow: ['/ip4/127.0.0.1'] },
     connectionMonitor: { abortConnectionOnPingFailure: false },
-    services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) }
+    services: { identify: identify(), pubsub: (impl === 'service' ? grapevineGossipsub : gossipsub)({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) }
   })
   const ps = host.services.pubsub
   publish = async (data) => { await ps.publish(TOPIC, data) }
@@ -57,6 +59,7 @@ if (impl === 'grapevine') {
   peersInTopic = () => ps.getSubscribers(TOPIC).length
   stop = async () => { await host.stop() }
   addrs = host.getMultiaddrs().map(String)
+  if (impl === 'service') globalThis.driverStats = () => ps.driver.stats
 }
 
 let delivered = 0
@@ -68,6 +71,8 @@ let t0 = 0
 let window = 0
 let published = 0
 let running = false
+/** After the report a late window (the subscriber's progress, relayed) must not restart publishing. */
+let finished = false
 
 if (role === 'sub') {
   subscribe((data) => {
@@ -100,7 +105,7 @@ for await (const line of lines) {
     send({ measuring: true })
   } else if (cmd.window !== undefined) {
     window = cmd.window
-    if (role === 'pub' && !running) {
+    if (role === 'pub' && !running && !finished) {
       running = true
       void (async () => {
         const data = new Uint8Array(size)
@@ -122,6 +127,7 @@ for await (const line of lines) {
     }
   } else if (cmd.report) {
     running = false
+    finished = true
     const cpu = process.cpuUsage(cpu0)
     const sorted = latencies.sort((a, b) => a - b)
     send({

@@ -39,8 +39,9 @@ function child (impl, role, policy, profDir) {
 
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
 
-export async function runPair (impl, policy, seconds, profDir) {
-  const sub = child(impl, 'sub', policy, profDir)
+/** One publisher and one subscriber; `subImpl` (default: the same as the publisher) for mixed pairs. */
+export async function runPair (impl, policy, seconds, profDir, subImpl = impl) {
+  const sub = child(subImpl, 'sub', policy, profDir)
   const pub = child(impl, 'pub', policy, profDir)
   const [s] = await Promise.all([sub.wait('ready'), pub.wait('ready')])
   pub.send({ dial: s.addrs[0] })
@@ -62,6 +63,7 @@ export async function runPair (impl, policy, seconds, profDir) {
   if (process.env.BENCH_DEBUG === '1') console.log(impl, policy, 'pub driver', JSON.stringify(rp.driver), 'published', rp.published)
   return {
     impl,
+    subImpl,
     policy,
     msgsPerSec: n / (rs.elapsedMs / 1000),
     pubCpuUsPerMsg: rp.cpuUs / n,

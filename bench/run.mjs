@@ -2,15 +2,17 @@
 // the same invocation. Needs a build (npm run bench builds first).
 import { benchBroadcastSim } from './broadcast-sim.mjs'
 import { benchPubsubNet } from './pubsub-net.mjs'
+import { benchPubsubServiceNet } from './pubsub-service-net.mjs'
 import { benchPublishNet } from './publish-net.mjs'
 import { benchPubsubJoinNet } from './pubsub-join-net.mjs'
+import { benchDiscoveryNet } from './discovery-net.mjs'
 import { benchMembershipSim } from './membership-sim.mjs'
 import { benchStateSim } from './state-sim.mjs'
 import { benchStateTrust } from './state-trust.mjs'
 import { BENCH_NAMES } from './lib.mjs'
 
 console.log(`grapevine benchmarks — node ${process.version}, ${new Date().toISOString()}`)
-// BENCH_ONLY=pubsub-net (or publish-net, pubsub-join-net, state, state-trust, membership, broadcast; comma list) runs a subset.
+// BENCH_ONLY=pubsub-net (or pubsub-service-net, publish-net, pubsub-join-net, discovery-net, state, state-trust, membership, broadcast; comma list) runs a subset.
 const only = process.env.BENCH_ONLY?.split(',')
 const unknown = only?.filter(n => !BENCH_NAMES.includes(n)) ?? []
 if (unknown.length > 0) {
@@ -19,8 +21,10 @@ if (unknown.length > 0) {
 }
 const want = (name) => only === undefined || only.includes(name)
 if (want('pubsub-net')) await benchPubsubNet()
+if (want('pubsub-service-net')) await benchPubsubServiceNet()
 if (want('publish-net')) await benchPublishNet()
 if (want('pubsub-join-net')) await benchPubsubJoinNet()
+if (want('discovery-net')) await benchDiscoveryNet()
 if (want('state')) benchStateSim()
 if (want('state-trust')) await benchStateTrust()
 if (want('membership')) benchMembershipSim()

@@ -37,6 +37,7 @@ const shBlocks = all.filter(b => b.info[0] === 'sh' && b.info.length === 1)
 /** What each TypeScript block (in README order) must print. */
 const TS_OUTPUT: RegExp[][] = [
   [/queued to 1 peer\(s\), skipped 0/, / hi$/m, /role 1 frontend/, /active: \[/],
+  [/^published to 1 peer\(s\)$/m, /^hello from js-libp2p$/m],
   [/^green$/m, /^100$/m],
   [/^50$/m],
   [/^\d+ hello$/m]
@@ -56,6 +57,8 @@ function scratch (): string {
   mkdirSync(join(dir, 'node_modules'))
   symlinkSync(ROOT, join(dir, 'node_modules', 'grapevine'))
   symlinkSync(join(ROOT, 'node_modules', '@types'), join(dir, 'node_modules', '@types'))
+  // What an application using grapevine/libp2p installs beside it.
+  for (const p of ['libp2p', '@libp2p', '@chainsafe']) symlinkSync(join(ROOT, 'node_modules', p), join(dir, 'node_modules', p))
   return dir
 }
 

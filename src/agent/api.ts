@@ -14,6 +14,8 @@
  *   GET    /v1/kv/KEY?origin=O         one entry, 404 if absent
  *   PUT    /v1/kv/KEY    {value, encoding?}              → the entry written
  *   DELETE /v1/kv/KEY                  { deleted }
+ *   GET    /metrics                    Prometheus text format (src/metrics; ARCHITECTURE.md §14), when the agent
+ *                                      is given a registry; the same checks as every route (a scraper sends the token)
  *
  * Locked down, because any local program (and any web page, through the browser) can reach 127.0.0.1.
  * Before a route runs, a request is refused when:
@@ -31,6 +33,8 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { GrapevineError, UsageError } from '../core/errors.js'
 import type { GrapevineNode } from '../node/node.js'
+import { Counter, type Registry } from 'prom-client'
+import { createLogger, type Logger } from '../metrics/log.js'
 
 const MAX_BODY = 2 * 1024 * 1024
 const LOCAL_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i
@@ -49,8 +53,12 @@ export interface ApiOptions {
   socket?: string
   /** Where the token is kept, named in the 401 answer (e.g. DIR/agent.json). */
   tokenFile?: string
-  /** One line per refusal (default: stderr). */
+  /** One line per refusal (default: the logger, at level warn). */
   log?: (line: string) => void
+  /** Where refusals and failures are logged (default: stderr at level 'info'). */
+  logger?: Logger
+  /** Served as `GET /metrics` (e.g. promRegistry(node) from src/metrics/prom.ts); the API's own counters are added to it. */
+  metrics?: Registry
 }
 
 /** Why requests were refused, by reason (each a count). */
@@ -85,15 +93,18 @@ class HttpError extends Error {
 }
 
 export async function startApi (node: GrapevineNode, options: ApiOptions): Promise<ApiServer> {
-  const log = options.log ?? ((line: string) => console.error(line))
+  const logger = options.logger ?? (options.log === undefined ? createLogger() : undefined)
+  const log = options.log ?? ((line: string) => logger!.warn(line))
+  const fail = options.log ?? ((line: string) => logger!.error(line))
   const stats: ApiStats = { requests: 0, refused: { host: 0, origin: 0, token: 0, contentType: 0, badRequest: 0, tooLarge: 0, notFound: 0, backpressure: 0 } }
+  if (options.metrics !== undefined) apiMetrics(options.metrics, stats)
   const tokenHash = sha256(options.token)
   const tokenFile = options.tokenFile ?? 'the agent\'s agent.json'
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     stats.requests++
     const answer = async (): Promise<void> => {
       admit(req, tokenHash, tokenFile)
-      await route(node, stats, req, res)
+      await route(node, stats, req, res, options.metrics)
     }
     answer().catch(err => {
       if (err instanceof HttpError) {
@@ -120,7 +131,7 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 400 badRequest (${err.message})`)
         reply(res, 400, { error: err.message })
       } else {
-        log(`grapevine agent: ${req.method ?? '?'} ${printable(req.url ?? '')} failed: ${(err as Error).stack ?? String(err)}`)
+        fail(`grapevine agent: ${req.method ?? '?'} ${printable(req.url ?? '')} failed: ${(err as Error).stack ?? String(err)}`)
         reply(res, 500, { error: `internal error: ${(err as Error).message} (please report)` })
       }
     })
@@ -226,7 +237,30 @@ function decodeKey (raw: string): string {
   }
 }
 
-async function route (node: GrapevineNode, stats: ApiStats, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The API's own counters, read from `stats` at scrape time. */
+function apiMetrics (registry: Registry, stats: ApiStats): void {
+  new Counter({
+    name: 'grapevine_api_requests_total',
+    help: 'Control API requests, refused ones included.',
+    registers: [registry],
+    collect () {
+      this.reset()
+      this.inc(stats.requests)
+    }
+  })
+  new Counter({
+    name: 'grapevine_api_refused_total',
+    help: 'Control API requests refused, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const [reason, n] of Object.entries(stats.refused)) this.inc({ reason }, n)
+    }
+  })
+}
+
+async function route (node: GrapevineNode, stats: ApiStats, req: IncomingMessage, res: ServerResponse, metrics?: Registry): Promise<void> {
   let url: URL
   try {
     url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -237,6 +271,12 @@ async function route (node: GrapevineNode, stats: ApiStats, req: IncomingMessage
   const m = req.method ?? 'GET'
   if (m === 'GET' && path === '/v1/info') return reply(res, 200, { ...node.info(), api: stats })
   if (m === 'GET' && path === '/v1/members') return reply(res, 200, node.members())
+  if (m === 'GET' && path === '/metrics' && metrics !== undefined) {
+    const text = await metrics.metrics()
+    res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) })
+    res.end(text)
+    return
+  }
   if (m === 'POST' && path === '/v1/publish') {
     const body = await readJson(req)
     const topic = str(body.topic, 'topic')

@@ -37,11 +37,13 @@ export async function demo (out: (line: string) => void = console.log, agents = 
     const got = running.map(() => [] as string[])
     const subs = running.map((a, i) => subscribeAgent(a, 'demo', m => got[i]!.push(m.data)))
     await Promise.all(subs.map(async s => await s.ready))
-    // Subscriptions travel to every agent (topic discovery connects them all): then nobody misses a message.
-    await waitUntil('every agent to know every other agent subscribes', async () =>
-      (await Promise.all(running.map(async a => await api<{ topicPeers: Record<string, { peers: string[] } | undefined> }>(a, 'GET', '/v1/info'))))
-        .every(v => (v.topicPeers.demo?.peers.length ?? 0) === agents - 1), 60_000)
-    out('\npub/sub (GossipSub, topic "demo"):')
+    // Subscriptions travel between neighbours, and topic discovery connects the topic's members: once the
+    // topic peers of all agents link them into one graph, and each has a mesh, nobody misses a message.
+    const tTopic = await waitUntil('the agents\' topic peers to connect them all', async () => {
+      const infos = await Promise.all(running.map(async a => await api<{ peerId: string, topicPeers: Record<string, { peers: string[], mesh: string[] } | undefined> }>(a, 'GET', '/v1/info')))
+      return infos.every(v => (v.topicPeers.demo?.mesh.length ?? 0) > 0) && connected(infos.map(v => [v.peerId, v.topicPeers.demo?.peers ?? []]))
+    }, 60_000)
+    out(`\npub/sub (GossipSub, topic "demo"; every agent subscribed and meshed after ${tTopic} ms):`)
     for (const [i, a] of running.entries()) {
       const t0 = Date.now()
       const msg = `hello from agent ${i + 1}`
@@ -77,4 +79,20 @@ export async function demo (out: (line: string) => void = console.log, agents = 
     await Promise.all(running.map(async a => await stopAgent(a)))
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** Whether the links (each node's peers, taken as undirected edges) connect every node listed. */
+function connected (nodes: Array<[string, string[]]>): boolean {
+  const edges = new Map(nodes.map(([id]) => [id, new Set<string>()]))
+  for (const [id, peers] of nodes) {
+    for (const p of peers) {
+      if (!edges.has(p)) continue
+      edges.get(id)!.add(p)
+      edges.get(p)!.add(id)
+    }
+  }
+  const seen = new Set([nodes[0]![0]])
+  const todo = [nodes[0]![0]]
+  while (todo.length > 0) for (const p of edges.get(todo.pop()!)!) if (!seen.has(p)) { seen.add(p); todo.push(p) }
+  return seen.size === nodes.length
 }

@@ -1,10 +1,10 @@
 /**
  * `grapevine`: what an application needs to run nodes on the network — `createNode` and the node's API
  * (pub/sub, replicated state, broadcast, membership, events), its options and errors, and the pre-shared
- * key files of private clusters. The simulator and the
+ * key files of private clusters, metrics (prom-client and js-libp2p) and the logger. The simulator and the
  * protocol cores are in `grapevine/sim`.
  */
-export { createNode, type NodeOptions, type NetworkNode } from '../net/create-node.js'
+export { createNode, metricsSource, type NodeOptions, type NetworkNode } from '../net/create-node.js'
 export { readSwarmKey, writeSwarmKey } from '../net/pnet.js'
 export { GrapevineNode, type NodeEvents, type NodeInfo } from '../node/node.js'
 export type { NodeConfig } from '../node/builder.js'
@@ -20,3 +20,7 @@ export type { AntiEntropyConfig, StateChange } from '../state/antientropy.js'
 export type { TopicDiscoveryConfig } from '../node/discovery.js'
 export type { Misbehaviour, Sanction, NodeId } from '../core/protocol.js'
 export { GrapevineError, UsageError, PeerError, InternalError, type Fault } from '../core/errors.js'
+export { promRegistry } from '../metrics/prom.js'
+export { registerLibp2pMetrics } from '../metrics/libp2p.js'
+export { CATALOG, HEARTBEAT, MAX_TOPICS, type MetricsSource, type MetricDef } from '../metrics/catalog.js'
+export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../metrics/log.js'

@@ -90,6 +90,15 @@ export interface GossipSubConfig {
   testExtension: boolean
   /** Behaviour penalty (P7) for each Extensions control message after a peer's first RPC. */
   extensionsRepeatPenalty: number
+  /**
+   * Explicit peering agreements (v1.1 "Explicit Peering Agreements"): peers we always forward a topic's
+   * messages to (when they subscribe to it), never graft, never gossip to, and keep connected (./direct.ts).
+   */
+  directPeers: readonly NodeId[]
+  /** Every this many heartbeats, dial the direct peers we are not connected to (the spec recommends 5 minutes). */
+  directConnectTicks: number
+  /** The first dial of the direct peers, this long after start. */
+  directConnectInitialDelayMs: number
 }
 
 export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
@@ -131,16 +140,19 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   limits: DEFAULT_RPC_LIMITS,
   protocols: MESHSUB_PROTOCOLS,
   testExtension: false,
-  extensionsRepeatPenalty: 1
+  extensionsRepeatPenalty: 1,
+  directPeers: [],
+  directConnectTicks: 300,
+  directConnectInitialDelayMs: 1000
 }
 
-export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number }
+export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number } | { kind: 'direct-connect', token: number }
 
 export type ValidationResult = 'accept' | 'reject' | 'ignore'
 
 export type GossipSubEvent =
   /** A message for a topic we subscribe to: deliver it to the application. */
-  | { type: 'message', topic: string, id: Uint8Array<ArrayBuffer>, data: Uint8Array, from: NodeId | null, propagationSource: NodeId | null }
+  | { type: 'message', topic: string, id: Uint8Array<ArrayBuffer>, data: Uint8Array, from: NodeId | null, propagationSource: NodeId | null, msg: RPC.Message }
   /** A peer subscribed to or left a topic. */
   | { type: 'subscription', peer: NodeId, topic: string, subscribed: boolean }
   /** Ask the application's validator; answer with `reportValidation(now, key, result)`. */
@@ -208,6 +220,25 @@ export interface GossipSubStats extends ExtensionStats {
   forwardQueueFull: number
   /** Every RPC the driver refused, of any kind (publish, forward, gossip, control). */
   sendRefused: number
+  /**
+   * RPCs received and their parts, counted as @libp2p/gossipsub counts them: every decoded RPC (graylisted
+   * ones too), the subscriptions and messages in them (before dedup), the RPCs with a control part, and
+   * that part's entries (an IHAVE entry is one topic's ids, a GRAFT one topic).
+   */
+  rpcsReceived: number
+  subscriptionsReceived: number
+  messagesReceived: number
+  controlReceived: number
+  ihavesReceived: number
+  iwantsReceived: number
+  graftsReceived: number
+  prunesReceived: number
+  /** Message ids in the IDONTWANTs taken from peers (not graylisted). */
+  idontwantIdsReceived: number
+  /** RPCs the driver accepted to send, and the subscriptions and messages in them. */
+  rpcsSent: number
+  subscriptionsSent: number
+  messagesSent: number
 }
 
 export function emptyStats (): GossipSubStats {
@@ -216,6 +247,8 @@ export function emptyStats (): GossipSubStats {
     iwantServed: 0, graftsSent: 0, prunesSent: 0, idontwantSent: 0, idontwantSkips: 0, brokenPromises: 0, promisesKeptUnmatched: 0, malformed: 0,
     tooBig: 0, oversize: 0, idsTranslated: 0, idsRendered: 0, fromUnknownPeers: 0,
     publishSkippedSlow: 0, publishQueueFull: 0, forwardQueueFull: 0, sendRefused: 0,
+    rpcsReceived: 0, subscriptionsReceived: 0, messagesReceived: 0, controlReceived: 0, ihavesReceived: 0, iwantsReceived: 0,
+    graftsReceived: 0, prunesReceived: 0, idontwantIdsReceived: 0, rpcsSent: 0, subscriptionsSent: 0, messagesSent: 0,
     ...emptyExtensionStats()
   }
 }
@@ -239,5 +272,6 @@ export function validateGossipSub (c: GossipSubConfig): void {
   checkConfig(c.mcacheGossip <= c.mcacheLength, 'gossipsub.mcacheGossip must not exceed mcacheLength')
   checkConfig(Array.isArray(c.protocols) && c.protocols.length > 0 && c.protocols.every(p => MESHSUB_PROTOCOLS.includes(p)),
     `gossipsub.protocols must be a non-empty list of ${MESHSUB_PROTOCOLS.join(', ')} (got ${String(c.protocols)})`)
-  checkNumbers('gossipsub', c, { extensionsRepeatPenalty: 'whole' })
+  checkNumbers('gossipsub', c, { extensionsRepeatPenalty: 'whole', directConnectTicks: 'whole', directConnectInitialDelayMs: 'count' })
+  checkConfig(Array.isArray(c.directPeers) && c.directPeers.every(p => typeof p === 'string' && p !== ''), 'gossipsub.directPeers must be a list of peer ids')
 }

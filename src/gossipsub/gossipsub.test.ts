@@ -154,3 +154,31 @@ test('a GRAFT during our backoff costs a behaviour penalty (two within the flood
   x.onMessage(30_000, p, control({ graft: [{ topicID: 't' }] }))
   assert.equal(reports[1], `${p} penalise graft during backoff`, 'past the flood threshold: one penalty')
 })
+
+test('RPCs received are counted by part, as @libp2p/gossipsub counts them; messages sent once per recipient; mesh churn by topic and reason', () => {
+  const rng = new Rng(5)
+  const [me, a, b, author] = Array.from({ length: 4 }, () => identityFromSeed(Uint8Array.from({ length: 32 }, () => rng.int(256))))
+  const x = new GossipSub({ id: me!.peerId, name: 'gossipsub', rng: new Rng(1), io: noopIo({}) }, me!, { graftOnSubscribe: false })
+  const control = (c: Partial<RPC.ControlMessage>): RPC => ({ subscriptions: [], messages: [], control: { ihave: [], iwant: [], graft: [], prune: [], idontwant: [], ...c } })
+  for (const p of [a!, b!]) {
+    x.onPeerUp(0, p.peerId, { outbound: true })
+    x.onMessage(0, p.peerId, { subscriptions: [{ subscribe: true, topic: 't' }, { subscribe: true, topic: 'u' }], messages: [] })
+  }
+  x.subscribe(0, 't')
+  assert.deepEqual(x.meshEvents.inclusionByReason().random, { t: 2 }, 'both topic peers grafted at random on our SUBSCRIBE')
+  const m1 = signMessage(author!, 't', new Uint8Array([1]), seqnoBytes(1n))
+  const m2 = signMessage(author!, 't', new Uint8Array([2]), seqnoBytes(2n))
+  x.onMessage(1, a!.peerId, { subscriptions: [], messages: [m1, m2] })
+  x.onMessage(2, b!.peerId, { subscriptions: [], messages: [m1] }) // a duplicate: still a message received
+  x.onMessage(3, a!.peerId, control({ ihave: [{ topicID: 't', messageIDs: [new Uint8Array([9])] }, { topicID: 'u', messageIDs: [new Uint8Array([8])] }], graft: [{ topicID: 't' }], idontwant: [{ messageIDs: [new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])] }] }))
+  x.onMessage(4, b!.peerId, control({ prune: [{ topicID: 't', peers: [], backoff: 60 }] }))
+  const s = x.stats
+  assert.deepEqual({ rpcs: s.rpcsReceived, subscriptions: s.subscriptionsReceived, messages: s.messagesReceived, control: s.controlReceived, ihave: s.ihavesReceived, iwant: s.iwantsReceived, graft: s.graftsReceived, prune: s.prunesReceived, idontwantIds: s.idontwantIdsReceived },
+    { rpcs: 6, subscriptions: 4, messages: 3, control: 2, ihave: 2, iwant: 0, graft: 1, prune: 1, idontwantIds: 3 })
+  assert.deepEqual(x.meshEvents.churnByReason().prune, { t: 1 }, 'b pruned itself')
+  const published = x.publish(5, 't', new Uint8Array([3])) // flood publishing: to a and b
+  assert.equal(published.recipients, 2)
+  assert.equal(s.messagesSent, s.forwarded + 2, 'forwards, then one message per recipient of the publish')
+  x.onPeerDown(6, a!.peerId)
+  assert.deepEqual(x.meshEvents.churnByReason(), { disconnected: { t: 1 }, bad_score: {}, prune: { t: 1 }, excess: {}, unknown: {} })
+})

@@ -14,6 +14,8 @@
  * gossip with peers under the gossip threshold, no flood publishing to peers under the publish threshold,
  * negative peers are pruned from meshes and never grafted, oversubscribed meshes keep their best D_score.
  * Mesh and fanout peers are held (./routes.ts): the router routes through their connections.
+ * Direct peers (v1.1 explicit peering agreements, ./direct.ts) live outside the mesh and the scoring gates:
+ * they get every message of their topics, no gossip, no GRAFT, and are held and redialled.
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import { utf8Length } from '../core/bytes.js'
@@ -27,9 +29,11 @@ import { Backoff } from './backoff.js'
 import { HeartbeatControl, controlMessage, controlRpc } from './control.js'
 import { Extensions } from './extensions.js'
 import { emitGossip, wanted } from './gossip.js'
+import { DirectPeers } from './direct.js'
 import { Grading, tooLarge } from './grading.js'
 import { MessageCache } from './mcache.js'
 import { maintainMesh, type MeshParams } from './mesh.js'
+import { MeshEvents, type ChurnReason, type InclusionReason } from './meshevents.js'
 import { IdSchemes } from './msgid.js'
 import { IWantPromises } from './promises.js'
 import { queueToTargets } from './publish.js'
@@ -59,6 +63,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   readonly config: GossipSubConfig
   readonly score: PeerScore
   readonly stats: GossipSubStats = emptyStats()
+  /** Peers joining and leaving our meshes, per topic and reason (read by the metrics). */
+  readonly meshEvents = new MeshEvents()
 
   private readonly routes: Routes
   /** Topic → the peers we forward its messages to (topics we subscribe to). */
@@ -82,6 +88,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   readonly idSchemes: IdSchemes
   /** v1.3 extensions: ours, each peer's, and the Test Extension. */
   readonly extensions: Extensions
+  /** Peers of explicit peering agreements (./direct.ts). */
+  readonly direct: DirectPeers
   private token = 0
   private seq: bigint
   private heartbeats = 0
@@ -104,6 +112,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.score = new PeerScore(this.config.score)
     this.grading = new Grading(env.io, this.score, this.stats, this.promises, this.config)
     this.idSchemes = new IdSchemes(this.config.messageId === undefined && this.config.signaturePolicy === 'StrictSign', this.stats)
+    this.direct = new DirectPeers(this.config.directPeers, env.id)
     this.extensions = new Extensions(this.config, { stats: this.stats, send: (p, rpc) => this.send(p, rpc), score: this.score, io: env.io })
     // Sequence numbers start from a random point, as go-libp2p-pubsub does, so a restart does not reuse ids.
     this.seq = (BigInt(env.rng.nextU32()) << 32n) | BigInt(env.rng.nextU32())
@@ -119,10 +128,10 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     // Join: start from the fanout peers, then fill up to D with topic peers.
     const mesh = this.mesh.open(topic)
     for (const p of this.fanout.get(topic) ?? []) {
-      if (mesh.size < this.config.D && this.score.score(now, p) >= 0) this.addToMesh(now, topic, p)
+      if (mesh.size < this.config.D && !this.direct.has(p) && this.score.score(now, p) >= 0) this.addToMesh(now, topic, p, 'fanout')
     }
     this.fanout.forget(topic)
-    for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) this.addToMesh(now, topic, p)
+    for (const p of this.graftCandidates(now, topic, this.config.D - mesh.size)) this.addToMesh(now, topic, p, 'random')
     for (const p of mesh) this.sendGraft(p, topic)
   }
 
@@ -143,6 +152,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   /** The topics we subscribe to. */
   topics (): string[] {
     return [...this.subscriptions]
+  }
+
+  /** Read by the metrics at scrape time (src/metrics): the message cache's size, open IWANT promises, each peer's score. */
+  gauges (now: number): { mcache: number, promises: number, scores: number[] } {
+    return { mcache: this.mcache.size, promises: this.promises.size, scores: [...this.peers.keys()].map(p => this.score.score(now, p)) }
   }
 
   /** Whether a pubsub stream to `peer` is open. */
@@ -166,11 +180,12 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
    * facade waits for room in their send queues before publishing.
    */
   publishTargets (now: number, topic: string): NodeId[] {
+    const direct = this.direct.in(this.topicPeers.get(topic))
     if (this.config.floodPublish || (!this.mesh.has(topic) && this.fanout.get(topic) === undefined)) {
       const min = this.config.floodPublish ? this.config.thresholds.publishThreshold : -Infinity
-      return [...(this.topicPeers.get(topic) ?? [])].filter(p => this.score.score(now, p) >= min)
+      return [...(this.topicPeers.get(topic) ?? [])].filter(p => this.direct.has(p) || this.score.score(now, p) >= min)
     }
-    return [...(this.mesh.get(topic) ?? this.fanout.get(topic)!)]
+    return [...new Set([...direct, ...(this.mesh.get(topic) ?? this.fanout.get(topic)!)])]
   }
 
   /** Publishes `data` to `topic`'s target peers (but those in `routing.skip`); says whom it was queued to and whom not, and why. */
@@ -211,11 +226,13 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   start (now: number): void {
     const token = ++this.token
     this.env.io.setTimer(now + this.config.heartbeatMs * (0.5 + this.env.rng.float() * 0.5), { kind: 'heartbeat', token })
+    if (this.direct.size > 0) this.env.io.setTimer(now + this.config.directConnectInitialDelayMs, { kind: 'direct-connect', token })
   }
 
   /** A pubsub stream to `peer` is open: announce our subscriptions, with our extensions on a 1.3 stream. */
   onPeerUp (_now: number, peer: NodeId, link: PeerLink): void {
     if (this.peers.has(peer)) return
+    if (this.direct.has(peer)) this.env.io.hold(peer) // whoever dialled: the driver must not hang up on it
     this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: new FifoMap(this.config.maxDontWantPerPeer) })
     this.score.addPeer(peer, link.address)
     this.idSchemes.peerUp(peer, link.agent)
@@ -232,7 +249,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.extensions.onPeerDown(peer)
     this.score.removePeer(now, peer)
     for (const t of st.topics) this.topicPeers.get(t)?.delete(peer)
-    this.mesh.drop(peer)
+    this.meshEvents.disconnected(this.mesh.drop(peer))
     this.fanout.drop(peer)
     this.routes.forget(peer)
     this.idSchemes.peerDown(peer)
@@ -249,6 +266,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.heartbeat(now)
       return
     }
+    if (timer.kind === 'direct-connect') return this.directConnect()
     const p = this.pending.get(timer.key)
     if (p === undefined) return
     this.pending.delete(timer.key)
@@ -257,6 +275,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   onMessage (now: number, from: NodeId, rpc: RPC): void {
+    this.countReceived(rpc)
     const st = this.peers.get(from)
     if (st === undefined) {
       this.stats.fromUnknownPeers++ // no stream: the driver announces peers before their RPCs
@@ -264,7 +283,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     this.extensions.onRpc(from, rpc)
     const score = this.score.score(now, from)
-    if (score < this.config.thresholds.graylistThreshold) {
+    if (score < this.config.thresholds.graylistThreshold && !this.direct.has(from)) {
       this.stats.graylisted++
       return
     }
@@ -278,6 +297,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const g of c.graft) this.onGraft(now, from, g.topicID!)
     for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {
+      this.stats.idontwantIdsReceived += d.messageIDs.length
       for (const id of this.idSchemes.fromPeer(from, d.messageIDs)) st.dontWant.set(idKey(id), now)
     }
   }
@@ -294,14 +314,14 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
       // Graft at once while our mesh is short, so the first messages after joining are not lost.
       const mesh = this.mesh.get(topic)
-      if (this.config.graftOnSubscribe && mesh !== undefined && mesh.size < this.config.Dlo && !this.inBackoff(now, topic, from) && this.score.score(now, from) >= 0) {
-        this.addToMesh(now, topic, from)
+      if (this.config.graftOnSubscribe && mesh !== undefined && mesh.size < this.config.Dlo && !this.direct.has(from) && !this.inBackoff(now, topic, from) && this.score.score(now, from) >= 0) {
+        this.addToMesh(now, topic, from, 'subscribed')
         this.sendGraft(from, topic)
       }
     } else {
       if (!st.topics.delete(topic)) return
       this.topicPeers.get(topic)?.delete(from)
-      this.removeFromMesh(now, topic, from)
+      this.removeFromMesh(now, topic, from, 'unknown')
       this.fanout.remove(topic, from)
       this.env.io.emit({ type: 'subscription', peer: from, topic, subscribed })
     }
@@ -360,13 +380,13 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
 
   private deliver (topic: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, source: NodeId | null): void {
     if (source !== null) this.stats.delivered++
-    this.env.io.emit({ type: 'message', topic, id, data: msg.data ?? new Uint8Array(0), from: authorOf(msg), propagationSource: source })
+    this.env.io.emit({ type: 'message', topic, id, data: msg.data ?? new Uint8Array(0), from: authorOf(msg), propagationSource: source, msg })
   }
 
-  /** Sends a validated message on to the topic's mesh, never back to a peer that sent it to us. */
+  /** Sends a validated message on to the topic's direct peers and mesh, never back to a peer that sent it to us. */
   private forward (from: NodeId, key: string, msg: RPC.Message, also?: ReadonlySet<NodeId>): void {
-    const targets = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic)
-    if (targets === undefined) return
+    const routed = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic) ?? new Set<NodeId>()
+    const targets = this.direct.size === 0 ? routed : new Set([...this.direct.in(this.topicPeers.get(msg.topic)), ...routed])
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every target: drivers encode it once
     for (const p of targets) {
       if (p === from || also?.has(p) === true) continue
@@ -382,7 +402,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private publishPeers (now: number, topic: string): Set<NodeId> {
     // Flood publishing and a subscribed topic's mesh: the targets the facade waited for; else choose fanout peers.
     if (this.config.floodPublish || this.mesh.has(topic)) return new Set(this.publishTargets(now, topic))
-    return new Set(this.fanout.forPublish(now, topic, () => this.env.rng.sample([...(this.topicPeers.get(topic) ?? [])], this.config.D)))
+    const fanout = this.fanout.forPublish(now, topic, () => this.env.rng.sample(this.routable(topic), this.config.D))
+    return new Set([...this.direct.in(this.topicPeers.get(topic)), ...fanout])
   }
 
   private reject (from: NodeId, topic: string, reason: Rejection | 'validator'): void {
@@ -435,6 +456,13 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     if (this.mesh.get(topic)!.has(from)) return
+    if (this.direct.has(from)) {
+      // A GRAFT from a direct peer is an error (v1.1 "Explicit Peering Agreements"), likely a one-sided
+      // agreement: reported (no score penalty, as go-libp2p-pubsub and @libp2p/gossipsub do) and PRUNEd, without PX.
+      this.env.io.report(from, 'penalise', 'graft from a direct peer')
+      this.sendPrune(now, from, topic, this.config.pruneBackoffMs, false)
+      return
+    }
     const until = this.backoff.active(now, topic, from)
     if (until !== undefined) {
       // A GRAFT during our backoff breaks the protocol (v1.1 "Prune Backoff"): a behaviour penalty (P7), a
@@ -452,12 +480,12 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     // Unlike go-libp2p-pubsub we accept a graft into a full mesh: the heartbeat then trims it to D, which
     // measured leaner meshes (mean degree 7.3 vs 7.7 at 300 nodes) than refusing grafts at D_hi.
-    this.addToMesh(now, topic, from)
+    this.addToMesh(now, topic, from, 'subscribed')
   }
 
   private onPrune (now: number, from: NodeId, p: RPC.ControlPrune, score: number): void {
     const topic = p.topicID!
-    this.removeFromMesh(now, topic, from)
+    this.removeFromMesh(now, topic, from, 'prune')
     const backoffMs = p.backoff !== undefined && p.backoff > 0 ? p.backoff * 1000 : this.config.pruneBackoffMs
     this.backoff.set(now, topic, from, backoffMs)
     if (this.config.doPX && p.peers.length > 0 && score >= this.config.thresholds.acceptPXThreshold) {
@@ -473,7 +501,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private sendPrune (now: number, peer: NodeId, topic: string, backoffMs: number, px = this.config.doPX): void {
     this.stats.prunesSent++
     this.backoff.set(now, topic, peer, backoffMs)
-    const peers = px ? offerPeers([...(this.topicPeers.get(topic) ?? [])].filter(p => p !== peer), this.config.D, this.env.rng) : []
+    const peers = px ? offerPeers(this.routable(topic).filter(p => p !== peer), this.config.D, this.env.rng) : []
     this.send(peer, controlRpc({ prune: [{ topicID: topic, peers, backoff: Math.ceil(backoffMs / 1000) }] }))
   }
 
@@ -482,15 +510,16 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   /** The heartbeat's phases, in the spec's order; control messages of one heartbeat go out as one RPC per peer. */
   private heartbeat (now: number): void {
     this.heartbeats++
+    if (this.heartbeats % this.config.directConnectTicks === 0) this.directConnect()
     const ctl = new HeartbeatControl()
     this.maintainMeshes(now, ctl)
     this.fanout.maintain(now, this.config.fanoutTtlMs, this.config.D, (t, p) => this.topicPeers.get(t)?.has(p) === true,
-      (t, f, n) => this.env.rng.sample([...(this.topicPeers.get(t) ?? [])].filter(p => !f.has(p)), n))
+      (t, f, n) => this.env.rng.sample(this.routable(t).filter(p => !f.has(p)), n))
     emitGossip(new Set([...this.mesh.keys(), ...this.fanout.keys()]), {
       ids: topic => this.mcache.gossipIds(topic),
       routed: topic => this.mesh.get(topic) ?? this.fanout.get(topic)!,
       topicPeers: topic => this.topicPeers.get(topic) ?? [],
-      gossipOk: p => this.score.score(now, p) >= this.config.thresholds.gossipThreshold,
+      gossipOk: p => !this.direct.has(p) && this.score.score(now, p) >= this.config.thresholds.gossipThreshold,
       ihave: (p, entry) => ctl.ihave(p, { topicID: entry.topicID, messageIDs: this.idSchemes.toPeer(p, entry.messageIDs) })
     }, this.config, this.env.rng)
     this.sendHeartbeatControl(now, ctl)
@@ -522,15 +551,15 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
         score: scoreOf,
         outbound: p => this.peers.get(p)?.outbound === true,
         candidates: n => this.graftCandidates(now, topic, n),
-        graft: p => {
-          this.addToMesh(now, topic, p)
+        graft: (p, why) => {
+          this.addToMesh(now, topic, p, why)
           ctl.graft(p, topic)
         },
-        prune: p => {
-          this.removeFromMesh(now, topic, p)
+        prune: (p, why) => {
+          this.removeFromMesh(now, topic, p, why)
           ctl.prune(p, topic)
         },
-        drop: p => this.removeFromMesh(now, topic, p)
+        drop: p => this.removeFromMesh(now, topic, p, 'unknown')
       }, params, this.env.rng)
     }
   }
@@ -559,16 +588,30 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private graftCandidates (now: number, topic: string, n: number): NodeId[] {
     if (n <= 0) return []
     const mesh = this.mesh.get(topic)
-    const candidates = [...(this.topicPeers.get(topic) ?? [])].filter(p => mesh?.has(p) !== true && !this.inBackoff(now, topic, p) && this.score.score(now, p) >= 0)
+    const candidates = this.routable(topic).filter(p => mesh?.has(p) !== true && !this.inBackoff(now, topic, p) && this.score.score(now, p) >= 0)
     return n >= candidates.length ? this.env.rng.shuffle(candidates) : this.env.rng.sample(candidates, n)
   }
 
-  private addToMesh (now: number, topic: string, peer: NodeId): void {
-    if (this.mesh.add(topic, peer)) this.score.graft(now, peer, topic)
+  private addToMesh (now: number, topic: string, peer: NodeId, why: InclusionReason): void {
+    if (!this.mesh.add(topic, peer)) return
+    this.score.graft(now, peer, topic)
+    this.meshEvents.include(topic, why)
   }
 
-  private removeFromMesh (now: number, topic: string, peer: NodeId): void {
-    if (this.mesh.remove(topic, peer)) this.score.prune(now, peer, topic)
+  private removeFromMesh (now: number, topic: string, peer: NodeId, why: ChurnReason): void {
+    if (!this.mesh.remove(topic, peer)) return
+    this.score.prune(now, peer, topic)
+    this.meshEvents.churn(topic, why)
+  }
+
+  /** The topic's peers but the direct ones: those a mesh, a fanout or a peer exchange may choose. */
+  private routable (topic: string): NodeId[] {
+    return [...(this.topicPeers.get(topic) ?? [])].filter(p => !this.direct.has(p))
+  }
+
+  /** Dials the direct peers we have no stream to (v1.1: connections are checked and restored periodically). */
+  private directConnect (): void {
+    this.direct.connect(p => this.peers.has(p), p => this.env.io.connect(p))
   }
 
   private inBackoff (now: number, topic: string, peer: NodeId): boolean {
@@ -580,9 +623,29 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   /** False when the driver refused it (the peer's queue is full): counted, and the caller counts by kind. */
   private send (peer: NodeId, rpc: RPC): boolean {
     if (isEmptyRpc(rpc)) return true
-    if (this.env.io.send(peer, rpc) !== false) return true
-    this.stats.sendRefused++
-    return false
+    if (this.env.io.send(peer, rpc) === false) {
+      this.stats.sendRefused++
+      return false
+    }
+    this.stats.rpcsSent++
+    this.stats.subscriptionsSent += rpc.subscriptions.length
+    this.stats.messagesSent += rpc.messages.length
+    return true
+  }
+
+  /** An RPC and its parts, counted before anything is dropped (as @libp2p/gossipsub counts them). */
+  private countReceived (rpc: RPC): void {
+    const s = this.stats
+    s.rpcsReceived++
+    s.subscriptionsReceived += rpc.subscriptions.length
+    s.messagesReceived += rpc.messages.length
+    const c = rpc.control
+    if (c === undefined) return
+    s.controlReceived++
+    s.ihavesReceived += c.ihave.length
+    s.iwantsReceived += c.iwant.length
+    s.graftsReceived += c.graft.length
+    s.prunesReceived += c.prune.length
   }
 
   private messageId (msg: RPC.Message): Uint8Array<ArrayBuffer> {

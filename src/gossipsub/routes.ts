@@ -96,9 +96,11 @@ export class TopicSets {
     return [...s]
   }
 
-  /** Removes a peer whose connection closed from every topic. */
-  drop (peer: NodeId): void {
-    for (const s of this.sets.values()) s.delete(peer)
+  /** Removes a peer whose connection closed from every topic; returns the topics it was in. */
+  drop (peer: NodeId): string[] {
+    const left: string[] = []
+    for (const [topic, s] of this.sets) if (s.delete(peer)) left.push(topic)
+    return left
   }
 }
 

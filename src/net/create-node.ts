@@ -12,6 +12,11 @@ import { UsageError } from '../core/errors.js'
 import type { NodeId } from '../core/protocol.js'
 import { type SignaturePolicy } from '../gossipsub/signing.js'
 import { identityFromSeed } from '../core/identity.js'
+import type { Metrics } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
+import type { MetricsSource } from '../metrics/catalog.js'
+import { registerLibp2pMetrics } from '../metrics/libp2p.js'
+import { createLogger, type Logger } from '../metrics/log.js'
 import type { PeerInfo } from '../membership/messages.js'
 import { buildNode, type NodeConfig } from '../node/builder.js'
 import type { GrapevineNode } from '../node/node.js'
@@ -21,6 +26,7 @@ import { NetDriver } from './driver.js'
 import { startDropLog } from './droplog.js'
 import { createHost, type Host } from './host.js'
 import { libp2pKeyDecoder } from './keys.js'
+import { checkPeerDiscovery, discoveryServices, PeerDiscovery, type PeerDiscoveryOptions } from './peer-discovery.js'
 import { checkSwarmKey } from './pnet.js'
 
 export interface NodeOptions extends NodeConfig {
@@ -48,6 +54,15 @@ export interface NodeOptions extends NodeConfig {
   /** Multiaddr prefixes exempt from inbound connection limits (default: loopback). */
   exemptAddrs?: string[]
   maxConnections?: number
+  /** Find the cluster without a bootstrap list: a Kademlia DHT rendezvous by cluster name, mDNS on the LAN (./peer-discovery.ts). */
+  peerDiscovery?: PeerDiscoveryOptions
+  /**
+   * A js-libp2p metrics implementation for the host, e.g. `prometheusMetrics()` from @libp2p/prometheus-metrics:
+   * libp2p's own metrics and grapevine's (ARCHITECTURE.md §14) are then registered with it.
+   */
+  metrics?: (components: Parameters<NonNullable<Libp2pOptions['metrics']>>[0]) => Metrics
+  /** Where the node logs (a pino logger, src/metrics/log.ts); default: stderr at level 'info'. */
+  logger?: Logger
 }
 
 /** A node on the network: a `GrapevineNode`, with the libp2p host it runs on and the driver between them. */
@@ -60,28 +75,37 @@ const DROP_LOG_MS = 10_000
 
 export async function createNode (options: NodeOptions = {}): Promise<NetworkNode> {
   const o = validateOptions(options)
+  const log = o.logger ?? createLogger()
   const dataDir = o.dataDir !== undefined ? await DataDir.open(o.dataDir, { durability: o.durability ?? 'sync', recover: o.recover === true }) : null
   try {
     const seed = dataDir !== null ? await dataDir.seed() : o.seed ?? new Uint8Array(randomBytes(32))
     // eslint-disable-next-line prefer-const
     let node: GrapevineNode | undefined
-    const admission = new Admission(o.allow, peer => driver.isBanned(peer), line => console.error(line))
+    const admission = new Admission(o.allow, peer => driver.isBanned(peer), line => log.warn(line))
     const host = await createHost({
       seed,
       listen: o.listen ?? ['/ip4/0.0.0.0/tcp/0'],
       ...(o.exemptAddrs !== undefined ? { exemptAddrs: o.exemptAddrs } : {}),
       ...(o.maxConnections !== undefined ? { maxConnections: o.maxConnections } : {}),
       ...(o.psk !== undefined ? { psk: o.psk } : {}),
-      denyPeer: (p, direction) => admission.refuses(p.toString(), direction)
+      ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+      denyPeer: (p, direction) => admission.refuses(p.toString(), direction),
+      services: discoveryServices(o.peerDiscovery)
     })
-    const driver: NetDriver = new NetDriver(host, { addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [] })
+    const direct = (o.gossipsub?.directPeers ?? []).map(directContact)
+    for (const d of direct) await host.peerStore.merge(peerIdFromString(d.id), { multiaddrs: d.addrs.map(a => multiaddr(a)) })
+    const driver: NetDriver = new NetDriver(host, {
+      addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [],
+      onError: err => log.error({ err }, 'grapevine: internal error')
+    })
     const peerId = host.peerId.toString()
     let savePeersTimer: NodeJS.Timeout | undefined
     let stopDropLog = (): void => {}
+    let peerDiscovery: PeerDiscovery | undefined
     const savePeers = async (): Promise<void> => {
       const peers = node?.cores.membership.knownPeers() ?? []
       if (dataDir === null || peers.length === 0) return
-      await dataDir.savePeers(peers).catch(err => console.error('grapevine: could not save the membership views', err))
+      await dataDir.savePeers(peers).catch(err => log.error({ err }, 'grapevine: could not save the membership views'))
     }
     node = buildNode({ id: peerId, env: (name, listener) => driver.env(name, listener), clock: driver.clock, queues: driver }, identityFromSeed(seed), {
       broadcast: o.broadcast,
@@ -89,25 +113,26 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       discovery: o.discovery,
       // The signed address record's sequence number: the wall clock, so a restart's record replaces the old one.
       membership: { selfAddrs: host.getMultiaddrs().map(m => m.decapsulateCode(421).bytes), recordSeq: Date.now(), ...o.membership },
-      gossipsub: { signaturePolicy: o.signaturePolicy ?? 'StrictSign', decodeKey: libp2pKeyDecoder, ...o.gossipsub }
+      gossipsub: { signaturePolicy: o.signaturePolicy ?? 'StrictSign', decodeKey: libp2pKeyDecoder, ...o.gossipsub, directPeers: direct.map(d => d.id) }
     }, {
       dataDir: dataDir?.dir ?? null,
       persist: dataDir === null
         ? undefined
         : change => {
           const done = dataDir.saveChange(change)
-          done.catch(err => console.error('grapevine: could not persist a state change', err))
+          done.catch(err => log.error({ err }, 'grapevine: could not persist a state change'))
           return done
         },
       contactOf: parseContact,
       multiaddrs: () => host.getMultiaddrs().map(String),
       connections: () => host.getConnections().length,
-      counters: () => ({ ...driver.stats, ...admission.stats }),
+      counters: () => ({ ...driver.stats, ...admission.stats, ...peerDiscovery?.stats }),
       bans: () => driver.bans(),
       storage: () => ({ durability: o.durability ?? 'sync', damage: [...dataDir?.damage ?? []], dropped: [...dataDir?.dropped ?? []] }),
       stop: async () => {
         clearInterval(savePeersTimer)
         stopDropLog()
+        await peerDiscovery?.stop()
         await savePeers()
         await driver.stop()
         await host.stop()
@@ -117,32 +142,53 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     if (dataDir !== null) {
       const snap = dataDir.loadState()
       for (const [origin, { meta, entries }] of snap.origins) node.cores.state.restore(origin, meta, entries)
-      for (const d of dataDir.dropped) console.error(`grapevine: warning: a damaged copy in ${dataDir.dir} was dropped and will be fetched again from peers — ${d}`)
+      for (const d of dataDir.dropped) log.warn(`grapevine: warning: a damaged copy in ${dataDir.dir} was dropped and will be fetched again from peers — ${d}`)
       if (dataDir.ownDamaged) {
         // Started with recover: take our own entries back from peers before writing, in a generation above any used.
         const own = snap.origins.get(peerId)?.meta.generation ?? 0
         node.cores.state.recover(driver.clock.now(), Math.max(own + 1, Date.now()))
-        console.error(`grapevine: WARNING: ${dataDir.dir} was damaged (${dataDir.damage.join('; ')}); started from what is intact and recovering this node's own entries from its peers — writes are refused until that is done`)
+        log.warn(`grapevine: WARNING: ${dataDir.dir} was damaged (${dataDir.damage.join('; ')}); started from what is intact and recovering this node's own entries from its peers — writes are refused until that is done`)
       }
       // Peers of the last run: with nobody active, membership asks them first (no bootstrap needed).
       node.cores.membership.seedPassive((await dataDir.loadPeers()).filter(p => p.id !== peerId))
     }
     await driver.host(node.cores.all)
     const router = node.cores.gossipsub
-    stopDropLog = startDropLog(() => ({ ...driver.stats, ...router.stats }), DROP_LOG_MS, line => console.error(line))
+    stopDropLog = startDropLog(() => ({ ...driver.stats, ...router.stats }), DROP_LOG_MS, line => log.warn(line))
     // Bans and disconnects are rare (strikes bound them) and each is logged; penalties are counted in info().
     node.on('misbehaviour', m => {
-      if (m.sanction !== 'penalise') console.error(`grapevine: ${m.sanction === 'ban' ? 'banned' : 'disconnected'} ${m.peer} (${m.core}: ${m.reason})`)
+      if (m.sanction === 'ban') log.warn(`grapevine: banned ${m.peer} (${m.core}: ${m.reason})`)
+      else if (m.sanction === 'disconnect') log.info(`grapevine: disconnected ${m.peer} (${m.core}: ${m.reason})`)
     })
+    const network = Object.assign(node, { libp2p: host, driver })
+    if (host.metrics !== undefined) registerLibp2pMetrics(host.metrics, metricsSource(network))
     if (dataDir !== null) {
       savePeersTimer = setInterval(() => { void savePeers() }, SAVE_PEERS_MS)
       savePeersTimer.unref()
     }
     for (const b of o.bootstrap ?? []) node.join(b)
-    return Object.assign(node, { libp2p: host, driver })
+    if (o.peerDiscovery !== undefined) {
+      const n = node
+      peerDiscovery = new PeerDiscovery(host, { activeView: () => n.cores.membership.activeView(), seedPassive: p => n.cores.membership.seedPassive(p), join: p => n.join(p) }, o.peerDiscovery, line => log.warn(line))
+      peerDiscovery.start()
+    }
+    return network
   } catch (err) {
     await dataDir?.close().catch(() => {})
     throw err
+  }
+}
+
+/** What the metrics (src/metrics) read of a network node: the node, its send queues, its heartbeats' durations. */
+export function metricsSource (node: NetworkNode): MetricsSource {
+  return {
+    node,
+    queuedBytes: () => node.driver.queuedBytes(),
+    onHeartbeat: observe => {
+      node.driver.timerObservers.add((core, timer, seconds) => {
+        if (core === 'gossipsub' && (timer as { kind?: string }).kind === 'heartbeat') observe(seconds)
+      })
+    }
   }
 }
 
@@ -164,7 +210,30 @@ export function parseContact (addr: string): PeerInfo {
   return { id, addrs: [ma.decapsulateCode(421).bytes] }
 }
 
-const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover']
+/**
+ * A direct peer of `gossipsub.directPeers` (v1.1 explicit peering agreements): a multiaddr ending in
+ * /p2p/<peer id> (its address goes to the peer store, for the router's dials), or a bare peer id (dialled at
+ * the addresses membership knows).
+ */
+function directContact (entry: string): PeerInfo {
+  const bad = (why: string): UsageError => new UsageError('ERR_OPTIONS', `gossipsub.directPeers: ${JSON.stringify(entry)} ${why}`)
+  if (typeof entry !== 'string') throw bad('is not a string (a multiaddr ending in /p2p/<peer id>, or a peer id)')
+  if (entry.startsWith('/')) {
+    try {
+      return parseContact(entry)
+    } catch (err) {
+      throw bad(`is not a multiaddr ending in /p2p/<peer id> (${(err as Error).message})`)
+    }
+  }
+  try {
+    peerIdFromString(entry)
+  } catch {
+    throw bad('is not a peer id or a multiaddr ending in /p2p/<peer id>')
+  }
+  return { id: entry, addrs: [] }
+}
+
+const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery', 'metrics', 'logger']
 
 function validateOptions (o: NodeOptions): NodeOptions {
   if (typeof o !== 'object' || o === null) throw new UsageError('ERR_OPTIONS', 'createNode(options) takes an object')
@@ -189,6 +258,10 @@ function validateOptions (o: NodeOptions): NodeOptions {
     }
   }
   for (const b of o.bootstrap ?? []) parseContact(b)
+  if (o.gossipsub?.directPeers !== undefined) {
+    if (!Array.isArray(o.gossipsub.directPeers)) throw new UsageError('ERR_OPTIONS', 'gossipsub.directPeers must be an array of multiaddrs ending in /p2p/<peer id> (or peer ids)')
+    o.gossipsub.directPeers.forEach(directContact)
+  }
   if (o.allow !== undefined) {
     if (!Array.isArray(o.allow) || o.allow.some(x => typeof x !== 'string')) throw new UsageError('ERR_OPTIONS', 'allow must be an array of peer ids (strings such as 12D3KooW…)')
     if (o.allow.length === 0) throw new UsageError('ERR_OPTIONS', 'allow is an empty list, which would refuse every peer: list the peer ids that may connect, or leave it out')
@@ -208,6 +281,9 @@ function validateOptions (o: NodeOptions): NodeOptions {
   if (o.durability !== undefined && o.durability !== 'sync' && o.durability !== 'relaxed') {
     throw new UsageError('ERR_OPTIONS', `durability is 'sync' (a write resolves once on disk) or 'relaxed' (once the OS has it; lost on power failure) — got ${JSON.stringify(o.durability)}`)
   }
+  if (o.peerDiscovery !== undefined) checkPeerDiscovery(o.peerDiscovery)
+  if (o.metrics !== undefined && typeof o.metrics !== 'function') throw new UsageError('ERR_OPTIONS', 'metrics is a js-libp2p metrics factory, e.g. prometheusMetrics() from @libp2p/prometheus-metrics')
+  if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) throw new UsageError('ERR_OPTIONS', 'logger is a pino logger (createLogger(level) from grapevine)')
   if (o.recover !== undefined && typeof o.recover !== 'boolean') throw new UsageError('ERR_OPTIONS', 'recover must be true or false')
   if ((o.durability !== undefined || o.recover === true) && o.dataDir === undefined) throw new UsageError('ERR_OPTIONS', 'durability and recover apply to a data directory: give dataDir too')
   return o

@@ -35,6 +35,12 @@ import { FrameDecoder, frameHeader } from './frames.js'
 import { Outbox, type Channel, type OutboxStats } from './outbox.js'
 import { Scheduler } from './scheduler.js'
 
+/**
+ * What the driver needs of a js-libp2p node: a whole `Libp2p` (createNode), or the components a libp2p
+ * service is given (./service.ts adapts them).
+ */
+export type DriverHost = Pick<Libp2p, 'peerId' | 'handle' | 'unhandle' | 'addEventListener' | 'removeEventListener' | 'getConnections' | 'peerStore' | 'dial' | 'hangUp'>
+
 export interface DriverOptions {
   /** Dialable addresses (multiaddr bytes) the cores know for a peer, tried before the peer store's. */
   addressesOf?: (peer: NodeId) => readonly Uint8Array[]
@@ -114,7 +120,7 @@ export class NetDriver implements SendQueues {
   /** After stop() no core hears anything more (a late frame or event would reach a stopped node). */
   private stopped = false
 
-  constructor (readonly libp2p: Libp2p, private readonly opts: DriverOptions = {}) {
+  constructor (readonly libp2p: DriverHost, private readonly opts: DriverOptions = {}) {
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 8 * 1024 * 1024
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 10_000
     this.banMs = opts.banMs ?? 60_000
@@ -175,6 +181,14 @@ export class NetDriver implements SendQueues {
   }
 
   /** Whether `peer` is banned now (the connection gater asks this). */
+  /** Told how long each core's timer took to handle (the metrics time the GossipSub heartbeat with it). */
+  readonly timerObservers = new Set<(core: string, timer: unknown, seconds: number) => void>()
+
+  /** Bytes in the send queues, by core (the metrics read it at scrape time). */
+  queuedBytes (): Record<string, number> {
+    return Object.fromEntries([...this.hosted].map(([name, h]) => [name, h.outbox.queuedBytes]))
+  }
+
   isBanned (peer: NodeId): boolean {
     const until = this.banned.get(peer)?.until
     if (until === undefined) return false
@@ -220,7 +234,14 @@ export class NetDriver implements SendQueues {
 
   private io<M, T, E> (name: string, listener: CoreListener<E>): Env<M, T, E>['io'] {
     const local: LocalIo<T, E> = {
-      setTimer: (at, timer) => this.scheduler.at(at, () => this.callByName(name, c => c.onTimer(this.now(), timer))),
+      setTimer: (at, timer) => this.scheduler.at(at, () => {
+        const start = this.timerObservers.size > 0 ? performance.now() : 0
+        this.callByName(name, c => c.onTimer(this.now(), timer))
+        if (this.timerObservers.size > 0) {
+          const seconds = (performance.now() - start) / 1000
+          for (const o of this.timerObservers) o(name, timer, seconds)
+        }
+      }),
       connect: (peer) => this.connect(name, peer),
       disconnect: (peer) => {
         if (this.holds.remove(peer, name)) this.hangUp(peer, true)
@@ -413,8 +434,11 @@ export class NetDriver implements SendQueues {
     }
   }
 
-  /** A connection that was open and identified before this driver (or this core) looked: the peer store knows its protocols. */
-  private async announceExisting (conn: Connection): Promise<void> {
+  /**
+   * A connection that was open and identified before this driver (or this core) looked, or that a libp2p
+   * topology reports: the peer store knows its protocols.
+   */
+  async announceExisting (conn: Connection): Promise<void> {
     try {
       const peer = await this.libp2p.peerStore.get(conn.remotePeer)
       const agent = peer.metadata.get('AgentVersion')

@@ -15,7 +15,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { readFileSync } from 'node:fs'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { userAgent } from 'libp2p/user-agent'
 import { name as libp2pName, version as libp2pVersion } from 'libp2p/version'
 import { privateNetwork } from './pnet.js'
@@ -32,6 +32,10 @@ export interface HostOptions {
   denyPeer?: (peer: PeerId, direction: 'inbound' | 'outbound') => boolean
   /** A swarm.key v1 pre-shared key: only nodes with the same key can connect. */
   psk?: Uint8Array
+  /** More libp2p services: peer discovery's DHT and mDNS (./peer-discovery.ts). */
+  services?: Record<string, (components: never) => unknown>
+  /** A js-libp2p metrics implementation (e.g. prometheusMetrics()), given to the host as is. */
+  metrics?: Libp2pOptions['metrics']
 }
 
 /** grapevine's version, from its package.json (dist/src/net → the package root). */
@@ -62,6 +66,7 @@ export async function createHost (o: HostOptions): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(o.psk !== undefined ? { connectionProtector: privateNetwork(o.psk) } : {}),
+    ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
     connectionManager: {
       maxConnections: o.maxConnections ?? 300,
       allow: o.exemptAddrs ?? ['/ip4/127.0.0.1', '/ip6/::1']
@@ -74,6 +79,6 @@ export async function createHost (o: HostOptions): Promise<Host> {
       // Loopback and private addresses are fine: this is also a cluster tool.
       denyDialMultiaddr: async () => false
     },
-    services: { identify: identify(), ping: ping() }
+    services: { ...(o.services as object), identify: identify(), ping: ping() }
   }) as Host
 }

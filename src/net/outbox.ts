@@ -107,6 +107,13 @@ export class Outbox {
     return this.channels.get(peer)
   }
 
+  /** Bytes waiting for all peers together (read by the metrics at scrape time). */
+  get queuedBytes (): number {
+    let n = 0
+    for (const ch of this.channels.values()) n += ch.queuedBytes
+    return n
+  }
+
   room (peer: string): number {
     const ch = this.channels.get(peer)
     return this.maxQueuedBytes - (ch?.queuedBytes ?? 0)
