@@ -2,7 +2,7 @@
 //
 //   core  →  wire  →  protocols (membership, broadcast, state, gossipsub)  →  composition (node)
 //         →  observability (metrics: the catalogue, its prom-client and libp2p adapters, the logger)
-//         →  drivers (sim, net)  →  applications (scenarios, agent, cli)  →  entry points (exports)
+//         →  drivers (sim, net)  →  applications (scenarios, report, agent, cli)  →  entry points (exports)
 //
 // Each layer imports only from the layers before it; the protocols are independent of each other, and so
 // are the two drivers; the simulator's entry point reaches no libp2p or LevelDB module. Tests (*.test.ts,
@@ -30,8 +30,9 @@ module.exports = {
     layer('sim', '^src/sim/', ['core', 'wire', ...PROTOCOLS, 'node']),
     layer('net', '^src/net/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics']),
     layer('scenarios', '^src/scenarios/', ['core', 'wire', ...PROTOCOLS, 'node', 'sim']),
+    layer('report', '^src/report/', ['core', 'sim', 'scenarios']),
     layer('agent', '^src/agent/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics', 'net']),
-    layer('cli', '^src/cli/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics', 'sim', 'net', 'scenarios', 'agent']),
+    layer('cli', '^src/cli/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics', 'sim', 'net', 'scenarios', 'report', 'agent']),
     {
       name: 'sim-entry-without-libp2p',
       comment: 'grapevine/sim must load no libp2p, LevelDB or WebSocket module (ARCHITECTURE.md, "Entry points")',

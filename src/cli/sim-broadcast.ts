@@ -7,6 +7,8 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { runBroadcastScenario, type BroadcastProtocol, type BroadcastScenarioResult } from '../scenarios/broadcast.js'
+import { broadcastReport } from '../report/data.js'
+import { writeReport } from '../report/html.js'
 import { choice, num } from './args.js'
 
 export const SIM_BROADCAST_USAGE = `grapevine sim broadcast [options]
@@ -26,7 +28,10 @@ Broadcast over a HyParView overlay in the simulator.
   --policy sign|nosign Plumtree's signature policy: StrictSign or StrictNoSign (default sign)
   --codec on|off       encode and decode every message (default on)
   --json FILE          write the result(s) as JSON
-  --quiet              no per-broadcast table`
+  --quiet              no per-broadcast table
+  --report FILE.html   write a self-contained HTML report: RMR, LDH and latency per broadcast of
+                       Plumtree and flood (the other one runs too), the latency CDF, and a replay
+                       of the last broadcast`
 
 export function simBroadcast (argv: string[], out: (line: string) => void = console.log): number {
   const { values } = parseArgs({
@@ -44,6 +49,7 @@ export function simBroadcast (argv: string[], out: (line: string) => void = cons
       codec: { type: 'string' },
       policy: { type: 'string' },
       json: { type: 'string' },
+      report: { type: 'string' },
       quiet: { type: 'boolean' }
     },
     strict: true
@@ -60,12 +66,14 @@ export function simBroadcast (argv: string[], out: (line: string) => void = cons
     failAfter: num(values['fail-after'], 'fail-after', 10, { min: 0, int: true }),
     seed: num(values.seed, 'seed', 1, { min: 0, int: true }),
     codec: choice(values.codec, 'codec', 'on', ['on', 'off']) === 'on',
+    trace: values.report !== undefined,
     plumtree: { signaturePolicy: choice(values.policy, 'policy', 'sign', ['sign', 'nosign']) === 'sign' ? 'StrictSign' as const : 'StrictNoSign' as const }
   }
-  out(`grapevine sim broadcast: ${protocols.join(' vs ')}, ${opts.nodes} nodes, ${opts.messages} broadcasts ` +
+  const header = `${protocols.join(' vs ')}, ${opts.nodes} nodes, ${opts.messages} broadcasts ` +
     `${opts.sources > 0 ? `from ${opts.sources} concurrent sources` : 'from random sources'}, one slot every ${opts.intervalMs} ms` +
     `${opts.failPct > 0 ? `, ${opts.failPct}% crashed after broadcast ${opts.failAfter}` : ''}, warm-up ${opts.warmup}, seed ${opts.seed}` +
-    `${protocols.includes('plumtree') ? `, Plumtree ${opts.plumtree.signaturePolicy}` : ''}`)
+    `${protocols.includes('plumtree') ? `, Plumtree ${opts.plumtree.signaturePolicy}` : ''}`
+  out(`grapevine sim broadcast: ${header}`)
   const results: BroadcastScenarioResult[] = []
   for (const protocol of protocols) {
     const started = performance.now()
@@ -96,6 +104,13 @@ export function simBroadcast (argv: string[], out: (line: string) => void = cons
   if (values.json !== undefined) {
     writeFileSync(values.json, JSON.stringify(results.length === 1 ? results[0] : { runs: results, ...results[0] }, null, 2) + '\n')
     out(`wrote ${values.json}`)
+  }
+  if (values.report !== undefined) {
+    // Plumtree against flood: the one not asked for runs for the report.
+    const other: BroadcastProtocol = protocols[0] === 'plumtree' ? 'flood' : 'plumtree'
+    const both = results.length === 2 ? results : [...results, runBroadcastScenario({ ...opts, protocol: other })]
+    writeReport(values.report, broadcastReport(both, results.length === 2 ? header : `${header} (and ${other}, for comparison)`))
+    out(`report written to ${values.report}`)
   }
   return 0
 }

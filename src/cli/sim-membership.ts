@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { runMembershipScenario, type MembershipScenarioKind, type MembershipScenarioResult } from '../scenarios/membership.js'
 import type { Distribution, OverlayMetrics } from '../scenarios/overlay.js'
+import { membershipReport } from '../report/data.js'
+import { writeReport } from '../report/html.js'
 import { choice, num } from './args.js'
 
 export const SIM_MEMBERSHIP_USAGE = `grapevine sim membership [options]
@@ -22,7 +24,9 @@ HyParView in the simulator: growth, mass failure, churn.
   --shuffle-ms T       shuffle period (default 1000: one "cycle" of the paper)
   --seed S             seed (default 1)
   --codec on|off       encode and decode every message (default on)
-  --json FILE          write the result as JSON`
+  --json FILE          write the result as JSON
+  --report FILE.html   write a self-contained HTML report: reliability per broadcast, the in-degree
+                       distribution, and a replay of the last broadcast (growth: one extra at the end)`
 
 export function simMembership (argv: string[], out: (line: string) => void = console.log): number {
   const { values } = parseArgs({
@@ -38,7 +42,8 @@ export function simMembership (argv: string[], out: (line: string) => void = con
       'shuffle-ms': { type: 'string' },
       seed: { type: 'string' },
       codec: { type: 'string' },
-      json: { type: 'string' }
+      json: { type: 'string' },
+      report: { type: 'string' }
     },
     strict: true
   })
@@ -54,12 +59,14 @@ export function simMembership (argv: string[], out: (line: string) => void = con
     stabilizeMs: num(values['stabilize-ms'], 'stabilize-ms', 30_000, { min: 0 }),
     seed: num(values.seed, 'seed', 1, { min: 0, int: true }),
     codec: choice(values.codec, 'codec', 'on', ['on', 'off']) === 'on',
-    membership: { shufflePeriodMs: shuffle, repairPeriodMs: 1000 }
+    membership: { shufflePeriodMs: shuffle, repairPeriodMs: 1000 },
+    trace: values.report !== undefined
   }
-  out(`grapevine sim membership: ${scenario}, ${opts.nodes} nodes` +
+  const header = `${scenario}, ${opts.nodes} nodes` +
     (scenario === 'failure' ? `, ${opts.failPct}% crashed at once` : '') +
     (scenario === 'churn' ? `, ${opts.churnPerSec} crash(es) + ${opts.churnPerSec} join(s) per second` : '') +
-    `, HyParView active 5 / passive 30, shuffle every ${shuffle} ms, seed ${opts.seed}`)
+    `, HyParView active 5 / passive 30, shuffle every ${shuffle} ms, seed ${opts.seed}`
+  out(`grapevine sim membership: ${header}`)
   const started = performance.now()
   const r = runMembershipScenario(opts)
   const wall = (performance.now() - started) / 1000
@@ -75,6 +82,10 @@ export function simMembership (argv: string[], out: (line: string) => void = con
   if (values.json !== undefined) {
     writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n')
     out(`wrote ${values.json}`)
+  }
+  if (values.report !== undefined) {
+    writeReport(values.report, membershipReport(r, header))
+    out(`report written to ${values.report}`)
   }
   return 0
 }

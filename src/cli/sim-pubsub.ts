@@ -4,6 +4,8 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { runPubsubScenario } from '../scenarios/pubsub.js'
+import { pubsubReport } from '../report/data.js'
+import { writeReport } from '../report/html.js'
 import { choice, num } from './args.js'
 
 export const SIM_PUBSUB_USAGE = `grapevine sim pubsub [options]
@@ -35,7 +37,9 @@ GossipSub in the simulator.
   --attackers PCT      percentage of nodes publishing invalid messages (default 0)
   --deadline MS        also report deliveries within MS of publishing (default 250)
   --seed S             seed (default 1)
-  --json FILE          write the result as JSON`
+  --json FILE          write the result as JSON
+  --report FILE.html   write a self-contained HTML report: latency CDF, transmissions per delivery and
+                       the attackers' scores over time`
 
 export function simPubsub (argv: string[], out: (line: string) => void = console.log): number {
   const { values } = parseArgs({
@@ -61,7 +65,8 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
       attackers: { type: 'string' },
       seed: { type: 'string' },
       deadline: { type: 'string' },
-      json: { type: 'string' }
+      json: { type: 'string' },
+      report: { type: 'string' }
     },
     strict: true
   })
@@ -87,12 +92,13 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     deadlineMs: num(values.deadline, 'deadline', 250, { min: 0 }),
     gossipsub: { graftOnSubscribe: choice(values['graft-on-subscribe'], 'graft-on-subscribe', 'on', ['on', 'off']) === 'on' }
   }
-  out(`grapevine sim pubsub: ${o.nodes} nodes, ${o.topics} topic(s), ${o.publishers} publishers × ${o.rate}/s for ${o.seconds} s, ` +
+  const header = `${o.nodes} nodes, ${o.topics} topic(s), ${o.publishers} publishers × ${o.rate}/s for ${o.seconds} s, ` +
     `${o.sizeBytes} B messages, ${o.latencyMs}${o.latencySpreadMs > 0 ? ` ± ${o.latencySpreadMs}` : ''} ms links, ` +
     `${o.overlay === 'hyparview' ? `HyParView overlay, discovery ${o.discovery ? 'on' : 'off'}` : `degree ${o.degree}`}, ` +
     `${o.subscribersPct < 100 ? `${o.subscribersPct}% subscribed, ` : ''}IDONTWANT ${o.idontwant ? 'on' : 'off'}` +
     `${o.gossipsub.graftOnSubscribe ? '' : ', graft on SUBSCRIBE off'}` +
-    `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}, seed ${o.seed}`)
+    `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}, seed ${o.seed}`
+  out(`grapevine sim pubsub: ${header}`)
   const started = performance.now()
   const r = runPubsubScenario(o)
   const wall = (performance.now() - started) / 1000
@@ -114,6 +120,10 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
   if (values.json !== undefined) {
     writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n')
     out(`wrote ${values.json}`)
+  }
+  if (values.report !== undefined) {
+    writeReport(values.report, pubsubReport(r, header))
+    out(`report written to ${values.report}`)
   }
   return 0
 }

@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util'
 import type { Content, ExchangeStyle } from '../state/antientropy.js'
 import { runStateScenario, type StateScenarioResult } from '../scenarios/state.js'
 import { median } from '../scenarios/stats.js'
+import { stateReport } from '../report/data.js'
+import { writeReport } from '../report/html.js'
 import { choice, choices, num } from './args.js'
 
 export const SIM_STATE_USAGE = `grapevine sim state [options]
@@ -31,6 +33,8 @@ Anti-entropy convergence of a replicated map in the simulator.
   --seed S             first seed (default 1)
   --seeds K            run K seeds (S, S+1, …) and report medians (default 1)
   --json FILE          write the results as JSON
+  --report FILE.html   write a self-contained HTML report: the uninformed fraction per round of push,
+                       pull and push-pull (the others run too) against the theory
   --quiet              print only the summary`
 
 const STYLE_NAME: Record<ExchangeStyle, string> = { push: 'push', pull: 'pull', pushpull: 'push-pull' }
@@ -55,6 +59,7 @@ export function simState (argv: string[], out: (line: string) => void = console.
       seed: { type: 'string' },
       seeds: { type: 'string' },
       json: { type: 'string' },
+      report: { type: 'string' },
       codec: { type: 'string' },
       quiet: { type: 'boolean' }
     },
@@ -84,9 +89,10 @@ export function simState (argv: string[], out: (line: string) => void = console.
     return 2
   }
   const quiet = values.quiet === true
-  out(`grapevine sim state: ${nodes} nodes, ${styles.map(s => STYLE_NAME[s]).join(' / ')}, ${content} content, ` +
+  const header = `${nodes} nodes, ${styles.map(s => STYLE_NAME[s]).join(' / ')}, ${content} content, ` +
     `${base.updates} update(s), ${base.keys} keys with ${(base.changed * 100).toFixed(2)}% changed, loss ${(base.loss * 100).toFixed(0)}%` +
-    `${base.partitionMs > 0 ? `, partition healed after ${base.partitionMs} ms` : ''}, seed${seeds > 1 ? `s ${seed}–${seed + seeds - 1}` : ` ${seed}`}`)
+    `${base.partitionMs > 0 ? `, partition healed after ${base.partitionMs} ms` : ''}, seed${seeds > 1 ? `s ${seed}–${seed + seeds - 1}` : ` ${seed}`}`
+  out(`grapevine sim state: ${header}`)
 
   const runs: StateScenarioResult[][] = styles.map(() => [])
   const started = performance.now()
@@ -121,6 +127,15 @@ export function simState (argv: string[], out: (line: string) => void = console.
     const summaries = styles.map((style, j) => summarise(style, runs[j]!))
     writeFileSync(values.json, JSON.stringify(summaries.length === 1 ? summaries[0] : { modes: summaries, ...summaries[0] }, null, 2) + '\n')
     out(`wrote ${values.json}`)
+  }
+  if (values.report !== undefined) {
+    // Every style, for the comparison: the ones not asked for run once, with the first seed.
+    const all = (['push', 'pull', 'pushpull'] as const).map(style => {
+      const j = styles.indexOf(style)
+      return j >= 0 ? runs[j]![0]! : runStateScenario({ ...base, style, seed })
+    })
+    writeReport(values.report, stateReport(all, header))
+    out(`report written to ${values.report}`)
   }
   return runs.every(rs => rs.every(r => r.converged)) ? 0 : 1
 }

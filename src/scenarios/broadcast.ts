@@ -12,6 +12,7 @@
  * Plumtree nodes have seeded Ed25519 identities and sign their broadcasts (StrictSign, unless
  * `plumtree.signaturePolicy` says otherwise); all nodes share one verifier that remembers verdicts, since
  * every node checks the same signatures. The result says how many signatures the nodes checked per delivery.
+ * With `trace`, the last broadcast is traced for the report's replay, and the latency CDF is kept.
  */
 import { Rng } from '../core/rng.js'
 import { PeerVerifier, identityFromSeed, type Identity } from '../core/identity.js'
@@ -23,7 +24,8 @@ import { Simulator, type SimNode } from '../sim/simulator.js'
 import { UniformLinkLatency } from '../sim/network.js'
 import { overlayMetrics } from './overlay.js'
 import { Population } from './population.js'
-import { percentile } from './stats.js'
+import { cdf, percentile } from './stats.js'
+import { BroadcastTracer, type BroadcastTrace } from './trace.js'
 
 export type BroadcastProtocol = 'plumtree' | 'flood'
 
@@ -50,6 +52,8 @@ export interface BroadcastScenarioOptions {
   membership: Partial<HyParViewConfig>
   plumtree: Partial<PlumtreeConfig>
   codec: boolean
+  /** Trace the last broadcast and keep the latency CDF (for the report). */
+  trace?: boolean
 }
 
 export const DEFAULT_BROADCAST_SCENARIO: BroadcastScenarioOptions = {
@@ -112,6 +116,9 @@ export interface BroadcastScenarioResult {
   signatures: { verified: number, delivered: number, perDelivery: number, computed: number, rejected: number } | null
   events: number
   virtualMs: number
+  /** With `trace`: the last broadcast's spread, and the CDF of latencies after the warm-up, [ms, fraction]. */
+  trace?: BroadcastTrace
+  latencyCdf?: Array<[number, number]>
 }
 
 interface Track {
@@ -139,7 +146,10 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
   const tracks: Track[] = []
   const byId = new Map<string, Track>()
   const early = new Map<string, number>()
+  const tracer = o.trace === true ? new BroadcastTracer(sim) : null
+  let tracedId: string | null = null
   const delivered = (index: number, d: BroadcastDelivery): void => {
+    if (d.id === tracedId) tracer?.delivered(index)
     const t = byId.get(d.id)
     if (t === undefined || index >= t.alive.length || t.alive[index] !== 1) return
     t.delivered++
@@ -186,8 +196,11 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
     for (const n of pop.live) alive[n.index] = 1
     const t: Track = { sentAt: sim.now, alive, liveCount: pop.live.length, delivered: 1, latencies: [], ldh: 0, payloads: 0, ihaveIds: 0, grafts: 0 }
     const core = src.cores.get('broadcast') as Plumtree | Flood
+    const traced = tracer !== null && tracks.length === o.messages - 1
+    if (traced) tracer.start(tracks.length, pop.live, src)
     // The source delivers to itself inside broadcast(), before we know the id: counted above as delivered: 1.
     const id = core.broadcast(sim.now, new Uint8Array(o.payloadBytes))
+    if (traced) tracedId = id
     t.payloads += early.get(id) ?? 0
     early.clear()
     byId.set(id, t)
@@ -254,7 +267,8 @@ export function runBroadcastScenario (partial: Partial<BroadcastScenarioOptions>
     overlay: { symmetricPct: ov.symmetricPct, largestComponentPct: ov.largestComponentPct, avgPathLength: ov.avgPathLength },
     signatures,
     events: sim.events,
-    virtualMs: sim.now
+    virtualMs: sim.now,
+    ...(tracer?.trace !== undefined ? { trace: tracer.trace, latencyCdf: cdf(allLat) } : {})
   }
 }
 

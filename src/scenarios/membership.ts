@@ -10,6 +10,7 @@
  *   - churn:   after growth, nodes keep joining and crashing at a steady rate while broadcasts go on;
  *              report reliability and view health over time.
  * Each node runs the real HyParView core and a flood-gossip core fed by its neighbour events.
+ * With `trace`, the last broadcast (growth: one extra broadcast at the end) is traced for the report's replay.
  */
 import { Rng } from '../core/rng.js'
 import { Flood } from '../broadcast/flood.js'
@@ -19,6 +20,7 @@ import { Simulator } from '../sim/simulator.js'
 import { UniformLinkLatency } from '../sim/network.js'
 import { overlayMetrics, type OverlayMetrics } from './overlay.js'
 import { Population } from './population.js'
+import { BroadcastTracer, type BroadcastTrace } from './trace.js'
 
 export type MembershipScenarioKind = 'growth' | 'failure' | 'churn'
 
@@ -46,6 +48,8 @@ export interface MembershipScenarioOptions {
   crashNotice: 'reset' | 'silent'
   membership: Partial<HyParViewConfig>
   codec: boolean
+  /** Trace the last broadcast (growth: one extra at the end) for the report's replay. */
+  trace?: boolean
 }
 
 export const DEFAULT_MEMBERSHIP_SCENARIO: MembershipScenarioOptions = {
@@ -95,6 +99,8 @@ export interface MembershipScenarioResult {
   traffic: { sent: number, bytes: number }
   events: number
   virtualMs: number
+  /** With `trace`: the traced broadcast. */
+  trace?: BroadcastTrace
 }
 
 export function runMembershipScenario (partial: Partial<MembershipScenarioOptions>): MembershipScenarioResult {
@@ -104,7 +110,10 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
   // Broadcast bookkeeping: who was alive when each was sent, who delivered it.
   const sent: Array<{ alive: Uint8Array, delivered: Uint8Array }> = []
   const byId = new Map<string, number>()
+  const tracer = o.trace === true ? new BroadcastTracer(sim) : null
+  let tracedId: string | null = null
   const delivered = (index: number, d: BroadcastDelivery): void => {
+    if (d.id === tracedId) tracer?.delivered(index)
     const b = byId.get(d.id)
     if (b === undefined) return
     const rec = sent[b]!
@@ -117,12 +126,14 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
     return [hv, flood]
   })
   const live = pop.live
-  const broadcast = (): void => {
+  const broadcast = (traced = false): void => {
     const alive = new Uint8Array(sim.nodes.length)
     for (const n of live) alive[n.index] = 1
     const src = pop.randomLive()
     const rec = { alive, delivered: new Uint8Array(sim.nodes.length) }
+    if (traced) tracer?.start(sent.length, live, src)
     const id = (src.cores.get('broadcast') as Flood).broadcast(sim.now, new Uint8Array(16))
+    if (traced) tracedId = id
     rec.delivered[src.index] = 1 // the source delivered it to itself, before we knew its id
     byId.set(id, sent.length)
     sent.push(rec)
@@ -152,7 +163,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
     pop.crashShare(o.failPct)
     for (let b = 0; b < o.broadcasts; b++) {
       sim.run(t0 + (b + 1) * 1000)
-      broadcast()
+      broadcast(b === o.broadcasts - 1)
     }
     sim.run(sim.now + 2000)
     result.reliability = sent.map(rec => reliabilityOf(sim, rec))
@@ -177,7 +188,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
         pop.spawn()
       }
       sim.run(t0 + s * 1000)
-      broadcast()
+      broadcast(s === o.broadcasts)
       if ((s * 1000) % o.healthEveryMs === 0) {
         const m = overlayMetrics(live, rng.fork(`health${s}`), 0)
         result.health.push({ atMs: s * 1000, liveNodes: live.length, avgActive: m.activeInDegree.mean, symmetricPct: m.symmetricPct, largestComponentPct: m.largestComponentPct })
@@ -186,7 +197,11 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
     sim.run(sim.now + 2000)
     result.reliability = sent.map(rec => reliabilityOf(sim, rec))
     result.overlayAfter = overlayMetrics(live, rng.fork('paths-after'), o.pathSources)
+  } else if (tracer !== null) {
+    broadcast(true)
+    sim.run(sim.now + 2000)
   }
+  if (tracer?.trace !== undefined) result.trace = tracer.trace
   const t = sim.trafficOf('membership')
   result.traffic = { sent: t.sent, bytes: t.bytes }
   result.events = sim.events

@@ -16,7 +16,7 @@ import type { RPC } from '../wire/rpc.js'
 import { SimCluster } from '../sim/cluster.js'
 import { ConstantLatency, UniformLinkLatency } from '../sim/network.js'
 import { Simulator } from '../sim/simulator.js'
-import { percentile } from './stats.js'
+import { cdf, percentile } from './stats.js'
 
 export interface PubsubScenarioOptions {
   nodes: number
@@ -103,6 +103,10 @@ export interface PubsubScenarioResult {
   /** The routers' counters summed over all nodes. */
   stats: GossipSubStats
   events: number
+  /** The CDF of delivery latencies, [ms, fraction] (at most 101 points). */
+  latencyCdf: Array<[number, number]>
+  /** Payload transmissions per delivery in each second from the first publish (the last bucket holds the tail). */
+  transmissionsPerDeliveryBySecond: number[]
 }
 
 export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): PubsubScenarioResult {
@@ -156,6 +160,11 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   const sentAt = new Map<string, number>()
   const delivered = new Map<string, number>()
   const latencies: number[] = []
+  // Per-second buckets from the first publish (start is set below, before anything is published).
+  let start = Infinity
+  const bucket = (): number => Math.min(o.seconds, Math.max(0, Math.floor((sim.now - start) / 1000)))
+  const sendsBySec = new Array<number>(o.seconds + 1).fill(0)
+  const deliveriesBySec = new Array<number>(o.seconds + 1).fill(0)
   for (const id of honest) {
     if (!subscribed.has(id)) continue
     cluster.get(id).pubsub.on('message', m => {
@@ -163,6 +172,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
       const t = sentAt.get(k)
       if (t === undefined) return
       delivered.set(k, (delivered.get(k) ?? 0) + 1)
+      deliveriesBySec[bucket()]!++
       if (m.receivedFrom !== null) latencies.push(sim.now - t)
     })
   }
@@ -174,6 +184,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     const rpc = m as RPC
     if (rpc.messages.length > 0) {
       payloadSends += rpc.messages.length
+      if (sim.now >= start) sendsBySec[bucket()]! += rpc.messages.length
       for (const msg of rpc.messages) payloadBytes += msg.data?.length ?? 0
     } else {
       controlBytes += bytes
@@ -181,7 +192,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   })
 
   sim.run(t0 + o.warmupMs)
-  const start = sim.now
+  start = sim.now
   const interval = 1000 / o.rate
   let messages = 0
   const scoreBySecond: number[] = []
@@ -207,6 +218,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
       const k = Buffer.from(r.id).toString('latin1')
       sentAt.set(k, sim.now)
       delivered.set(k, 1) // the publisher delivered it to itself inside publish(), before we knew the id
+      deliveriesBySec[bucket()]!++
       messages++
     }
     for (const a of attackers) {
@@ -240,7 +252,9 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     queueDrops: sim.trafficOf('gossipsub').queueDrops,
     stats: sumStats(ids.map(id => gs(id).stats)),
     meshDegree: meshDegree(honestSubscribers.map(id => gs(id).mesh.get(topics[0]!)?.size ?? 0)),
-    events: sim.events
+    events: sim.events,
+    latencyCdf: cdf(sorted),
+    transmissionsPerDeliveryBySecond: sendsBySec.map((x, i) => deliveriesBySec[i] === 0 ? 0 : x / deliveriesBySec[i]!)
   }
 }
 

@@ -277,3 +277,18 @@ function randomBytes (rng: Rng, n: number): Uint8Array {
   for (let i = 0; i < n; i++) b[i] = rng.int(256)
   return b
 }
+
+/**
+ * The expected uninformed fraction round by round for one update among n nodes (Demers et al., PODC 1987;
+ * Karp et al., FOCS 2000), from p₀ = 1 − 1/n: push p_{i+1} = p_i·e^{−(1−p_i)} (≈ p_i/e once most know),
+ * pull p_{i+1} = p_i², push-pull p_{i+1} = p_i²·e^{−(1−p_i)}. Stops below 1/(10n): less than a node.
+ */
+export function theoryUninformed (style: ExchangeStyle, n: number, maxRounds: number): number[] {
+  const out = [1 - 1 / n]
+  while (out.length <= maxRounds && out[out.length - 1]! >= 0.1 / n) {
+    const p = out[out.length - 1]!
+    const pushed = Math.exp(-(1 - p))
+    out.push(style === 'push' ? p * pushed : style === 'pull' ? p * p : p * p * pushed)
+  }
+  return out
+}

@@ -15,3 +15,15 @@ export function percentile (sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }
+
+/** The empirical CDF of `sorted` (ascending) as at most `points` + 1 [value, fraction ≤ value] pairs. */
+export function cdf (sorted: readonly number[], points = 100): Array<[number, number]> {
+  const n = sorted.length
+  if (n === 0) return []
+  const out: Array<[number, number]> = []
+  for (let k = 0; k <= points; k++) {
+    const i = Math.min(n - 1, Math.round((k / points) * (n - 1)))
+    out.push([sorted[i]!, (i + 1) / n])
+  }
+  return out
+}
