@@ -103,7 +103,7 @@ function drawReplay (r: ReplayData): ReplayState {
 
   const render = (): void => {
     ctx.clearRect(0, 0, canvas.width, canvas.height)
-    ctx.strokeStyle = 'rgba(0,0,0,0.06)'
+    ctx.strokeStyle = `rgba(0,0,0,${Math.min(0.08, 120 / Math.max(1, r.edges.length)).toFixed(3)})`
     ctx.beginPath()
     for (const [a, b] of r.edges) { ctx.moveTo(xy[a]![0], xy[a]![1]); ctx.lineTo(xy[b]![0], xy[b]![1]) }
     ctx.stroke()

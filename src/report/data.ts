@@ -159,7 +159,7 @@ export function pubsubReport (r: PubsubScenarioResult, subtitle: string): Report
     ],
     charts: [
       cdfChart('Delivery latency CDF', [['GossipSub', r.latencyCdf]]),
-      { title: 'Payload transmissions per delivery, second by second (last: the tail after publishing)', xLabel: 'second', yLabel: 'transmissions / delivery', x: secs.map((_, i) => i), series: [{ label: 'GossipSub', values: secs }] },
+      { title: 'Payload transmissions per delivery, second by second from the first publish', xLabel: 'second', yLabel: 'transmissions / delivery', x: secs.map((_, i) => i), series: [{ label: 'GossipSub', values: secs }] },
       scores.length > 0
         ? { title: "Attackers' mean score at honest peers over time", xLabel: 'seconds after the attack starts', yLabel: 'score', x: scores.map((_, i) => i + 1), series: [{ label: 'mean attacker score', values: scores }] }
         : { title: "Attackers' score over time: no attackers in this run (--attackers PCT)", xLabel: 'second', yLabel: 'score', x: secs.map((_, i) => i), series: [{ label: 'no attackers', values: secs.map(() => 0) }] }

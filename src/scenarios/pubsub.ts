@@ -105,7 +105,7 @@ export interface PubsubScenarioResult {
   events: number
   /** The CDF of delivery latencies, [ms, fraction] (at most 101 points). */
   latencyCdf: Array<[number, number]>
-  /** Payload transmissions per delivery in each second from the first publish (the last bucket holds the tail). */
+  /** Payload transmissions per delivery in each second from the first publish (to the last with deliveries; a last bucket after the publishing seconds holds the tail). */
   transmissionsPerDeliveryBySecond: number[]
 }
 
@@ -235,6 +235,8 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   const sorted = latencies.sort((a, b) => a - b)
   const honestDeliveries = deliveries
   const duplicatePayloads = Math.max(0, payloadSends - honestDeliveries)
+  let lastBucket = deliveriesBySec.length - 1
+  while (lastBucket > 0 && deliveriesBySec[lastBucket] === 0) lastBucket--
   return {
     nodes: o.nodes,
     messages,
@@ -254,7 +256,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     meshDegree: meshDegree(honestSubscribers.map(id => gs(id).mesh.get(topics[0]!)?.size ?? 0)),
     events: sim.events,
     latencyCdf: cdf(sorted),
-    transmissionsPerDeliveryBySecond: sendsBySec.map((x, i) => deliveriesBySec[i] === 0 ? 0 : x / deliveriesBySec[i]!)
+    transmissionsPerDeliveryBySecond: sendsBySec.slice(0, lastBucket + 1).map((x, i) => deliveriesBySec[i] === 0 ? 0 : x / deliveriesBySec[i]!)
   }
 }
 

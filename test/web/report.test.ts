@@ -32,10 +32,10 @@ after(async () => {
 interface Hook { charts: Array<{ title: string, series: number, drawn: boolean }>, replay?: { informed: number, total: number } }
 
 const CASES: Array<{ kind: string, run: (argv: string[], out: (l: string) => void) => number, argv: string[], series: number[], replay: boolean }> = [
-  { kind: 'state', run: simState, argv: ['--nodes', '300', '--codec', 'off'], series: [6], replay: false },
-  { kind: 'membership', run: simMembership, argv: ['--scenario', 'failure', '--nodes', '300', '--broadcasts', '15', '--stabilize-ms', '10000'], series: [1, 2], replay: true },
-  { kind: 'broadcast', run: simBroadcast, argv: ['--protocol', 'both', '--nodes', '300', '--messages', '20', '--quiet'], series: [2, 2, 2, 2], replay: true },
-  { kind: 'pubsub', run: simPubsub, argv: ['--nodes', '200', '--publishers', '10', '--seconds', '5', '--attackers', '5', '--warmup', '3000'], series: [1, 1, 1], replay: false }
+  { kind: 'state', run: simState, argv: ['--nodes', '200', '--codec', 'off'], series: [6], replay: false },
+  { kind: 'membership', run: simMembership, argv: ['--scenario', 'failure', '--nodes', '250', '--broadcasts', '10', '--stabilize-ms', '8000'], series: [1, 2], replay: true },
+  { kind: 'broadcast', run: simBroadcast, argv: ['--protocol', 'both', '--nodes', '250', '--messages', '15', '--quiet'], series: [2, 2, 2, 2], replay: true },
+  { kind: 'pubsub', run: simPubsub, argv: ['--nodes', '150', '--publishers', '8', '--seconds', '4', '--attackers', '5', '--warmup', '2000'], series: [1, 1, 1], replay: false }
 ]
 
 for (const c of CASES) {
