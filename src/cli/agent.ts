@@ -103,7 +103,8 @@ export async function agent (argv: string[], out: (line: string) => void = conso
     ...(values['signature-policy'] !== undefined ? { signaturePolicy: values['signature-policy'] as NodeOptions['signaturePolicy'] } : {}),
     ...(values.durability !== undefined ? { durability: values.durability as NodeOptions['durability'] } : {}),
     ...(values.recover === true ? { recover: true } : {}),
-    ...(values['no-summaries'] === true ? { summaries: false } : {}),
+    // The cluster console draws the cluster from the nodes' summaries: on for agents unless turned off.
+    summaries: values['no-summaries'] === true ? false : (fileOptions as NodeOptions).summaries ?? true,
     logger
   }
   const pd = peerDiscoveryOf(options.peerDiscovery, values.cluster, values['dht-contact'], values.mdns)

@@ -67,7 +67,8 @@ export interface NodeOptions extends NodeConfig {
   /**
    * The node's neighbourhood summary in the replicated state (`_grapevine/summary`, src/node/summary.ts),
    * for the cluster console: written every `everyMs` (default 5000) when it changed, at least every
-   * `refreshMs` (default 30000). Default on; `false` turns it off.
+   * `refreshMs` (default 30000). Off by default (the summary's writes take versions of the node's origin);
+   * `grapevine agent` turns it on (`summaries: false` in its config file, or --no-summaries, turns it off).
    */
   summaries?: boolean | { everyMs?: number, refreshMs?: number }
 }
@@ -175,7 +176,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       savePeersTimer = setInterval(() => { void savePeers() }, SAVE_PEERS_MS)
       savePeersTimer.unref()
     }
-    if (o.summaries !== false) {
+    if (o.summaries !== undefined && o.summaries !== false) {
       const every = typeof o.summaries === 'object' ? o.summaries : {}
       stopSummaries = startSummaries(node, { ...every, onError: err => log.error({ err }, 'grapevine: could not write the node summary') })
     }
