@@ -114,7 +114,6 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
           if (!res.headersSent) res.writeHead(err.status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(err.html) })
           res.end(err.html)
         } else {
-          if (!res.headersSent) for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
           reply(res, err.status, { error: err.message })
         }
       } else if (err instanceof GrapevineError && err.code === 'ERR_RECOVERING') {

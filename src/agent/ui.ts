@@ -116,6 +116,8 @@ export class Console {
 
   /** Answers a request under /ui (the Host check was made). */
   async handle (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    // On every answer of the console's, refusals and failures included.
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
     const path = url.pathname
     const m = req.method ?? 'GET'
     const api = path.startsWith('/ui/api/')
