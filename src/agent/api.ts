@@ -10,12 +10,17 @@
  *                                   for room in the peers' send queues; 503 ERR_BACKPRESSURE if none came)
  *   GET    /v1/subscribe?topic=T       NDJSON: { topic, id, from, receivedFrom, data, encoding, dropped }
  *   POST   /v1/broadcast {data, encoding?}               → { id }
- *   GET    /v1/kv?origin=&prefix=      [ { origin, key, value, encoding, version } ]
+ *   GET    /v1/kv?origin=&prefix=&reserved=1   [ { origin, key, value, encoding, version } ] (grapevine's
+ *                                      own keys, e.g. _grapevine/summary, only with reserved=1)
  *   GET    /v1/kv/KEY?origin=O         one entry, 404 if absent
  *   PUT    /v1/kv/KEY    {value, encoding?}              → the entry written
  *   DELETE /v1/kv/KEY                  { deleted }
+ *   POST   /v1/ui/login                → { url }: a new one-time login link of the cluster console (./ui.ts)
  *   GET    /metrics                    Prometheus text format (src/metrics; ARCHITECTURE.md §14), when the agent
  *                                      is given a registry; the same checks as every route (a scraper sends the token)
+ *
+ * Paths under /ui are the cluster console's (./ui.ts): after the Host check, they authenticate with a
+ * session cookie (from a one-time login link) instead of the token, under their own rules.
  *
  * Locked down, because any local program (and any web page, through the browser) can reach 127.0.0.1.
  * Before a route runs, a request is refused when:
@@ -35,8 +40,10 @@ import { GrapevineError, UsageError } from '../core/errors.js'
 import type { GrapevineNode } from '../node/node.js'
 import { Counter, type Registry } from 'prom-client'
 import { createLogger, type Logger } from '../metrics/log.js'
+import type { MetricsSource } from '../metrics/catalog.js'
+import { Console, SECURITY_HEADERS } from './ui.js'
+import { bytesOf, dataOut, HttpError, printable, publish, readJson, reply, str, valueOut, type Refusals } from './http.js'
 
-const MAX_BODY = 2 * 1024 * 1024
 const LOCAL_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i
 
 /** A new control-API token: 32 random bytes in hex. */
@@ -59,20 +66,13 @@ export interface ApiOptions {
   logger?: Logger
   /** Served as `GET /metrics` (e.g. promRegistry(node) from src/metrics/prom.ts); the API's own counters are added to it. */
   metrics?: Registry
+  /** What the console's /ui/api/metrics reads (default: the node alone; metricsSource(node) adds the send queues). */
+  metricsSource?: MetricsSource
+  /** The console's script (default: dist/web/console.js). */
+  consoleScript?: string
 }
 
-/** Why requests were refused, by reason (each a count). */
-export interface Refusals {
-  host: number
-  origin: number
-  token: number
-  contentType: number
-  badRequest: number
-  tooLarge: number
-  notFound: number
-  /** Publishes refused because every target peer's send queue stayed full (503). */
-  backpressure: number
-}
+export type { Refusals }
 
 export interface ApiStats {
   requests: number
@@ -81,36 +81,41 @@ export interface ApiStats {
 
 export interface ApiServer {
   url: string
+  /** A new one-time login link of the cluster console. */
+  loginUrl: () => string
   socket: string | null
   stats: ApiStats
   close: () => Promise<void>
-}
-
-class HttpError extends Error {
-  constructor (readonly status: number, readonly reason: keyof Refusals, message: string) {
-    super(message)
-  }
 }
 
 export async function startApi (node: GrapevineNode, options: ApiOptions): Promise<ApiServer> {
   const logger = options.logger ?? (options.log === undefined ? createLogger() : undefined)
   const log = options.log ?? ((line: string) => logger!.warn(line))
   const fail = options.log ?? ((line: string) => logger!.error(line))
-  const stats: ApiStats = { requests: 0, refused: { host: 0, origin: 0, token: 0, contentType: 0, badRequest: 0, tooLarge: 0, notFound: 0, backpressure: 0 } }
+  const stats: ApiStats = { requests: 0, refused: { host: 0, origin: 0, token: 0, contentType: 0, badRequest: 0, tooLarge: 0, notFound: 0, backpressure: 0, session: 0, login: 0, csrf: 0 } }
   if (options.metrics !== undefined) apiMetrics(options.metrics, stats)
   const tokenHash = sha256(options.token)
   const tokenFile = options.tokenFile ?? 'the agent\'s agent.json'
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     stats.requests++
     const answer = async (): Promise<void> => {
+      checkHost(req)
+      const url = target(req)
+      if (url.pathname === '/ui' || url.pathname.startsWith('/ui/')) return await ui.handle(req, res, url)
       admit(req, tokenHash, tokenFile)
-      await route(node, stats, req, res, options.metrics)
+      await route(node, stats, req, res, url, ui, options.metrics)
     }
     answer().catch(err => {
       if (err instanceof HttpError) {
         stats.refused[err.reason]++
-        log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: ${err.status} ${err.reason} (${err.message})`)
-        reply(res, err.status, { error: err.message })
+        // (a login code in the URL is not logged)
+        log(`grapevine agent: refused ${req.method ?? '?'} ${printable((req.url ?? '').replace(/([?&]code=)[^&]*/, '$1…'))}: ${err.status} ${err.reason} (${err.message})`)
+        if (err.html !== undefined) {
+          if (!res.headersSent) res.writeHead(err.status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(err.html) })
+          res.end(err.html)
+        } else {
+          reply(res, err.status, { error: err.message })
+        }
       } else if (err instanceof GrapevineError && err.code === 'ERR_RECOVERING') {
         // Not the caller's fault: the node is taking its own entries back from peers; retry shortly.
         log(`grapevine agent: refused ${req.method ?? '?'} ${printable(req.url ?? '')}: 503 recovering`)
@@ -148,6 +153,8 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
     socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`)
   }
   const servers: Server[] = []
+  let port = 0
+  const ui = new Console(node, { port: () => port, ...(options.metricsSource !== undefined ? { metrics: options.metricsSource } : {}), ...(options.consoleScript !== undefined ? { script: options.consoleScript } : {}) })
   let ownSocket = false
   const close = async (): Promise<void> => {
     for (const s of servers) {
@@ -164,6 +171,7 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
   }
   try {
     const tcp = await serveOn(s => s.listen(options.port ?? 0, '127.0.0.1'))
+    port = (tcp.address() as AddressInfo).port
     if (options.socket !== undefined) {
       const path = options.socket
       clearStaleSocket(path)
@@ -171,7 +179,7 @@ export async function startApi (node: GrapevineNode, options: ApiOptions): Promi
       ownSocket = true
       if (process.platform !== 'win32') chmodSync(path, 0o600)
     }
-    return { url: `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`, socket: options.socket ?? null, stats, close }
+    return { url: `http://127.0.0.1:${port}`, loginUrl: () => ui.loginUrl(), socket: options.socket ?? null, stats, close }
   } catch (err) {
     await close()
     throw err
@@ -201,12 +209,24 @@ function clearStaleSocket (path: string): void {
   rmSync(path)
 }
 
-/** The checks every request passes before its route runs (see the header). */
-function admit (req: IncomingMessage, tokenHash: Buffer, tokenFile: string): void {
+/** Every request, the console's included, names this machine as its Host (no DNS rebinding). */
+function checkHost (req: IncomingMessage): void {
   const host = req.headers.host
   if (host === undefined || !LOCAL_HOST.test(host)) {
     throw new HttpError(421, 'host', `this agent answers only to Host 127.0.0.1, localhost or [::1] (got ${printable(host ?? '(none)')}): call it as http://127.0.0.1:PORT`)
   }
+}
+
+function target (req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1')
+  } catch {
+    throw new HttpError(400, 'badRequest', 'the request target is not a path')
+  }
+}
+
+/** The checks every API request passes before its route runs (see the header). */
+function admit (req: IncomingMessage, tokenHash: Buffer, tokenFile: string): void {
   if (req.headers.origin !== undefined) {
     throw new HttpError(403, 'origin', 'requests with an Origin header (from web pages) are refused: call the API from a local program or the grapevine CLI')
   }
@@ -222,11 +242,6 @@ function admit (req: IncomingMessage, tokenHash: Buffer, tokenFile: string): voi
 /** Hashes of equal length, so the comparison's time says nothing about the token. */
 function sha256 (s: string): Buffer {
   return createHash('sha256').update(s).digest()
-}
-
-/** Untrusted text for a log line or an answer: quoted, control characters escaped, at most 200 characters. */
-function printable (s: string): string {
-  return JSON.stringify(s.length > 200 ? s.slice(0, 200) + '…' : s)
 }
 
 function decodeKey (raw: string): string {
@@ -260,40 +275,19 @@ function apiMetrics (registry: Registry, stats: ApiStats): void {
   })
 }
 
-async function route (node: GrapevineNode, stats: ApiStats, req: IncomingMessage, res: ServerResponse, metrics?: Registry): Promise<void> {
-  let url: URL
-  try {
-    url = new URL(req.url ?? '/', 'http://127.0.0.1')
-  } catch {
-    throw new HttpError(400, 'badRequest', 'the request target is not a path')
-  }
+async function route (node: GrapevineNode, stats: ApiStats, req: IncomingMessage, res: ServerResponse, url: URL, ui: Console, metrics?: Registry): Promise<void> {
   const path = url.pathname
   const m = req.method ?? 'GET'
   if (m === 'GET' && path === '/v1/info') return reply(res, 200, { ...node.info(), api: stats })
   if (m === 'GET' && path === '/v1/members') return reply(res, 200, node.members())
+  if (m === 'POST' && path === '/v1/ui/login') return reply(res, 200, { url: ui.loginUrl() })
   if (m === 'GET' && path === '/metrics' && metrics !== undefined) {
     const text = await metrics.metrics()
     res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) })
     res.end(text)
     return
   }
-  if (m === 'POST' && path === '/v1/publish') {
-    const body = await readJson(req)
-    const topic = str(body.topic, 'topic')
-    const r = await node.pubsub.join(topic).publish(bytesOf(body.data, body.encoding, 'data'), {
-      ...(typeof body.minPeers === 'number' ? { minPeers: body.minPeers } : {}),
-      ...(typeof body.timeoutMs === 'number' ? { timeoutMs: body.timeoutMs } : {}),
-      ...(typeof body.slowPeerMs === 'number' ? { slowPeerMs: body.slowPeerMs } : {}),
-      signal: hangUp(res)
-    })
-    return reply(res, 200, {
-      id: Buffer.from(r.id).toString('hex'),
-      recipients: r.recipients,
-      skipped: r.skipped,
-      skippedPeers: r.skippedPeers,
-      ...(r.reason !== undefined ? { reason: r.reason } : {})
-    })
-  }
+  if (m === 'POST' && path === '/v1/publish') return await publish(node, await readJson(req), res)
   if (m === 'GET' && path === '/v1/subscribe') return await subscribe(node, str(url.searchParams.get('topic'), 'topic'), req, res)
   if (m === 'POST' && path === '/v1/broadcast') {
     const body = await readJson(req)
@@ -302,7 +296,8 @@ async function route (node: GrapevineNode, stats: ApiStats, req: IncomingMessage
   if (path === '/v1/kv' && m === 'GET') {
     const origin = url.searchParams.get('origin') ?? undefined
     const prefix = url.searchParams.get('prefix') ?? undefined
-    return reply(res, 200, node.state.entries({ ...(origin !== undefined ? { origin } : {}), ...(prefix !== undefined ? { prefix } : {}) }).map(e => ({ origin: e.origin, key: e.key, ...valueOut(e.value), version: e.version })))
+    const reserved = url.searchParams.get('reserved') === '1'
+    return reply(res, 200, node.state.entries({ ...(origin !== undefined ? { origin } : {}), ...(prefix !== undefined ? { prefix } : {}), ...(reserved ? { reserved } : {}) }).map(e => ({ origin: e.origin, key: e.key, ...valueOut(e.value), version: e.version })))
   }
   if (path.startsWith('/v1/kv/')) {
     const key = decodeKey(path.slice('/v1/kv/'.length))
@@ -340,63 +335,3 @@ async function subscribe (node: GrapevineNode, topic: string, req: IncomingMessa
   if (!res.destroyed) res.end(JSON.stringify({ error: 'the agent stopped', code: 'ERR_STOPPED', dropped: sub.dropped }) + '\n')
 }
 
-/** Aborts when the client hangs up before its answer is written (a publish waiting for room then stops). */
-function hangUp (res: ServerResponse): AbortSignal {
-  const ac = new AbortController()
-  res.on('close', () => { if (!res.writableEnded) ac.abort(new Error('the client hung up')) })
-  return ac.signal
-}
-
-function reply (res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) {
-    res.end()
-    return
-  }
-  const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
-  res.end(text)
-}
-
-async function readJson (req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const c of req) {
-    size += (c as Buffer).length
-    if (size > MAX_BODY) throw new HttpError(413, 'tooLarge', `the request body is over ${MAX_BODY} bytes: send less`)
-    chunks.push(c as Buffer)
-  }
-  try {
-    const v = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object')
-    return v as Record<string, unknown>
-  } catch {
-    throw new HttpError(400, 'badRequest', 'the body must be a JSON object')
-  }
-}
-
-function str (v: unknown, name: string): string {
-  if (typeof v !== 'string' || v === '') throw new HttpError(400, 'badRequest', `${name} is required (a non-empty string)`)
-  return v
-}
-
-function bytesOf (v: unknown, encoding: unknown, name: string): Uint8Array {
-  if (typeof v !== 'string') throw new HttpError(400, 'badRequest', `${name} is required (a string; binary as base64 with "encoding": "base64")`)
-  if (encoding === 'base64') return new Uint8Array(Buffer.from(v, 'base64'))
-  if (encoding !== undefined && encoding !== 'utf8') throw new HttpError(400, 'badRequest', 'encoding is "utf8" (default) or "base64"')
-  return new TextEncoder().encode(v)
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-function dataOut (b: Uint8Array): { data: string, encoding: 'utf8' | 'base64' } {
-  try {
-    return { data: utf8.decode(b), encoding: 'utf8' }
-  } catch {
-    return { data: Buffer.from(b).toString('base64'), encoding: 'base64' }
-  }
-}
-
-function valueOut (b: Uint8Array): { value: string, encoding: 'utf8' | 'base64' } {
-  const d = dataOut(b)
-  return { value: d.data, encoding: d.encoding }
-}

@@ -19,6 +19,8 @@ export interface AgentRecord {
   socket?: string
   dataDir: string
   pid: number
+  /** The cluster console's one-time login link, printed at start (never written to agent.json). */
+  login?: string
 }
 
 export function recordPath (dataDir: string): string {

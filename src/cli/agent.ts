@@ -31,7 +31,7 @@ Runs a grapevine node: membership, broadcast, replicated state and pub/sub on js
   --data-dir DIR         key and replicated state (default ./.grapevine)
   --config FILE          JSON with any of: listen, bootstrap, dataDir, apiPort, socket, psk, allow,
                          signaturePolicy, logLevel, membership, broadcast, state, gossipsub, discovery,
-                         peerDiscovery ({ dht: { cluster, contacts }, mdns })
+                         peerDiscovery ({ dht: { cluster, contacts }, mdns }), summaries
   --api-port PORT        control API on 127.0.0.1 (default 0: a free port, written to DIR/agent.json
                          with the API's token; the CLI reads both from there); it also serves
                          GET /metrics (Prometheus text format, same token)
@@ -46,7 +46,10 @@ Runs a grapevine node: membership, broadcast, replicated state and pub/sub on js
                          node's own entries back from its peers (the agent refuses a damaged one)
   --log-level L          ${LOG_LEVELS.join(', ')} (default info): the lowest level logged to
                          stderr, one JSON object a line (pino) with the message as "msg"
-  --json                 print the startup record (without the token) as one JSON line`
+  --no-summaries         do not write this node's neighbourhood summary into the replicated state
+                         (the cluster console then does not show it; config file: "summaries": false)
+  --json                 print the startup record (without the token) as one JSON line, with the
+                         console's one-time login link as "login"`
 
 export async function agent (argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({
@@ -67,6 +70,7 @@ export async function agent (argv: string[], out: (line: string) => void = conso
       durability: { type: 'string' },
       recover: { type: 'boolean' },
       'log-level': { type: 'string' },
+      'no-summaries': { type: 'boolean' },
       json: { type: 'boolean' }
     },
     strict: true
@@ -99,6 +103,8 @@ export async function agent (argv: string[], out: (line: string) => void = conso
     ...(values['signature-policy'] !== undefined ? { signaturePolicy: values['signature-policy'] as NodeOptions['signaturePolicy'] } : {}),
     ...(values.durability !== undefined ? { durability: values.durability as NodeOptions['durability'] } : {}),
     ...(values.recover === true ? { recover: true } : {}),
+    // The cluster console draws the cluster from the nodes' summaries: on for agents unless turned off.
+    summaries: values['no-summaries'] === true ? false : (fileOptions as NodeOptions).summaries ?? true,
     logger
   }
   const pd = peerDiscoveryOf(options.peerDiscovery, values.cluster, values['dht-contact'], values.mdns)
@@ -116,21 +122,24 @@ export async function agent (argv: string[], out: (line: string) => void = conso
   let api
   try {
     const metrics = promRegistry(metricsSource(node))
-    api = await startApi(node, { token, port: apiPort, tokenFile: recordFile, logger, metrics, ...(socket !== undefined ? { socket: resolve(socket) } : {}) })
+    api = await startApi(node, { token, port: apiPort, tokenFile: recordFile, logger, metrics, metricsSource: metricsSource(node), ...(socket !== undefined ? { socket: resolve(socket) } : {}) })
   } catch (err) {
     await node.stop()
     throw err instanceof UsageError ? err : new UsageError('ERR_API', `cannot serve the control API: ${(err as Error).message}`)
   }
   const record: AgentRecord = { peerId: node.peerId, multiaddrs: node.multiaddrs(), api: api.url, token, ...(api.socket !== null ? { socket: api.socket } : {}), dataDir, pid: process.pid }
   writeRecord(record)
+  const login = api.loginUrl()
   if (values.json === true) {
     const { token: _secret, ...shown } = record
-    out(JSON.stringify(shown))
+    out(JSON.stringify({ ...shown, login }))
   } else {
     out(`grapevine agent ${node.peerId}`)
     for (const a of record.multiaddrs) out(`  listening    ${a}`)
     out(`  control API  ${api.url}${api.socket !== null ? ` and ${api.socket}` : ''}  (address and token in ${recordFile}, mode 0600)`)
     out(`  data         ${dataDir}`)
+    out(`  console      ${login}`)
+    out('               (a one-time link, valid 10 minutes; `grapevine ui` makes a new one)')
   }
   await new Promise<void>(resolve => {
     const stop = (): void => resolve()

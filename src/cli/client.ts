@@ -25,7 +25,9 @@ wait up to 20 s for the agent to answer, for scripts that have just started one)
   grapevine kv set KEY VALUE         write a key of this node's origin
   grapevine kv get KEY [--origin ID] read a key (default: this node's)
   grapevine kv del KEY               delete a key of this node's origin
-  grapevine kv list [--origin ID] [--prefix P]   every live entry`
+  grapevine kv list [--origin ID] [--prefix P] [--reserved]   every live entry (--reserved: with
+                                     grapevine's own keys, e.g. each node's _grapevine/summary)
+  grapevine ui                       a new one-time login link of the agent's cluster console`
 
 interface Common { api: ApiClient, json: boolean }
 
@@ -105,7 +107,8 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
       'min-peers': { type: 'string' },
       timeout: { type: 'string' },
       'slow-peer': { type: 'string' },
-      wait: { type: 'boolean' }
+      wait: { type: 'boolean' },
+      reserved: { type: 'boolean' }
     },
     allowPositionals: true,
     strict: true
@@ -144,6 +147,11 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
       ])
       return 0
     }
+    case 'ui': {
+      const v = await call(c, 'POST', '/v1/ui/login', {}) as { url: string }
+      print(v, () => [v.url, '(open it in a browser on this machine: it works once, within 10 minutes)'])
+      return 0
+    }
     case 'publish': {
       const [topic, msg] = need(2, 'publish TOPIC MESSAGE')
       const minPeers = num(values['min-peers'], 'min-peers', 0, { min: 0, int: true })
@@ -180,6 +188,7 @@ export async function client (cmd: string, argv: string[], out: (line: string) =
         const q = new URLSearchParams()
         if (values.origin !== undefined) q.set('origin', values.origin)
         if (values.prefix !== undefined) q.set('prefix', values.prefix)
+        if (values.reserved === true) q.set('reserved', '1')
         const v = await call(c, 'GET', `/v1/kv?${q.toString()}`) as Array<{ origin: string, key: string, value: string, version: number }>
         print(v, () => v.map(e => `${e.origin}  ${e.key} = ${e.value}  (v${e.version})`))
       } else {

@@ -50,7 +50,7 @@ export async function main (argv: string[]): Promise<number> {
     }
     return keygen(argv.slice(1))
   }
-  if (['addr', 'stop', 'members', 'info', 'publish', 'subscribe', 'kv'].includes(cmd)) return await client(cmd, argv.slice(1))
+  if (['addr', 'stop', 'members', 'info', 'publish', 'subscribe', 'kv', 'ui'].includes(cmd)) return await client(cmd, argv.slice(1))
   const sims: Record<string, () => Promise<[string, (argv: string[]) => number]>> = {
     state: async () => await import('./sim-state.js').then(m => [m.SIM_STATE_USAGE, m.simState]),
     membership: async () => await import('./sim-membership.js').then(m => [m.SIM_MEMBERSHIP_USAGE, m.simMembership]),

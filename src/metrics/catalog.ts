@@ -274,3 +274,19 @@ export class Collector {
     return def.read(this.snapshot())
   }
 }
+
+/**
+ * Every counter and gauge of the catalogue as one flat object (histograms left out): a labelled metric
+ * gives one name per label value, written as Prometheus does (`grapevine_dropped_total{reason="queue_full"}`).
+ * For the cluster console's sparklines (src/agent/ui.ts).
+ */
+export function flatValues (collector: Collector): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const def of CATALOG) {
+    if (def.kind === 'histogram') continue
+    const v = collector.read(def)
+    if (typeof v === 'number') out[def.name] = v
+    else for (const [k, n] of Object.entries(v)) out[`${def.name}{${def.label!}=${JSON.stringify(k)}}`] = n
+  }
+  return out
+}

@@ -28,6 +28,7 @@ import { createHost, type Host } from './host.js'
 import { libp2pKeyDecoder } from './keys.js'
 import { checkPeerDiscovery, discoveryServices, PeerDiscovery, type PeerDiscoveryOptions } from './peer-discovery.js'
 import { checkSwarmKey } from './pnet.js'
+import { startSummaries } from './summaries.js'
 
 export interface NodeOptions extends NodeConfig {
   /** Where the node keeps its key and replicated state. Without one the node is ephemeral: a new peer id each start. */
@@ -63,6 +64,13 @@ export interface NodeOptions extends NodeConfig {
   metrics?: (components: Parameters<NonNullable<Libp2pOptions['metrics']>>[0]) => Metrics
   /** Where the node logs (a pino logger, src/metrics/log.ts); default: stderr at level 'info'. */
   logger?: Logger
+  /**
+   * The node's neighbourhood summary in the replicated state (`_grapevine/summary`, src/node/summary.ts),
+   * for the cluster console: written every `everyMs` (default 5000) when it changed, at least every
+   * `refreshMs` (default 30000). Off by default (the summary's writes take versions of the node's origin);
+   * `grapevine agent` turns it on (`summaries: false` in its config file, or --no-summaries, turns it off).
+   */
+  summaries?: boolean | { everyMs?: number, refreshMs?: number }
 }
 
 /** A node on the network: a `GrapevineNode`, with the libp2p host it runs on and the driver between them. */
@@ -101,6 +109,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     const peerId = host.peerId.toString()
     let savePeersTimer: NodeJS.Timeout | undefined
     let stopDropLog = (): void => {}
+    let stopSummaries = (): void => {}
     let peerDiscovery: PeerDiscovery | undefined
     const savePeers = async (): Promise<void> => {
       const peers = node?.cores.membership.knownPeers() ?? []
@@ -132,6 +141,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       stop: async () => {
         clearInterval(savePeersTimer)
         stopDropLog()
+        stopSummaries()
         await peerDiscovery?.stop()
         await savePeers()
         await driver.stop()
@@ -165,6 +175,10 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     if (dataDir !== null) {
       savePeersTimer = setInterval(() => { void savePeers() }, SAVE_PEERS_MS)
       savePeersTimer.unref()
+    }
+    if (o.summaries !== undefined && o.summaries !== false) {
+      const every = typeof o.summaries === 'object' ? o.summaries : {}
+      stopSummaries = startSummaries(node, { ...every, onError: err => log.error({ err }, 'grapevine: could not write the node summary') })
     }
     for (const b of o.bootstrap ?? []) node.join(b)
     if (o.peerDiscovery !== undefined) {
@@ -233,7 +247,7 @@ function directContact (entry: string): PeerInfo {
   return { id: entry, addrs: [] }
 }
 
-const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery', 'metrics', 'logger']
+const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery', 'metrics', 'logger', 'summaries']
 
 function validateOptions (o: NodeOptions): NodeOptions {
   if (typeof o !== 'object' || o === null) throw new UsageError('ERR_OPTIONS', 'createNode(options) takes an object')
@@ -284,6 +298,11 @@ function validateOptions (o: NodeOptions): NodeOptions {
   if (o.peerDiscovery !== undefined) checkPeerDiscovery(o.peerDiscovery)
   if (o.metrics !== undefined && typeof o.metrics !== 'function') throw new UsageError('ERR_OPTIONS', 'metrics is a js-libp2p metrics factory, e.g. prometheusMetrics() from @libp2p/prometheus-metrics')
   if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) throw new UsageError('ERR_OPTIONS', 'logger is a pino logger (createLogger(level) from grapevine)')
+  if (o.summaries !== undefined && typeof o.summaries !== 'boolean') {
+    const v = o.summaries as unknown
+    const ok = typeof v === 'object' && v !== null && Object.entries(v).every(([k, n]) => (k === 'everyMs' || k === 'refreshMs') && typeof n === 'number' && n >= 100)
+    if (!ok) throw new UsageError('ERR_OPTIONS', 'summaries is true, false, or { everyMs, refreshMs } (numbers of ms, at least 100)')
+  }
   if (o.recover !== undefined && typeof o.recover !== 'boolean') throw new UsageError('ERR_OPTIONS', 'recover must be true or false')
   if ((o.durability !== undefined || o.recover === true) && o.dataDir === undefined) throw new UsageError('ERR_OPTIONS', 'durability and recover apply to a data directory: give dataDir too')
   return o

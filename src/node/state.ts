@@ -10,8 +10,11 @@ import type { NodeId } from '../core/protocol.js'
 import { HEARTBEAT_KEY, type AntiEntropy, type StateChange } from '../state/antientropy.js'
 import { TOPIC_KEY_PREFIX } from './discovery.js'
 
+/** grapevine's own namespace in every origin (the node's summary for the cluster console, ./summary.ts): refused for application writes. */
+export const GRAPEVINE_PREFIX = '_grapevine/'
+
 /** Key prefixes grapevine keeps in the replicated state for itself. */
-export const RESERVED_PREFIXES: readonly string[] = [TOPIC_KEY_PREFIX, HEARTBEAT_KEY]
+export const RESERVED_PREFIXES: readonly string[] = [GRAPEVINE_PREFIX, TOPIC_KEY_PREFIX, HEARTBEAT_KEY]
 
 export function isReserved (key: string): boolean {
   return RESERVED_PREFIXES.some(p => key.startsWith(p))
@@ -64,11 +67,14 @@ export class NodeState {
     return e === undefined || e.deleted ? undefined : { origin, key, value: e.value, version: e.version }
   }
 
-  /** Every live entry, optionally of one origin or under a key prefix. */
-  entries (filter: { origin?: string, prefix?: string } = {}): StateEntry[] {
+  /**
+   * Every live entry, optionally of one origin or under a key prefix. grapevine's own keys (RESERVED_PREFIXES)
+   * are left out unless `reserved` is true (they are read-only, shown for inspection).
+   */
+  entries (filter: { origin?: string, prefix?: string, reserved?: boolean } = {}): StateEntry[] {
     const out: StateEntry[] = []
     for (const e of this.core.entries()) {
-      if (isReserved(e.key)) continue
+      if (filter.reserved !== true && isReserved(e.key)) continue
       if (filter.origin !== undefined && e.origin !== filter.origin) continue
       if (filter.prefix !== undefined && !e.key.startsWith(filter.prefix)) continue
       out.push(e)
@@ -92,7 +98,7 @@ export class NodeState {
   private checkWritable (key: string): void {
     if (this.stopped()) throw new UsageError('ERR_STOPPED', 'the node is stopped; this write was not made (write before stop(), or to a running node)')
     if (typeof key === 'string' && isReserved(key)) {
-      throw new UsageError('ERR_RESERVED_KEY', `keys under ${RESERVED_PREFIXES.join(', ')} are grapevine's own (topic discovery, liveness); choose another key`)
+      throw new UsageError('ERR_RESERVED_KEY', `the prefix of ${JSON.stringify(key)} is reserved: keys under ${RESERVED_PREFIXES.join(', ')} are grapevine's own (node summaries, topic discovery, liveness); choose another key`)
     }
   }
 }

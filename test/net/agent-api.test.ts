@@ -90,7 +90,7 @@ test('control API: every attack is refused with its status and reason, counted, 
     const info = await send(a, 'GET', '/v1/info', auth)
     assert.equal(info.status, 200, 'the agent keeps running')
     assert.equal(a.child.exitCode, null)
-    assert.deepEqual((info.body.api as { refused: unknown }).refused, { host: 2, origin: 1, token: 2, contentType: 1, badRequest: 2, tooLarge: 0, notFound: 0, backpressure: 0 })
+    assert.deepEqual((info.body.api as { refused: unknown }).refused, { host: 2, origin: 1, token: 2, contentType: 1, badRequest: 2, tooLarge: 0, notFound: 0, backpressure: 0, session: 0, login: 0, csrf: 0 })
     const log = a.stderr()
     for (const reason of ['401 token', '421 host', '403 origin', '415 contentType', '400 badRequest']) assert.match(log, new RegExp(`refused .*: ${reason} `), reason)
     assert.ok(!log.includes(token), 'the log never shows the token')

@@ -32,7 +32,8 @@ test('agent with a config file; a second agent joins over WebSockets; every CLI 
     const info = JSON.parse(await run('info', ...A)) as { peerId: string, multiaddrs: string[] }
     assert.equal(info.peerId, a.record.peerId)
 
-    assert.equal((JSON.parse(await run('kv', 'set', 'color', 'green', ...B)) as { version: number }).version, 1)
+    // (the origin's versions count grapevine's own writes too, e.g. the node's summary: not necessarily 1)
+    assert.ok((JSON.parse(await run('kv', 'set', 'color', 'green', ...B)) as { version: number }).version >= 1)
     assert.equal((JSON.parse(await run('kv', 'get', 'color', ...B)) as { value: string }).value, 'green')
     await waitUntil('the key at the other agent', async () => {
       const list = JSON.parse(await run('kv', 'list', '--origin', b.record.peerId, ...A)) as Array<{ key: string, value: string }>
