@@ -1,0 +1,276 @@
+/**
+ * The overlay graph of the cluster console: sigma.js (WebGL) over a graphology multigraph. Nodes are the
+ * cluster's members (GET /ui/api/cluster, polled by web/console.ts); edges come in three layers that can be
+ * toggled: HyParView active links, the GossipSub mesh of one topic (or all), the Plumtree eager tree. The
+ * graph is updated in place: new nodes start next to their neighbours and a short ForceAtlas2 run (circular
+ * above 2,000 nodes) settles them, so a poll never makes the picture jump. The graph holds exactly the edges
+ * of the layers shown; the layout weighs only active links, so toggling a layer moves nothing.
+ */
+import Graph from 'graphology'
+import forceAtlas2 from 'graphology-layout-forceatlas2'
+import Sigma from 'sigma'
+import type { Cluster, ClusterNode } from './api.js'
+import { hooks } from './hooks.js'
+
+export type Layer = 'active' | 'mesh' | 'eager'
+export const LAYERS: Layer[] = ['active', 'mesh', 'eager']
+/** The mesh layer's choice meaning "every topic". */
+export const ALL_TOPICS = '*'
+
+const STALE_MS = 30_000
+const CIRCULAR_ABOVE = 2000
+const COLORS = {
+  self: '#e6007a',
+  node: '#2b7bb9',
+  stale: '#b8bec6',
+  warn: '#f39c12',
+  flash: '#2ecc71',
+  active: '#9aa5b1',
+  mesh: '#8e44ad',
+  eager: '#27ae60'
+}
+
+interface NodeAttrs { x: number, y: number, size: number, color: string, label: string, flash?: boolean }
+interface EdgeAttrs { layer: Layer, size: number, color: string }
+
+const pairKey = (a: string, b: string): string => a < b ? `${a}|${b}` : `${b}|${a}`
+
+export class OverlayGraph {
+  readonly graph: Graph<NodeAttrs, EdgeAttrs> = new Graph<NodeAttrs, EdgeAttrs>({ multi: true, type: 'undirected', allowSelfLoops: false })
+  readonly sigma: Sigma<NodeAttrs, EdgeAttrs>
+  private cluster: Cluster = { self: '', now: 0, nodes: [] }
+  private byId = new Map<string, ClusterNode>()
+  private readonly shown = new Set<Layer>(['active', 'eager'])
+  private topic = ALL_TOPICS
+  private wanted: Record<Layer, Map<string, [string, string]>> = { active: new Map(), mesh: new Map(), eager: new Map() }
+  private layoutDone = false
+  private animation: number[] = []
+  onSelect: (id: string) => void = () => {}
+
+  constructor (container: HTMLElement) {
+    this.sigma = new Sigma(this.graph, container, {
+      settings: { renderEdgeLabels: false, hideEdgesOnMove: true, labelRenderedSizeThreshold: 9, enableNodeDrag: false, autoRescale: true }
+    })
+    this.sigma.on('clickNode', ({ node }) => { this.onSelect(node) })
+  }
+
+  /** The topics that appear in any node's mesh or topic list, sorted. */
+  topics (): string[] {
+    const all = new Set<string>()
+    for (const n of this.cluster.nodes) {
+      for (const t of Object.keys(n.summary.mesh)) all.add(t)
+      for (const t of n.summary.topics) all.add(t)
+    }
+    return [...all].sort()
+  }
+
+  node (id: string): ClusterNode | undefined { return this.byId.get(id) }
+  get self (): string { return this.cluster.self }
+
+  setLayer (layer: Layer, on: boolean): void {
+    if (on) this.shown.add(layer); else this.shown.delete(layer)
+    this.syncEdges()
+  }
+
+  isShown (layer: Layer): boolean { return this.shown.has(layer) }
+
+  setTopic (topic: string): void {
+    this.topic = topic
+    this.wanted.mesh = this.meshEdges()
+    this.syncEdges()
+  }
+
+  /** Applies a fresh /ui/api/cluster answer: nodes added, removed and restyled; edges diffed; layout if the membership changed. */
+  update (cluster: Cluster): void {
+    this.cluster = cluster
+    this.byId = new Map(cluster.nodes.map(n => [n.id, n]))
+    const g = this.graph
+    let changed = false
+    for (const id of [...g.nodes()]) {
+      if (!this.byId.has(id)) { g.dropNode(id); changed = true }
+    }
+    const n = cluster.nodes.length
+    const fresh: string[] = []
+    for (const node of cluster.nodes) {
+      if (!g.hasNode(node.id)) {
+        g.addNode(node.id, { x: 0, y: 0, size: 1, color: COLORS.node, label: '' })
+        fresh.push(node.id)
+        changed = true
+      }
+    }
+    // New nodes start at their known neighbours' centre (or on a circle): the layout then has little to do.
+    for (const id of fresh) {
+      const nb = (this.byId.get(id)?.summary.active ?? []).filter(p => g.hasNode(p) && !fresh.includes(p))
+      if (nb.length > 0) {
+        let x = 0
+        let y = 0
+        for (const p of nb) { x += g.getNodeAttribute(p, 'x'); y += g.getNodeAttribute(p, 'y') }
+        g.mergeNodeAttributes(id, { x: x / nb.length + (Math.random() - 0.5), y: y / nb.length + (Math.random() - 0.5) })
+      } else {
+        const a = Math.random() * 2 * Math.PI
+        const r = 10 * Math.sqrt(n)
+        g.mergeNodeAttributes(id, { x: r * Math.cos(a), y: r * Math.sin(a) })
+      }
+    }
+    for (const node of cluster.nodes) g.mergeNodeAttributes(node.id, this.style(node, n))
+    const before = this.wanted.active.size
+    this.wanted = { active: this.linkEdges(s => s.active), mesh: this.meshEdges(), eager: this.linkEdges(s => s.eager) }
+    this.syncEdges()
+    if (changed || before !== this.wanted.active.size || !this.layoutDone) this.layout(changed && this.layoutDone)
+  }
+
+  private style (node: ClusterNode, n: number): Partial<NodeAttrs> {
+    const base = n > 500 ? 3 : n > 50 ? 5 : 8
+    const s = node.summary
+    let color = COLORS.node
+    if (node.ageMs > STALE_MS) color = COLORS.stale
+    else if (s.counters.drops > 0 || s.counters.bans > 0) color = COLORS.warn
+    const isSelf = node.id === this.cluster.self
+    if (isSelf) color = COLORS.self
+    const flash = this.graph.getNodeAttribute(node.id, 'flash') === true
+    return {
+      color: flash ? COLORS.flash : color,
+      size: (isSelf ? base * 1.6 : base) + Math.min(4, Math.log2(1 + s.active.length) / 2),
+      label: isSelf ? `self ${node.id.slice(-6)}` : node.id.slice(-6)
+    }
+  }
+
+  private linkEdges (pick: (s: ClusterNode['summary']) => string[]): Map<string, [string, string]> {
+    const out = new Map<string, [string, string]>()
+    for (const node of this.cluster.nodes) {
+      for (const p of pick(node.summary)) {
+        if (p === node.id || !this.byId.has(p)) continue
+        out.set(pairKey(node.id, p), node.id < p ? [node.id, p] : [p, node.id])
+      }
+    }
+    return out
+  }
+
+  private meshEdges (): Map<string, [string, string]> {
+    const out = new Map<string, [string, string]>()
+    for (const node of this.cluster.nodes) {
+      for (const [t, peers] of Object.entries(node.summary.mesh)) {
+        if (this.topic !== ALL_TOPICS && t !== this.topic) continue
+        for (const p of peers) {
+          if (p === node.id || !this.byId.has(p)) continue
+          out.set(pairKey(node.id, p), node.id < p ? [node.id, p] : [p, node.id])
+        }
+      }
+    }
+    return out
+  }
+
+  /** Makes the graph's edges those of the shown layers (a diff: unchanged edges stay). */
+  private syncEdges (): void {
+    const g = this.graph
+    const counts = { active: 0, mesh: 0, eager: 0 }
+    for (const layer of LAYERS) {
+      const want = this.shown.has(layer) ? this.wanted[layer] : new Map<string, [string, string]>()
+      g.forEachEdge((key, attrs) => {
+        if (attrs.layer !== layer) return
+        if (!want.has(key.slice(layer.length + 1))) g.dropEdge(key)
+      })
+      for (const [k, [a, b]] of want) {
+        const key = `${layer}:${k}`
+        if (!g.hasEdge(key)) g.addUndirectedEdgeWithKey(key, a, b, { layer, size: layer === 'active' ? 1 : 2, color: COLORS[layer] })
+      }
+      counts[layer] = want.size
+    }
+    hooks.nodes = g.order
+    hooks.edges = counts
+  }
+
+  /** ForceAtlas2 from the current positions (only active links pull), or a circle for very large clusters. */
+  private layout (incremental: boolean): void {
+    const g = this.graph
+    const n = g.order
+    if (n === 0) return
+    if (n > CIRCULAR_ABOVE) {
+      const ids = g.nodes().sort()
+      const r = 10 * Math.sqrt(n)
+      ids.forEach((id, i) => {
+        const a = (2 * Math.PI * i) / n
+        g.mergeNodeAttributes(id, { x: r * Math.cos(a), y: r * Math.sin(a) })
+      })
+    } else {
+      const settings = { ...forceAtlas2.inferSettings(n), barnesHutOptimize: n > 300 }
+      const iterations = incremental ? 30 : n > 500 ? 120 : 250
+      forceAtlas2.assign(g, { iterations, settings, getEdgeWeight: (_e, attrs) => attrs.layer === 'active' ? 1 : 0 })
+    }
+    this.layoutDone = true
+  }
+
+  /** The broadcast animation: BFS over eager edges from self, highlighting nodes hop by hop. Returns the hop count. */
+  animateBroadcast (hopMs = 350): number {
+    for (const t of this.animation) clearTimeout(t)
+    this.animation = []
+    const self = this.cluster.self
+    if (!this.byId.has(self)) return 0
+    const adj = new Map<string, string[]>()
+    for (const [a, b] of this.wanted.eager.values()) {
+      adj.set(a, [...(adj.get(a) ?? []), b])
+      adj.set(b, [...(adj.get(b) ?? []), a])
+    }
+    const levels: string[][] = [[self]]
+    const seen = new Set([self])
+    for (;;) {
+      const next: string[] = []
+      for (const u of levels[levels.length - 1]!) {
+        for (const v of adj.get(u) ?? []) if (!seen.has(v)) { seen.add(v); next.push(v) }
+      }
+      if (next.length === 0) break
+      levels.push(next)
+    }
+    const g = this.graph
+    const set = (ids: string[], on: boolean): void => {
+      for (const id of ids) {
+        if (!g.hasNode(id)) continue
+        g.setNodeAttribute(id, 'flash', on)
+        const node = this.byId.get(id)
+        if (node !== undefined) g.mergeNodeAttributes(id, this.style(node, g.order))
+      }
+    }
+    levels.forEach((ids, i) => { this.animation.push(window.setTimeout(() => { set(ids, true) }, i * hopMs)) })
+    this.animation.push(window.setTimeout(() => { set([...seen], false) }, levels.length * hopMs + 1200))
+    return levels.length - 1
+  }
+
+  /**
+   * Frame timing for the closing note: for `ms` milliseconds the camera turns a little every animation
+   * frame (so sigma redraws every frame); returns the frame intervals and sigma's own render times.
+   */
+  async measureFrames (ms: number): Promise<{ frames: number, meanFrameMs: number, p95FrameMs: number, meanRenderMs: number, maxRenderMs: number }> {
+    const camera = this.sigma.getCamera()
+    const renders: number[] = []
+    let t0 = 0
+    const before = (): void => { t0 = performance.now() }
+    const after = (): void => { renders.push(performance.now() - t0) }
+    this.sigma.on('beforeRender', before)
+    this.sigma.on('afterRender', after)
+    const deltas: number[] = []
+    const start = performance.now()
+    await new Promise<void>(resolve => {
+      let last = start
+      const step = (now: number): void => {
+        deltas.push(now - last)
+        last = now
+        camera.setState({ angle: camera.getState().angle + 0.002 })
+        if (now - start < ms) requestAnimationFrame(step); else resolve()
+      }
+      requestAnimationFrame(step)
+    })
+    this.sigma.off('beforeRender', before)
+    this.sigma.off('afterRender', after)
+    camera.setState({ angle: 0 })
+    deltas.shift()
+    const sorted = [...deltas].sort((a, b) => a - b)
+    const mean = (xs: number[]): number => xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length
+    return {
+      frames: deltas.length,
+      meanFrameMs: mean(deltas),
+      p95FrameMs: sorted[Math.floor(sorted.length * 0.95)] ?? 0,
+      meanRenderMs: mean(renders),
+      maxRenderMs: Math.max(0, ...renders)
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// esbuild loads `.css` imports as text (scripts/build-web.mjs); the pages inject them as <style> elements.
+declare module '*.css' {
+  const text: string
+  export default text
+}
