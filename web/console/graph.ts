@@ -19,16 +19,19 @@ export const ALL_TOPICS = '*'
 
 const STALE_MS = 30_000
 const CIRCULAR_ABOVE = 2000
-const COLORS = {
+const COLORS: Record<'self' | 'node' | 'stale' | 'warn' | 'flash' | Layer, string> = {
   self: '#e6007a',
   node: '#2b7bb9',
   stale: '#b8bec6',
   warn: '#f39c12',
   flash: '#2ecc71',
   active: '#9aa5b1',
-  mesh: '#8e44ad',
+  mesh: '#8e44ad99',
   eager: '#27ae60'
 }
+
+/** Edge widths (px): a mesh or eager edge over an active link stays visible around it. */
+const EDGE_SIZE: Record<Layer, number> = { active: 1, mesh: 4, eager: 2 }
 
 interface NodeAttrs { x: number, y: number, size: number, color: string, label: string, flash?: boolean }
 interface EdgeAttrs { layer: Layer, size: number, color: string }
@@ -49,7 +52,7 @@ export class OverlayGraph {
 
   constructor (container: HTMLElement) {
     this.sigma = new Sigma(this.graph, container, {
-      settings: { renderEdgeLabels: false, hideEdgesOnMove: true, labelRenderedSizeThreshold: 9, enableNodeDrag: false, autoRescale: true }
+      settings: { itemSizesReference: 'screen', renderEdgeLabels: false, hideEdgesOnMove: true, labelRenderedSizeThreshold: 9, enableNodeDrag: false, autoRescale: true }
     })
     this.sigma.on('clickNode', ({ node }) => { this.onSelect(node) })
   }
@@ -112,7 +115,12 @@ export class OverlayGraph {
         g.mergeNodeAttributes(id, { x: r * Math.cos(a), y: r * Math.sin(a) })
       }
     }
-    for (const node of cluster.nodes) g.mergeNodeAttributes(node.id, this.style(node, n))
+    // Restyle only what changed: every attribute update makes sigma redraw.
+    for (const node of cluster.nodes) {
+      const want = this.style(node, n)
+      const have = g.getNodeAttributes(node.id)
+      if (have.color !== want.color || have.size !== want.size || have.label !== want.label) g.mergeNodeAttributes(node.id, want)
+    }
     const before = this.wanted.active.size
     this.wanted = { active: this.linkEdges(s => s.active), mesh: this.meshEdges(), eager: this.linkEdges(s => s.eager) }
     this.syncEdges()
@@ -172,7 +180,7 @@ export class OverlayGraph {
       })
       for (const [k, [a, b]] of want) {
         const key = `${layer}:${k}`
-        if (!g.hasEdge(key)) g.addUndirectedEdgeWithKey(key, a, b, { layer, size: layer === 'active' ? 1 : 2, color: COLORS[layer] })
+        if (!g.hasEdge(key)) g.addUndirectedEdgeWithKey(key, a, b, { layer, size: EDGE_SIZE[layer], color: COLORS[layer] })
       }
       counts[layer] = want.size
     }
