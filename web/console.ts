@@ -20,6 +20,7 @@ import { Traffic } from './console/traffic.js'
 const CLUSTER_MS = 2000
 const METRICS_MS = 1000
 const STATE_MS = 5000
+const INFO_MS = 10_000
 
 function main (): void {
   document.head.append(h('style', {}, uplotCss), h('style', {}, css))
@@ -27,6 +28,7 @@ function main (): void {
 
   const title = h('span', { class: 'muted', id: 'self' }, 'connecting…')
   const status = h('span', { class: 'muted', id: 'status' })
+  const infoLine = h('span', { class: 'muted', id: 'info' })
   const graphBox = h('div', { id: 'graph' })
   const toggles = LAYERS.map(layer => {
     const box = h('input', { type: 'checkbox', id: `layer-${layer}` })
@@ -43,7 +45,7 @@ function main (): void {
   const statePanel = new StatePanel()
   const sparks = new Sparklines()
   app.replaceChildren(
-    h('header', {}, h('h1', {}, 'grapevine cluster console'), title, status),
+    h('header', {}, h('h1', {}, 'grapevine cluster console'), title, infoLine, status),
     h('div', { class: 'graph-wrap' }, h('div', { class: 'toolbar' }, ...toggles.map(t => t.label), topicSelect, legend), graphBox),
     h('div', { class: 'side' }, details.element),
     h('div', { class: 'bottom' }, sparks.element, statePanel.element))
@@ -55,12 +57,15 @@ function main (): void {
   }
   topicSelect.addEventListener('change', () => { graph.setTopic(topicSelect.value) })
   const traffic = new Traffic(() => topicSelect.value !== ALL_TOPICS ? topicSelect.value : graph.topics()[0] ?? '')
-  traffic.onBroadcast = () => { graph.animateBroadcast() }
+  traffic.onBroadcast = () => graph.animateBroadcast()
   document.querySelector('.side')!.append(traffic.element)
 
   let selected = ''
   graph.onSelect = id => { selected = id; details.show(graph.node(id), graph.self) }
-  Object.assign(window, { __grapevineFrames: async (ms: number) => await graph.measureFrames(ms) })
+  Object.assign(window, {
+    __grapevineFrames: async (ms: number) => await graph.measureFrames(ms),
+    __grapevineNodeAt: (id: string) => graph.viewportPosition(id)
+  })
 
   const problems = new Map<string, string>()
   const report = (what: string, e: unknown): void => {
@@ -98,6 +103,14 @@ function main (): void {
     sparks.add(normalizeMetrics(await getJson('/ui/api/metrics')))
     ready = { ...ready, metrics: true }
     markReady()
+  })
+  poll('info', INFO_MS, async () => {
+    const info = await getJson('/ui/api/info') as { peerId?: unknown, multiaddrs?: unknown, bans?: unknown, members?: { active?: unknown, passive?: unknown } }
+    const addrs = Array.isArray(info.multiaddrs) ? info.multiaddrs.filter((a): a is string => typeof a === 'string') : []
+    const bans = Array.isArray(info.bans) ? info.bans.length : 0
+    infoLine.textContent = `${typeof info.peerId === 'string' ? info.peerId : ''} · ${addrs.length} addresses · ` +
+      `active ${fmt(Number(info.members?.active ?? 0))}, passive ${fmt(Number(info.members?.passive ?? 0))} · ${bans} bans`
+    infoLine.title = addrs.join('\n')
   })
   poll('state', STATE_MS, async () => { statePanel.show(normalizeState(await getJson('/ui/api/state'))) })
 }

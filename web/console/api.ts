@@ -101,7 +101,7 @@ export async function postJson (path: string, body: unknown): Promise<{ ok: bool
     headers: { 'content-type': 'application/json', 'x-grapevine-ui': '1' },
     body: JSON.stringify(body)
   })
-  let parsed: unknown = null
+  let parsed: unknown
   try { parsed = await res.json() } catch { parsed = null }
   return { ok: res.ok, status: res.status, body: parsed }
 }

@@ -243,6 +243,13 @@ export class OverlayGraph {
     return levels.length - 1
   }
 
+  /** Where node `id` is drawn, in pixels from the graph container's top left (for the browser test's clicks). */
+  viewportPosition (id: string): { x: number, y: number } | undefined {
+    if (!this.graph.hasNode(id)) return undefined
+    const a = this.graph.getNodeAttributes(id)
+    return this.sigma.graphToViewport({ x: a.x, y: a.y })
+  }
+
   /**
    * Frame timing for the closing note: for `ms` milliseconds the camera turns a little every animation
    * frame (so sigma redraws every frame); returns the frame intervals and sigma's own render times.

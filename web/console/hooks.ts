@@ -9,6 +9,8 @@ export interface Hooks {
   deliveries: number
   ready: boolean
   lastPublish?: object
+  /** The last broadcast's answer and the hops of its animation over the eager tree. */
+  lastBroadcast?: { id: string, hops: number }
 }
 
 declare global {

@@ -16,7 +16,8 @@ export class Traffic {
   private readonly status = h('span', { class: 'muted', id: 'sub-status' }, 'not subscribed')
   private readonly result = h('pre', { class: 'result', id: 'publish-result' })
   private count = 0
-  onBroadcast: () => void = () => {}
+  /** Called with the broadcast's id; returns the hops its animation shows. */
+  onBroadcast: (id: string) => number = () => 0
 
   constructor (defaultTopic: () => string) {
     const subTopic = h('input', { id: 'sub-topic', placeholder: 'topic', size: '14' })
@@ -91,7 +92,10 @@ export class Traffic {
     try {
       const r = await postJson('/ui/api/broadcast', { data })
       this.result.textContent = `${r.ok ? 'broadcast' : `broadcast failed (HTTP ${r.status})`}: ${JSON.stringify(r.body)}`
-      if (r.ok) this.onBroadcast()
+      if (r.ok) {
+        const id = typeof r.body === 'object' && r.body !== null && typeof (r.body as { id?: unknown }).id === 'string' ? (r.body as { id: string }).id : ''
+        hooks.lastBroadcast = { id, hops: this.onBroadcast(id) }
+      }
     } catch (e) {
       this.result.textContent = `broadcast failed: ${(e as Error).message}`
     }
