@@ -3,7 +3,7 @@
  * cluster's members (GET /ui/api/cluster, polled by web/console.ts); edges come in three layers that can be
  * toggled: HyParView active links, the GossipSub mesh of one topic (or all), the Plumtree eager tree. The
  * graph is updated in place: new nodes start next to their neighbours and a short ForceAtlas2 run (circular
- * above 2,000 nodes) settles them, so a poll never makes the picture jump. The graph holds exactly the edges
+ * above 2,000 nodes) settles them, so a poll never makes the picture jump. The graph holds the edges
  * of the layers shown; the layout weighs only active links, so toggling a layer moves nothing.
  */
 import Graph from 'graphology'
@@ -38,8 +38,13 @@ interface EdgeAttrs { layer: Layer, size: number, color: string }
 
 const pairKey = (a: string, b: string): string => a < b ? `${a}|${b}` : `${b}|${a}`
 
+/** Above this many node or edge changes in one poll, the graph is rebuilt and handed to sigma whole (sigma's per-item handlers are slow in bulk). */
+const BULK = 100
+
+const newGraph = (): Graph<NodeAttrs, EdgeAttrs> => new Graph<NodeAttrs, EdgeAttrs>({ multi: true, type: 'undirected', allowSelfLoops: false })
+
 export class OverlayGraph {
-  readonly graph: Graph<NodeAttrs, EdgeAttrs> = new Graph<NodeAttrs, EdgeAttrs>({ multi: true, type: 'undirected', allowSelfLoops: false })
+  graph: Graph<NodeAttrs, EdgeAttrs> = newGraph()
   readonly sigma: Sigma<NodeAttrs, EdgeAttrs>
   private cluster: Cluster = { self: '', now: 0, nodes: [] }
   private byId = new Map<string, ClusterNode>()
@@ -72,7 +77,9 @@ export class OverlayGraph {
 
   setLayer (layer: Layer, on: boolean): void {
     if (on) this.shown.add(layer); else this.shown.delete(layer)
-    this.syncEdges()
+    // A new graph handed to sigma whole: dropping thousands of edges one by one takes sigma seconds.
+    this.attach(this.build([]))
+    this.count()
   }
 
   isShown (layer: Layer): boolean { return this.shown.has(layer) }
@@ -87,23 +94,53 @@ export class OverlayGraph {
   update (cluster: Cluster): void {
     this.cluster = cluster
     this.byId = new Map(cluster.nodes.map(n => [n.id, n]))
+    const beforeActive = [...this.wanted.active.keys()].join(',')
+    this.wanted = { active: this.linkEdges(s => s.active), mesh: this.meshEdges(), eager: this.linkEdges(s => s.eager) }
     const g = this.graph
-    let changed = false
-    for (const id of [...g.nodes()]) {
-      if (!this.byId.has(id)) { g.dropNode(id); changed = true }
+    const gone = g.nodes().filter(id => !this.byId.has(id))
+    const fresh = cluster.nodes.filter(node => !g.hasNode(node.id)).map(node => node.id)
+    const changed = gone.length + fresh.length > 0
+    const activeChanged = beforeActive !== [...this.wanted.active.keys()].join(',')
+    const relayout = changed || activeChanged || !this.layoutDone
+    if (gone.length + fresh.length > BULK) {
+      // Built, styled and laid out before sigma sees it: one full processing instead of thousands of updates.
+      const next = this.build(fresh)
+      this.restyle(next)
+      if (relayout) this.layout(next, this.layoutDone)
+      this.attach(next)
+    } else {
+      for (const id of gone) g.dropNode(id)
+      for (const id of fresh) g.addNode(id, { x: 0, y: 0, size: 1, color: COLORS.node, label: '' })
+      this.place(g, fresh)
+      this.syncEdges()
+      this.restyle(this.graph)
+      if (relayout) this.layout(this.graph, this.layoutDone)
     }
-    const n = cluster.nodes.length
-    const fresh: string[] = []
-    for (const node of cluster.nodes) {
-      if (!g.hasNode(node.id)) {
-        g.addNode(node.id, { x: 0, y: 0, size: 1, color: COLORS.node, label: '' })
-        fresh.push(node.id)
-        changed = true
-      }
+    this.count()
+  }
+
+  /** Restyles the nodes whose look changed (every attribute update makes sigma redraw). */
+  private restyle (g: Graph<NodeAttrs, EdgeAttrs>): void {
+    const n = this.cluster.nodes.length
+    for (const node of this.cluster.nodes) {
+      if (!g.hasNode(node.id)) continue
+      const want = this.style(node, n, g)
+      const have = g.getNodeAttributes(node.id)
+      if (have.color !== want.color || have.size !== want.size || have.label !== want.label) g.mergeNodeAttributes(node.id, want)
     }
-    // New nodes start at their known neighbours' centre (or on a circle): the layout then has little to do.
+  }
+
+  private attach (g: Graph<NodeAttrs, EdgeAttrs>): void {
+    this.graph = g
+    this.sigma.setGraph(g)
+  }
+
+  /** New nodes start at their placed neighbours' centre (or on a circle): the layout then has little to do. */
+  private place (g: Graph<NodeAttrs, EdgeAttrs>, fresh: string[]): void {
+    const isFresh = new Set(fresh)
+    const r = 10 * Math.sqrt(Math.max(1, g.order))
     for (const id of fresh) {
-      const nb = (this.byId.get(id)?.summary.active ?? []).filter(p => g.hasNode(p) && !fresh.includes(p))
+      const nb = (this.byId.get(id)?.summary.active ?? []).filter(p => g.hasNode(p) && !isFresh.has(p))
       if (nb.length > 0) {
         let x = 0
         let y = 0
@@ -111,23 +148,29 @@ export class OverlayGraph {
         g.mergeNodeAttributes(id, { x: x / nb.length + (Math.random() - 0.5), y: y / nb.length + (Math.random() - 0.5) })
       } else {
         const a = Math.random() * 2 * Math.PI
-        const r = 10 * Math.sqrt(n)
-        g.mergeNodeAttributes(id, { x: r * Math.cos(a), y: r * Math.sin(a) })
+        const d = r * Math.sqrt(Math.random())
+        g.mergeNodeAttributes(id, { x: d * Math.cos(a), y: d * Math.sin(a) })
       }
+      isFresh.delete(id)
     }
-    // Restyle only what changed: every attribute update makes sigma redraw.
-    for (const node of cluster.nodes) {
-      const want = this.style(node, n)
-      const have = g.getNodeAttributes(node.id)
-      if (have.color !== want.color || have.size !== want.size || have.label !== want.label) g.mergeNodeAttributes(node.id, want)
-    }
-    const before = this.wanted.active.size
-    this.wanted = { active: this.linkEdges(s => s.active), mesh: this.meshEdges(), eager: this.linkEdges(s => s.eager) }
-    this.syncEdges()
-    if (changed || before !== this.wanted.active.size || !this.layoutDone) this.layout(changed && this.layoutDone)
   }
 
-  private style (node: ClusterNode, n: number): Partial<NodeAttrs> {
+  /** A new graph with the cluster's nodes (known ones where they were) and every layer's edges. */
+  private build (fresh: string[]): Graph<NodeAttrs, EdgeAttrs> {
+    const old = this.graph
+    const g = newGraph()
+    for (const node of this.cluster.nodes) {
+      const at = old.hasNode(node.id) ? old.getNodeAttributes(node.id) : undefined
+      g.addNode(node.id, { x: at?.x ?? 0, y: at?.y ?? 0, size: at?.size ?? 1, color: at?.color ?? COLORS.node, label: at?.label ?? '', flash: at?.flash ?? false })
+    }
+    this.place(g, fresh)
+    for (const layer of this.shownLayers()) {
+      for (const [k, [a, b]] of this.wanted[layer]) g.addUndirectedEdgeWithKey(`${layer}:${k}`, a, b, { layer, size: EDGE_SIZE[layer], color: COLORS[layer] })
+    }
+    return g
+  }
+
+  private style (node: ClusterNode, n: number, g: Graph<NodeAttrs, EdgeAttrs> = this.graph): Partial<NodeAttrs> {
     const base = n > 500 ? 3 : n > 50 ? 5 : 8
     const s = node.summary
     let color = COLORS.node
@@ -135,7 +178,7 @@ export class OverlayGraph {
     else if (s.counters.drops > 0 || s.counters.bans > 0) color = COLORS.warn
     const isSelf = node.id === this.cluster.self
     if (isSelf) color = COLORS.self
-    const flash = this.graph.getNodeAttribute(node.id, 'flash') === true
+    const flash = g.hasNode(node.id) && g.getNodeAttribute(node.id, 'flash') === true
     return {
       color: flash ? COLORS.flash : color,
       size: (isSelf ? base * 1.6 : base) + Math.min(4, Math.log2(1 + s.active.length) / 2),
@@ -168,37 +211,42 @@ export class OverlayGraph {
     return out
   }
 
-  /** Makes the graph's edges those of the shown layers (a diff: unchanged edges stay). */
+  /** Makes the graph's edges those wanted of the shown layers (a diff: unchanged edges stay; a large diff rebuilds). */
   private syncEdges (): void {
     const g = this.graph
-    const counts = { active: 0, mesh: 0, eager: 0 }
-    for (const layer of LAYERS) {
-      const want = this.shown.has(layer) ? this.wanted[layer] : new Map<string, [string, string]>()
-      g.forEachEdge((key, attrs) => {
-        if (attrs.layer !== layer) return
-        if (!want.has(key.slice(layer.length + 1))) g.dropEdge(key)
-      })
-      for (const [k, [a, b]] of want) {
-        const key = `${layer}:${k}`
-        if (!g.hasEdge(key)) g.addUndirectedEdgeWithKey(key, a, b, { layer, size: EDGE_SIZE[layer], color: COLORS[layer] })
-      }
-      counts[layer] = want.size
+    const drop: string[] = []
+    g.forEachEdge((key, attrs) => { if (!this.shown.has(attrs.layer) || !this.wanted[attrs.layer].has(key.slice(attrs.layer.length + 1))) drop.push(key) })
+    const add: Array<[string, Layer, string, string]> = []
+    for (const layer of this.shownLayers()) {
+      for (const [k, [a, b]] of this.wanted[layer]) if (!g.hasEdge(`${layer}:${k}`)) add.push([`${layer}:${k}`, layer, a, b])
     }
-    hooks.nodes = g.order
-    hooks.edges = counts
+    if (drop.length + add.length > BULK) { this.attach(this.build([])); this.count(); return }
+    for (const key of drop) g.dropEdge(key)
+    for (const [key, layer, a, b] of add) g.addUndirectedEdgeWithKey(key, a, b, { layer, size: EDGE_SIZE[layer], color: COLORS[layer] })
+    this.count()
+  }
+
+  private shownLayers (): Layer[] { return LAYERS.filter(l => this.shown.has(l)) }
+
+  /** The test hooks' counts: nodes, and the edges drawn per layer. */
+  private count (): void {
+    hooks.nodes = this.graph.order
+    hooks.edges = { active: 0, mesh: 0, eager: 0 }
+    for (const layer of LAYERS) hooks.edges[layer] = this.shown.has(layer) ? this.wanted[layer].size : 0
   }
 
   /** ForceAtlas2 from the current positions (only active links pull), or a circle for very large clusters. */
-  private layout (incremental: boolean): void {
-    const g = this.graph
+  private layout (g: Graph<NodeAttrs, EdgeAttrs>, incremental: boolean): void {
     const n = g.order
     if (n === 0) return
+    // Only drawn active links pull: with them hidden, new nodes keep the place next to their neighbours.
+    if (incremental && !this.shown.has('active')) return
     if (n > CIRCULAR_ABOVE) {
-      const ids = g.nodes().sort()
+      const rank = new Map(g.nodes().sort().map((id, i) => [id, i]))
       const r = 10 * Math.sqrt(n)
-      ids.forEach((id, i) => {
-        const a = (2 * Math.PI * i) / n
-        g.mergeNodeAttributes(id, { x: r * Math.cos(a), y: r * Math.sin(a) })
+      g.updateEachNodeAttributes((id, attrs) => {
+        const a = (2 * Math.PI * rank.get(id)!) / n
+        return { ...attrs, x: r * Math.cos(a), y: r * Math.sin(a) }
       })
     } else {
       const settings = { ...forceAtlas2.inferSettings(n), barnesHutOptimize: n > 300 }
