@@ -337,13 +337,20 @@ test('the cluster console draws 1,000 nodes; frame time measured', { timeout: 18
   // The same without edges: where the frame time goes.
   // (Toggled by script: software GL has a 0.5 s frame queued at times, which playwright's clicks wait out.)
   const toggle = async (layer: string): Promise<void> => { await page.evaluate(`document.querySelector('#layer-${layer}').click()`) }
+  const toggleStart = Date.now()
   await toggle('active')
   await toggle('eager')
+  const toggleMs = Date.now() - toggleStart
   assert.deepEqual((await page.evaluate('window.__grapevine') as Hooks).edges, { active: 0, mesh: 0, eager: 0 })
   const bare = await page.evaluate('window.__grapevineFrames(2000)') as Frames
-  t.diagnostic(`1,000 nodes without edges: ${bare.frames} frames in 2 s, mean frame ${bare.meanFrameMs.toFixed(1)} ms, sigma render mean ${bare.meanRenderMs.toFixed(2)} ms`)
+  t.diagnostic(`1,000 nodes without edges: ${bare.frames} frames in 2 s, mean frame ${bare.meanFrameMs.toFixed(1)} ms, sigma render mean ${bare.meanRenderMs.toFixed(2)} ms; hiding both layers took ${toggleMs} ms`)
   await toggle('active')
   await toggle('eager')
+  // A broadcast animates over the 999-edge eager tree.
+  await page.evaluate('document.querySelector("#bc-button").click()')
+  await until(page, 'window.__grapevine.lastBroadcast !== undefined', 10_000)
+  const hops = (await page.evaluate('window.__grapevine') as Hooks).lastBroadcast?.hops ?? 0
+  assert.ok(hops >= 3, `the broadcast spreads over several hops (${hops})`)
   writeFileSync(`${ARTIFACTS}/console-1000.png`, await page.screenshot())
   assert.deepEqual(errors, [])
 })

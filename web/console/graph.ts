@@ -124,7 +124,7 @@ export class OverlayGraph {
     const n = this.cluster.nodes.length
     for (const node of this.cluster.nodes) {
       if (!g.hasNode(node.id)) continue
-      const want = this.style(node, n, g)
+      const want = this.style(node, n, g.getNodeAttribute(node.id, 'flash') === true)
       const have = g.getNodeAttributes(node.id)
       if (have.color !== want.color || have.size !== want.size || have.label !== want.label) g.mergeNodeAttributes(node.id, want)
     }
@@ -170,7 +170,7 @@ export class OverlayGraph {
     return g
   }
 
-  private style (node: ClusterNode, n: number, g: Graph<NodeAttrs, EdgeAttrs> = this.graph): Partial<NodeAttrs> {
+  private style (node: ClusterNode, n: number, flash: boolean): Partial<NodeAttrs> {
     const base = n > 500 ? 3 : n > 50 ? 5 : 8
     const s = node.summary
     let color = COLORS.node
@@ -178,7 +178,6 @@ export class OverlayGraph {
     else if (s.counters.drops > 0 || s.counters.bans > 0) color = COLORS.warn
     const isSelf = node.id === this.cluster.self
     if (isSelf) color = COLORS.self
-    const flash = g.hasNode(node.id) && g.getNodeAttribute(node.id, 'flash') === true
     return {
       color: flash ? COLORS.flash : color,
       size: (isSelf ? base * 1.6 : base) + Math.min(4, Math.log2(1 + s.active.length) / 2),
@@ -277,14 +276,16 @@ export class OverlayGraph {
       if (next.length === 0) break
       levels.push(next)
     }
-    const g = this.graph
+    // One bulk attribute update per hop (sigma handles a per-node update each on its own, slowly in the hundreds).
     const set = (ids: string[], on: boolean): void => {
-      for (const id of ids) {
-        if (!g.hasNode(id)) continue
-        g.setNodeAttribute(id, 'flash', on)
+      const these = new Set(ids)
+      const g = this.graph
+      const n = this.cluster.nodes.length
+      g.updateEachNodeAttributes((id, attrs) => {
+        if (!these.has(id)) return attrs
         const node = this.byId.get(id)
-        if (node !== undefined) g.mergeNodeAttributes(id, this.style(node, g.order))
-      }
+        return { ...attrs, flash: on, ...(node === undefined ? {} : this.style(node, n, on)) }
+      })
     }
     levels.forEach((ids, i) => { this.animation.push(window.setTimeout(() => { set(ids, true) }, i * hopMs)) })
     this.animation.push(window.setTimeout(() => { set([...seen], false) }, levels.length * hopMs + 1200))
