@@ -1,4 +1,4 @@
-// esbuild's loader maps .css to text (scripts/build-web.mjs): a CSS import is the stylesheet's source.
+// esbuild loads `.css` imports as text (scripts/build-web.mjs); the pages inject them as <style> elements.
 declare module '*.css' {
   const css: string
   export default css
