@@ -58,6 +58,7 @@ export const SHELL = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>grapevine console</title>
+<link rel="icon" href="data:,">
 </head>
 <body>
 <div id="app"></div>
@@ -67,7 +68,7 @@ export const SHELL = `<!doctype html>
 `
 
 const page = (title: string, text: string): string => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>
 <body><h1>${title}</h1><p>${text}</p></body></html>
 `
 
