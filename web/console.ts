@@ -109,10 +109,15 @@ function main (): void {
     const addrs = Array.isArray(info.multiaddrs) ? info.multiaddrs.filter((a): a is string => typeof a === 'string') : []
     const bans = Array.isArray(info.bans) ? info.bans.length : 0
     infoLine.textContent = `${typeof info.peerId === 'string' ? info.peerId : ''} · ${addrs.length} addresses · ` +
-      `active ${fmt(Number(info.members?.active ?? 0))}, passive ${fmt(Number(info.members?.passive ?? 0))} · ${bans} bans`
+      `active ${fmt(count(info.members?.active))}, passive ${fmt(count(info.members?.passive))} · ${bans} bans`
     infoLine.title = addrs.join('\n')
   })
   poll('state', STATE_MS, async () => { statePanel.show(normalizeState(await getJson('/ui/api/state'))) })
 }
 
 main()
+
+/** A view's size: /ui/api/info gives the views as lists of peer ids (a number is taken as is). */
+function count (view: unknown): number {
+  return Array.isArray(view) ? view.length : Number(view ?? 0) || 0
+}

@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { api, spawnAgent, stopAgent, subscribeAgent, waitUntil, type RunningAgent } from '../agent/cluster.js'
 
-export async function demo (out: (line: string) => void = console.log, agents = 5): Promise<number> {
+/**
+ * `ui`: after the demo, keep the agents running and print the cluster console's one-time login link (agent
+ * 1's), until SIGINT / SIGTERM — or until `until` resolves (tests).
+ */
+export interface DemoOptions { ui?: boolean, until?: Promise<void> }
+
+export async function demo (out: (line: string) => void = console.log, agents = 5, o: DemoOptions = {}): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'grapevine-demo-'))
   const running: RunningAgent[] = []
   const short = (id: string): string => `…${id.slice(-6)}`
@@ -73,6 +79,14 @@ export async function demo (out: (line: string) => void = console.log, agents = 
     const infos = await Promise.all(running.map(async a => await api<{ driver: { framesIn: number, framesOut: number, bytesIn: number, bytesOut: number } }>(a, 'GET', '/v1/info')))
     out('\ntraffic so far (frames in / out, bytes in / out):')
     infos.forEach((v, i) => out(`  agent ${i + 1}  ${v.driver.framesIn} / ${v.driver.framesOut}   ${v.driver.bytesIn} / ${v.driver.bytesOut}`))
+    if (o.ui === true) {
+      const { url } = await api<{ url: string }>(running[0]!, 'POST', '/v1/ui/login', {})
+      out(`\ncluster console (agent 1; the link works once — \`grapevine ui --data-dir ${join(dir, 'agent-1')}\` gives another):\n  ${url}\n\nthe agents keep running; Ctrl-C stops them`)
+      await (o.until ?? new Promise<void>(resolve => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      }))
+    }
     out('\nstopping the agents')
     return 0
   } finally {

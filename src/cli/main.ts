@@ -12,6 +12,7 @@ const USAGE = `grapevine — gossip protocols for TypeScript
 usage:
   grapevine demo                 five agents on 127.0.0.1: membership, pub/sub, state, broadcast
   grapevine demo --sim           a replicated update spreading through 1,000 simulated nodes
+  grapevine demo --ui            the five-agent demo, then keeps the agents running and prints the console's login link
   grapevine agent [options]      run a node with its local control API (--help for options)
   grapevine keygen FILE          a new pre-shared key for a private cluster (agent --psk FILE)
   grapevine sim state [options]       anti-entropy convergence in the simulator (--help for options)
@@ -28,6 +29,7 @@ export async function main (argv: string[]): Promise<number> {
     console.log(USAGE)
     return 0
   }
+  if (cmd === 'demo' && sub === '--ui') return await (await import('./demo.js')).demo(console.log, 5, { ui: true })
   if (cmd === 'demo' && sub !== '--sim') return await (await import('./demo.js')).demo()
   if (cmd === 'demo') {
     console.log('Demo: one update written by one node spreads through 1,000 simulated nodes by push-pull anti-entropy.')

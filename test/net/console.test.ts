@@ -230,3 +230,27 @@ test('cluster console: login link once, cookie, refusals, the cluster from summa
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('grapevine demo --ui: after the demo the agents keep running and the printed login link opens the console', { timeout: 120_000 }, async () => {
+  const { demo } = await import('../../src/cli/demo.js')
+  let stop!: () => void
+  const until = new Promise<void>(resolve => { stop = resolve })
+  const lines: string[] = []
+  let link = ''
+  const done = demo(line => {
+    lines.push(line)
+    const m = /(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?code=\S+)/.exec(line)
+    if (m !== null) link = m[1]!
+  }, 3, { ui: true, until })
+  try {
+    await waitUntil('the login link', () => link !== '', 90_000)
+    const cookie = await login(link)
+    const page = await send(link, 'GET', '/ui/', { Cookie: cookie })
+    assert.equal(page.status, 200)
+    assert.match(page.text, /\/ui\/assets\/console\.js/)
+  } finally {
+    stop()
+    assert.equal(await done, 0)
+  }
+  assert.match(lines.at(-1)!, /stopping the agents/)
+})
