@@ -9,7 +9,7 @@
  *   GET  /ui/api/cluster      { self, now, nodes: [{ id, ageMs, version, summary }] } from the replicated state
  *   GET  /ui/api/info         as GET /v1/info
  *   GET  /ui/api/metrics      { time, values: { name: number } }
- *   GET  /ui/api/state        { origins: [{ origin, entries, tombstones, maxVersion, generation, bytes }] (≤ 1,000), total, truncated, behind: [] }
+ *   GET  /ui/api/state        { origins: [{ origin, entries, tombstones, maxVersion, generation, bytes }] (≤ 1,000), total, truncated, behind: [{ peer, versionsBehind }] (≤ 100) }
  *   GET  /ui/api/subscribe?topic=T   text/event-stream, one `data:` event per message
  *   POST /ui/api/publish {topic, data, encoding?}   as POST /v1/publish
  *   POST /ui/api/broadcast {data, encoding?}        → { id }
@@ -39,6 +39,8 @@ export const MAX_SESSIONS = 32
 const MAX_CODES = 32
 /** Origins listed by /ui/api/state. */
 const MAX_ORIGINS = 1000
+/** Nodes listed as behind in /ui/api/state. */
+const MAX_BEHIND = 100
 
 /** The compiled console script: dist/web/console.js, beside dist/src/agent/ui.js's tree. */
 const CONSOLE_JS = fileURLToPath(new URL('../../web/console.js', import.meta.url))
@@ -240,9 +242,13 @@ export class Console {
       o.bytes += entry.key.length + entry.value.length
     }
     const all = [...by.values()].sort((a, b) => b.bytes - a.bytes || (a.origin < b.origin ? -1 : 1))
-    // The state core keeps no record of how far each peer has caught up with each origin: nothing is listed
-    // as behind (the page compares the nodes' summaries' state sizes instead).
-    const behind: never[] = []
+    // How far each node is behind: the versions it has not yet received, from the nodes' summaries (each
+    // says the sum of the highest versions it knows, one per origin): the most any summary says, minus its.
+    // As fresh as the summaries (rewritten every 5 s when they change); at most MAX_BEHIND listed.
+    const sums = readSummaries(this.node).map(({ origin, summary }) => ({ peer: origin, versions: Number(summary.state?.versions) || 0 }))
+    const most = Math.max(0, ...sums.map(s => s.versions))
+    const behind = sums.map(s => ({ peer: s.peer, versionsBehind: most - s.versions })).filter(b => b.versionsBehind > 0)
+      .sort((a, b) => b.versionsBehind - a.versionsBehind).slice(0, MAX_BEHIND)
     return { origins: all.slice(0, MAX_ORIGINS), total: all.length, truncated: all.length > MAX_ORIGINS, behind }
   }
 

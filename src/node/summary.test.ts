@@ -51,6 +51,10 @@ test('a small node\'s summary is whole; _grapevine/ is refused for the applicati
   a!.cores.state.set(a!.now(), SUMMARY_KEY, buildSummary(a!, 99))
   sim.run(10_000)
   assert.deepEqual(readSummaries(b!).map(x => x.origin), [a!.peerId], 'b reads a\'s summary from its own state')
+  // state.versions: the highest version known of each origin, summed — here a's topic record and summary (3).
+  const known = (n: typeof a): number => [a!.peerId, b!.peerId].reduce((sum, o) => sum + (n!.cores.state.originMeta(o)?.known ?? 0), 0)
+  assert.equal(decodeSummary(buildSummary(b!, 99))!.state.versions, known(b))
+  assert.ok(known(b) >= 2, 'b knows a\'s two writes')
   assert.equal(b!.state.entries().some(e => e.key === SUMMARY_KEY), false, 'not in application listings')
   assert.equal(b!.state.entries({ reserved: true }).some(e => e.key === SUMMARY_KEY), true, '...unless asked')
   await assert.rejects(a!.state.set(`${GRAPEVINE_PREFIX}mine`, 'x'), /prefix .* is reserved/)

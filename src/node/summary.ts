@@ -40,7 +40,9 @@ export interface NodeSummary {
   topics: string[]
   topicCount: number
   /** The replicated state held here: live application entries, origins, bytes of keys and values. */
-  state: { entries: number, origins: number, bytes: number }
+  /** `versions`: the sum over the origins this node holds of the highest version it knows of each (how far a
+   *  node is behind the others is the difference: versions it has not yet received). */
+  state: { entries: number, origins: number, bytes: number, versions: number }
   counters: {
     /** Pub/sub messages delivered to subscribers here, and published here. */
     delivered: number
@@ -70,6 +72,10 @@ export function summarize (node: GrapevineNode): Omit<NodeSummary, 'time'> {
   const broadcast = node.cores.broadcast
   let bytes = 0
   for (const e of node.cores.state.entries()) bytes += e.key.length + e.value.length
+  const origins = new Set<NodeId>()
+  for (const { origin } of node.cores.state.allEntries()) origins.add(origin)
+  let versions = 0
+  for (const o of origins) versions += node.cores.state.originMeta(o)?.known ?? 0
   const topics = [...info.topics].sort()
   const mesh: Record<string, NodeId[]> = {}
   for (const t of cap(topics, SUMMARY_LIMITS.meshTopics)) mesh[cutTopic(t)] = cap([...(router.mesh.get(t) ?? [])].sort(), SUMMARY_LIMITS.meshPeers)
@@ -88,7 +94,7 @@ export function summarize (node: GrapevineNode): Omit<NodeSummary, 'time'> {
     mesh,
     topics: cap(topics, SUMMARY_LIMITS.topics).map(cutTopic),
     topicCount: topics.length,
-    state: { entries: info.stateEntries, origins: info.stateOrigins, bytes },
+    state: { entries: info.stateEntries, origins: info.stateOrigins, bytes, versions },
     counters: {
       delivered: p.delivered,
       published: p.published,
