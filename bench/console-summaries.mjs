@@ -24,7 +24,7 @@ function run (n) {
     sim.run(20)
   }
   for (const node of nodes) for (const t of ['blocks', 'txs', 'status']) node.pubsub.join(t).subscribe()
-  sim.run(30_000)
+  sim.run(10_000)
   nodes[0].broadcast(Buffer.from('shape the tree'))
   sim.run(5_000)
   const sizes = []
