@@ -315,7 +315,9 @@ test('the cluster console draws the overlay, toggles its layers, publishes and s
   assert.deepEqual(errors, [], 'no console errors (CSP violations included)')
 })
 
-test('the cluster console draws 1,000 nodes; frame time measured', { timeout: 180_000 }, async (t) => {
+// A measurement rather than a check (about 20 s): run by `BENCH_ONLY=console-frames npm run bench`, skipped by npm test.
+const FRAMES = process.env.GRAPEVINE_CONSOLE_FRAMES === '1' ? false : 'a measurement: BENCH_ONLY=console-frames npm run bench'
+test('the cluster console draws 1,000 nodes; frame time measured', { timeout: 180_000, skip: FRAMES }, async (t) => {
   const agent = await fakeAgent(bigCluster(1000))
   const browser = await openBrowser()
   t.after(async () => { await browser.close(); await agent.close() })
