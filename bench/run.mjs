@@ -8,13 +8,14 @@ import { benchPubsubJoinNet } from './pubsub-join-net.mjs'
 import { benchDiscoveryNet } from './discovery-net.mjs'
 import { benchConsoleSummaries } from './console-summaries.mjs'
 import { benchConsoleFrames } from './console-frames.mjs'
+import { benchConsoleAgentCpu } from './console-agent-cpu.mjs'
 import { benchMembershipSim } from './membership-sim.mjs'
 import { benchStateSim } from './state-sim.mjs'
 import { benchStateTrust } from './state-trust.mjs'
 import { BENCH_NAMES } from './lib.mjs'
 
 console.log(`grapevine benchmarks — node ${process.version}, ${new Date().toISOString()}`)
-// BENCH_ONLY=pubsub-net (or pubsub-service-net, publish-net, pubsub-join-net, discovery-net, console-summaries, console-frames, state, state-trust, membership, broadcast; comma list) runs a subset.
+// BENCH_ONLY=pubsub-net (or pubsub-service-net, publish-net, pubsub-join-net, discovery-net, console-summaries, console-frames, console-agent-cpu, state, state-trust, membership, broadcast; comma list) runs a subset.
 const only = process.env.BENCH_ONLY?.split(',')
 const unknown = only?.filter(n => !BENCH_NAMES.includes(n)) ?? []
 if (unknown.length > 0) {
@@ -29,6 +30,7 @@ if (want('pubsub-join-net')) await benchPubsubJoinNet()
 if (want('discovery-net')) await benchDiscoveryNet()
 if (want('console-summaries')) await benchConsoleSummaries()
 if (want('console-frames')) benchConsoleFrames()
+if (want('console-agent-cpu')) await benchConsoleAgentCpu()
 if (want('state')) benchStateSim()
 if (want('state-trust')) await benchStateTrust()
 if (want('membership')) benchMembershipSim()
