@@ -39,6 +39,7 @@ test('metrics through js-libp2p: prometheusMetrics() shows the grapevine counter
     for (let i = 0; i < 5; i++) await a.state.set(`k${i}`, `v${i}`)
     await waitUntil('b gets the 100 messages', () => b.info().pubsubStats.delivered === 100)
     await waitUntil('b holds a\'s 5 entries', () => b.info().stateEntries === 5)
+    await waitUntil('a holds b\'s topic record (anti-entropy, a round or two)', () => a.info().stateOrigins === 2)
     await waitUntil('a heartbeat was timed', async () => (sample(await registry.metrics(), 'gossipsub_heartbeat_duration_seconds_count') ?? 0) >= 1)
 
     const text = await registry.metrics()
