@@ -44,16 +44,21 @@ export interface JsTestNode {
   ids: Map<string, Uint8Array>
 }
 
-export async function jsNode (n: number, policy: SignaturePolicy, options: Partial<GossipsubOpts> = {}): Promise<JsTestNode> {
-  const host = await createLibp2p({
+/** A js-libp2p host on 127.0.0.1 (TCP, Noise, Yamux, identify) with key seedOf(n) and `pubsub` as its pubsub service. */
+export async function loopbackHost<P> (n: number, pubsub: (components: never) => P): Promise<Libp2p<{ identify: unknown, pubsub: P }>> {
+  return await createLibp2p({
     privateKey: await generateKeyPairFromSeed('Ed25519', seedOf(n)),
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { allow: ['/ip4/127.0.0.1'] },
-    services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true, ...options }) }
+    services: { identify: identify(), pubsub: pubsub as (components: object) => P }
   })
+}
+
+export async function jsNode (n: number, policy: SignaturePolicy, options: Partial<GossipsubOpts> = {}): Promise<JsTestNode> {
+  const host = await loopbackHost(n, gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true, ...options }))
   const got = new Map<string, string[]>()
   const ids = new Map<string, Uint8Array>()
   host.services.pubsub.addEventListener('gossipsub:message', (e) => {

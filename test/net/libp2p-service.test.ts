@@ -6,18 +6,13 @@ import '../../src/net/shim.js'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub as jsGossipsub } from '@libp2p/gossipsub'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
-import { identify } from '@libp2p/identify'
 import type { Libp2p, PeerId } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
 import { waitUntil } from '../../src/agent/cluster.js'
 import { gossipsub as grapevineGossipsub, routerConfig, TopicValidatorResult, type Message } from '../../src/exports/libp2p.js'
-import { seedOf } from './helpers.js'
+import { loopbackHost, seedOf } from './helpers.js'
 
 /** The part of @libp2p/gossipsub's GossipSub class this application uses. */
 interface PubSub extends EventTarget {
@@ -56,15 +51,7 @@ interface App {
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 async function app (impl: Impl, n: number, policy: 'StrictSign' | 'StrictNoSign', init: Record<string, unknown> = {}): Promise<App> {
-  const host = await createLibp2p({
-    privateKey: await generateKeyPairFromSeed('Ed25519', seedOf(n)),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { allow: ['/ip4/127.0.0.1'] },
-    services: { identify: identify(), pubsub: FACTORIES[impl]({ globalSignaturePolicy: policy, ...init }) as never }
-  })
+  const host = await loopbackHost(n, FACTORIES[impl]({ globalSignaturePolicy: policy, ...init }) as never)
   const pubsub = (host.services as { pubsub: PubSub }).pubsub
   const a: App = { host: host as unknown as Libp2p, pubsub, id: host.peerId.toString(), got: new Map(), messages: [], changes: [] }
   pubsub.addEventListener('message', (e) => {
