@@ -70,10 +70,13 @@ export function summarize (node: GrapevineNode): Omit<NodeSummary, 'time'> {
   const info = node.info()
   const router = node.cores.gossipsub
   const broadcast = node.cores.broadcast
+  // One pass over the store: the live entries' bytes, and the origins held (for `versions`).
   let bytes = 0
-  for (const e of node.cores.state.entries()) bytes += e.key.length + e.value.length
   const origins = new Set<NodeId>()
-  for (const { origin } of node.cores.state.allEntries()) origins.add(origin)
+  for (const { origin, entry } of node.cores.state.allEntries()) {
+    origins.add(origin)
+    if (!entry.deleted) bytes += entry.key.length + entry.value.length
+  }
   let versions = 0
   for (const o of origins) versions += node.cores.state.originMeta(o)?.known ?? 0
   const topics = [...info.topics].sort()
