@@ -3,6 +3,7 @@
 import { benchBroadcastSim } from './broadcast-sim.mjs'
 import { benchPubsubNet } from './pubsub-net.mjs'
 import { benchPubsubServiceNet } from './pubsub-service-net.mjs'
+import { benchVerifyNet } from './verify-net.mjs'
 import { benchPublishNet } from './publish-net.mjs'
 import { benchPubsubJoinNet } from './pubsub-join-net.mjs'
 import { benchDiscoveryNet } from './discovery-net.mjs'
@@ -15,7 +16,7 @@ import { benchStateTrust } from './state-trust.mjs'
 import { BENCH_NAMES } from './lib.mjs'
 
 console.log(`grapevine benchmarks — node ${process.version}, ${new Date().toISOString()}`)
-// BENCH_ONLY=pubsub-net (or pubsub-service-net, publish-net, pubsub-join-net, discovery-net, console-summaries, console-frames, console-agent-cpu, state, state-trust, membership, broadcast; comma list) runs a subset.
+// BENCH_ONLY=pubsub-net (or pubsub-service-net, verify-net, publish-net, pubsub-join-net, discovery-net, console-summaries, console-frames, console-agent-cpu, state, state-trust, membership, broadcast; comma list) runs a subset.
 const only = process.env.BENCH_ONLY?.split(',')
 const unknown = only?.filter(n => !BENCH_NAMES.includes(n)) ?? []
 if (unknown.length > 0) {
@@ -25,6 +26,7 @@ if (unknown.length > 0) {
 const want = (name) => only === undefined || only.includes(name)
 if (want('pubsub-net')) await benchPubsubNet()
 if (want('pubsub-service-net')) await benchPubsubServiceNet()
+if (want('verify-net')) await benchVerifyNet()
 if (want('publish-net')) await benchPublishNet()
 if (want('pubsub-join-net')) await benchPubsubJoinNet()
 if (want('discovery-net')) await benchDiscoveryNet()

@@ -64,6 +64,32 @@ export interface WireSpec<M> {
   readonly codec: Codec<M>
   /** Frames larger than this are dropped (and reported through `onMalformed`) before decoding. */
   readonly maxFrameBytes: number
+  /** The signature checks this protocol lets its driver make off the event loop (absent: it checks inline only). */
+  readonly offload?: SignatureOffload<M>
+}
+
+/** One Ed25519 signature check: pure data, so it can be made in another thread. */
+export interface SignatureCheck {
+  /** The author's raw Ed25519 public key (32 bytes). */
+  readonly publicKey: Uint8Array
+  /** The bytes the signature covers. */
+  readonly signed: Uint8Array
+  readonly signature: Uint8Array
+  /** What the verdict is about, for the core (the driver does not look at it). */
+  readonly subject: object
+}
+
+/**
+ * Signature checks a wire protocol lets its driver make elsewhere (rule 11 in ARCHITECTURE.md §3): for a
+ * decoded message the driver asks `checksOf`, makes the checks (anywhere, in any order), gives every
+ * verdict back with `settle`, and only then passes the message to `onMessage` — a peer's messages in the
+ * order they arrived. A verdict is a pure function of the check's bytes, so the core acts exactly as if it
+ * had checked inline; a check never settled is made inline.
+ */
+export interface SignatureOffload<M> {
+  /** The checks `msg` needs that the core has not made (none for duplicates, unsigned messages, other key types). */
+  checksOf (from: NodeId, msg: M): SignatureCheck[]
+  settle (check: SignatureCheck, ok: boolean): void
 }
 
 /** How a driver treats a peer that broke a protocol's rules; each level includes the ones before. */

@@ -21,7 +21,7 @@ import { UsageError, type PeerError } from '../core/errors.js'
 import { utf8Length } from '../core/bytes.js'
 import { FifoMap } from '../core/fifo.js'
 import { SeenCache } from '../core/seen.js'
-import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
+import type { Env, NodeId, PeerLink, SignatureCheck, SignatureOffload, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
 import { resolveGossipSub, emptyStats, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type PublishRouting, type ValidationResult } from './config.js'
@@ -83,6 +83,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   /** Messages awaiting the application's verdict, with the peers that sent copies meanwhile (not forwarded to). */
   private readonly pending = new Map<string, { msg: RPC.Message, from: NodeId, id: Uint8Array<ArrayBuffer>, also: Set<NodeId> }>()
   private readonly promises = new IWantPromises()
+  /** Ids computed while a message waited for its signature check (offload), for onPublished. */
+  private readonly ids = new WeakMap<RPC.Message, Uint8Array<ArrayBuffer>>()
   private readonly grading: Grading
   /** Message-id schemes of the peers (./msgid.ts). */
   readonly idSchemes: IdSchemes
@@ -102,6 +104,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       throw new UsageError('ERR_CONFIG', 'StrictSign needs the node\'s identity (its Ed25519 key); pass one, or use signaturePolicy StrictNoSign')
     }
     this.wire = { protocolIds: this.config.protocols, codec: new RpcCodec(this.config.limits), maxFrameBytes: this.config.maxFrameBytes }
+    if (this.config.signaturePolicy === 'StrictSign') this.wire = { ...this.wire, offload: this.offload() }
     this.routes = new Routes(env.io)
     this.mesh = new TopicSets(this.routes)
     this.fanout = new Fanout(this.routes)
@@ -649,7 +652,39 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   private messageId (msg: RPC.Message): Uint8Array<ArrayBuffer> {
+    const known = this.ids.get(msg)
+    if (known !== undefined) return known
     return this.config.messageId !== undefined ? this.config.messageId(msg) : defaultMessageId(this.config.signaturePolicy, msg)
+  }
+
+  /**
+   * Signature checks a driver may make off the event loop (src/core/protocol.ts SignatureOffload): one per
+   * message not seen yet; the id computed for it is kept for onPublished, so it is computed once.
+   */
+  private offload (): SignatureOffload<RPC> {
+    return {
+      checksOf: (_from: NodeId, rpc: RPC): SignatureCheck[] => {
+        const checks: SignatureCheck[] = []
+        for (const m of rpc.messages) {
+          let id: Uint8Array<ArrayBuffer>
+          try {
+            id = this.messageId(m)
+          } catch {
+            continue // onPublished rejects it
+          }
+          const key = idKey(id)
+          if (this.seen.has(key) || this.pending.has(key)) continue
+          const check = this.verifier.checkOf(m)
+          if (check === undefined) continue
+          this.ids.set(m, id)
+          checks.push(check)
+        }
+        return checks
+      },
+      settle: (check: SignatureCheck, ok: boolean): void => {
+        this.verifier.give(check.subject as RPC.Message, ok)
+      }
+    }
   }
 
   /** IWANT promises outstanding. */

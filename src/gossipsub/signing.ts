@@ -15,6 +15,7 @@ import { RPC } from '../wire/rpc.js'
 import { FifoMap } from '../core/fifo.js'
 import { ed25519KeyOf, peerIdFromBytes, peerIdToBytes } from '../core/peerid.js'
 import { ed25519Verify, signBytes, type Identity, type Verify } from '../core/identity.js'
+import type { SignatureCheck } from '../core/protocol.js'
 
 export type { SignaturePolicy } from '../core/identity.js'
 import type { SignaturePolicy } from '../core/identity.js'
@@ -66,6 +67,8 @@ export class SignatureVerifier {
   private readonly verdicts: FifoMap<string, boolean>
   private readonly memo: number
   private readonly decodeKey: KeyDecoder | undefined
+  /** Verdicts made elsewhere (a driver's worker threads), for the message objects they are about. */
+  private readonly given = new WeakMap<RPC.Message, boolean>()
 
   constructor (readonly policy: SignaturePolicy, opts: VerifierOptions = {}) {
     this.keys = new FifoMap(opts.maxKeys ?? 4096)
@@ -86,6 +89,8 @@ export class SignatureVerifier {
     if (msg.seqno === undefined || msg.seqno.length !== 8) return 'bad-seqno'
     const verify = this.verifierFor(msg.from, msg.key)
     if (typeof verify === 'string') return verify
+    const given = this.given.get(msg)
+    if (given !== undefined) return given ? undefined : 'bad-signature'
     const bytes = signedBytes(msg)
     let memoKey: string | undefined
     if (this.memo > 0) {
@@ -101,6 +106,27 @@ export class SignatureVerifier {
     }
     if (memoKey !== undefined) this.verdicts.set(memoKey, ok)
     return ok ? undefined : 'bad-signature'
+  }
+
+  /**
+   * The Ed25519 check `msg`'s signature needs, for a driver to make elsewhere (then `give` its verdict), or
+   * undefined when it needs none or the author's key is not an inlined Ed25519 key (checked inline then).
+   */
+  checkOf (msg: RPC.Message): SignatureCheck | undefined {
+    if (this.policy !== 'StrictSign' || msg.signature?.length !== 64 || msg.from === undefined || msg.seqno?.length !== 8) return undefined
+    let publicKey: Uint8Array | undefined
+    try {
+      publicKey = ed25519KeyOf(msg.from)
+    } catch {
+      return undefined
+    }
+    if (publicKey === undefined) return undefined
+    return { publicKey, signed: signedBytes(msg), signature: msg.signature, subject: msg }
+  }
+
+  /** A verdict on `msg`'s signature made elsewhere: `check` uses it instead of verifying. */
+  give (msg: RPC.Message, ok: boolean): void {
+    this.given.set(msg, ok)
   }
 
   private verifierFor (from: Uint8Array, inline: Uint8Array | undefined): Verify | Rejection {

@@ -228,7 +228,15 @@ export const CATALOG: readonly MetricDef[] = [
   gauge('grapevine_bans', 'Bans in force, by core and reason.', bans, 'reason'),
   gauge('grapevine_send_queue_bytes', 'Bytes waiting in the send queues, by core (gossipsub: the publish queue).', s => ({ ...s.queued }), 'core'),
   gauge('grapevine_connections', 'Open libp2p connections.', s => s.info.connections),
-  counter('grapevine_wire_bytes_total', 'Frame bytes received and sent by the cores.', s => ({ in: driver(s, 'bytesIn'), out: driver(s, 'bytesOut') }), 'direction')
+  counter('grapevine_wire_bytes_total', 'Frame bytes received and sent by the cores.', s => ({ in: driver(s, 'bytesIn'), out: driver(s, 'bytesOut') }), 'direction'),
+
+  // Signature verification in worker threads (src/net/verify-pool.ts; one pool per process, shared by its nodes).
+  gauge('grapevine_verify_workers', 'Signature verification threads running (0: verified on the event loop).', s => driver(s, 'verifyWorkers')),
+  gauge('grapevine_verify_pending', 'Signature checks queued or in flight in the verification pool.', s => driver(s, 'verifyPending')),
+  counter('grapevine_verify_checks_total', 'Signature checks made by the verification pool, by verdict.', s => ({ good: driver(s, 'verifyChecks') - driver(s, 'verifyBad'), bad: driver(s, 'verifyBad') }), 'verdict'),
+  counter('grapevine_verify_reused_total', 'Signature checks answered by a check of the same bytes (a copy from another peer).', s => driver(s, 'verifyReused')),
+  counter('grapevine_verify_inline_total', 'Signature checks the pool made on the event loop because a worker failed.', s => driver(s, 'verifyInline')),
+  counter('grapevine_verify_stream_pauses_total', 'Times a stream was paused because the verification pool was saturated.', s => driver(s, 'verifyPauses'))
 ]
 
 /**

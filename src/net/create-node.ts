@@ -29,6 +29,7 @@ import { libp2pKeyDecoder } from './keys.js'
 import { checkPeerDiscovery, discoveryServices, PeerDiscovery, type PeerDiscoveryOptions } from './peer-discovery.js'
 import { checkSwarmKey } from './pnet.js'
 import { startSummaries } from './summaries.js'
+import { acquireVerifyPool, defaultVerifyWorkers, releaseVerifyPool, type VerifyPool } from './verify-pool.js'
 
 export interface NodeOptions extends NodeConfig {
   /** Where the node keeps its key and replicated state. Without one the node is ephemeral: a new peer id each start. */
@@ -71,6 +72,11 @@ export interface NodeOptions extends NodeConfig {
    * `grapevine agent` turns it on (`summaries: false` in its config file, or --no-summaries, turns it off).
    */
   summaries?: boolean | { everyMs?: number, refreshMs?: number }
+  /**
+   * Worker threads verifying pub/sub signatures (StrictSign) off the event loop, shared by the nodes of this
+   * process (default: the machine's cores less one, at most 4; 0: verify on the event loop).
+   */
+  verifyWorkers?: number
 }
 
 /** A node on the network: a `GrapevineNode`, with the libp2p host it runs on and the driver between them. */
@@ -84,6 +90,7 @@ const DROP_LOG_MS = 10_000
 export async function createNode (options: NodeOptions = {}): Promise<NetworkNode> {
   const o = validateOptions(options)
   const log = o.logger ?? createLogger()
+  let verifyPool: VerifyPool | undefined
   const dataDir = o.dataDir !== undefined ? await DataDir.open(o.dataDir, { durability: o.durability ?? 'sync', recover: o.recover === true }) : null
   try {
     const seed = dataDir !== null ? await dataDir.seed() : o.seed ?? new Uint8Array(randomBytes(32))
@@ -102,9 +109,12 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     })
     const direct = (o.gossipsub?.directPeers ?? []).map(directContact)
     for (const d of direct) await host.peerStore.merge(peerIdFromString(d.id), { multiaddrs: d.addrs.map(a => multiaddr(a)) })
+    const workers = (o.signaturePolicy ?? 'StrictSign') === 'StrictSign' ? o.verifyWorkers ?? defaultVerifyWorkers() : 0
+    if (workers > 0) verifyPool = acquireVerifyPool(workers)
     const driver: NetDriver = new NetDriver(host, {
       addressesOf: (peer: NodeId) => node?.cores.membership.addressesOf(peer) ?? [],
-      onError: err => log.error({ err }, 'grapevine: internal error')
+      onError: err => log.error({ err }, 'grapevine: internal error'),
+      ...(verifyPool !== undefined ? { verifyPool } : {})
     })
     const peerId = host.peerId.toString()
     let savePeersTimer: NodeJS.Timeout | undefined
@@ -135,7 +145,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
       contactOf: parseContact,
       multiaddrs: () => host.getMultiaddrs().map(String),
       connections: () => host.getConnections().length,
-      counters: () => ({ ...driver.stats, ...admission.stats, ...peerDiscovery?.stats }),
+      counters: () => ({ ...driver.stats, ...admission.stats, ...peerDiscovery?.stats, ...verifyCounters(verifyPool) }),
       bans: () => driver.bans(),
       storage: () => ({ durability: o.durability ?? 'sync', damage: [...dataDir?.damage ?? []], dropped: [...dataDir?.dropped ?? []] }),
       stop: async () => {
@@ -145,6 +155,9 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
         await peerDiscovery?.stop()
         await savePeers()
         await driver.stop()
+        const pool = verifyPool
+        verifyPool = undefined
+        if (pool !== undefined) await releaseVerifyPool(pool)
         await host.stop()
         await dataDir?.close() // after every queued write
       }
@@ -188,6 +201,7 @@ export async function createNode (options: NodeOptions = {}): Promise<NetworkNod
     }
     return network
   } catch (err) {
+    if (verifyPool !== undefined) await releaseVerifyPool(verifyPool)
     await dataDir?.close().catch(() => {})
     throw err
   }
@@ -247,7 +261,7 @@ function directContact (entry: string): PeerInfo {
   return { id: entry, addrs: [] }
 }
 
-const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery', 'metrics', 'logger', 'summaries']
+const OPTIONS = ['dataDir', 'listen', 'seed', 'bootstrap', 'signaturePolicy', 'allow', 'psk', 'exemptAddrs', 'maxConnections', 'membership', 'broadcast', 'state', 'gossipsub', 'discovery', 'durability', 'recover', 'peerDiscovery', 'metrics', 'logger', 'summaries', 'verifyWorkers']
 
 function validateOptions (o: NodeOptions): NodeOptions {
   if (typeof o !== 'object' || o === null) throw new UsageError('ERR_OPTIONS', 'createNode(options) takes an object')
@@ -303,7 +317,17 @@ function validateOptions (o: NodeOptions): NodeOptions {
     const ok = typeof v === 'object' && v !== null && Object.entries(v).every(([k, n]) => (k === 'everyMs' || k === 'refreshMs') && typeof n === 'number' && n >= 100)
     if (!ok) throw new UsageError('ERR_OPTIONS', 'summaries is true, false, or { everyMs, refreshMs } (numbers of ms, at least 100)')
   }
+  if (o.verifyWorkers !== undefined && !(Number.isInteger(o.verifyWorkers) && o.verifyWorkers >= 0 && o.verifyWorkers <= 64)) {
+    throw new UsageError('ERR_OPTIONS', `verifyWorkers is a whole number of threads from 0 (verify on the event loop) to 64 (got ${JSON.stringify(o.verifyWorkers)})`)
+  }
   if (o.recover !== undefined && typeof o.recover !== 'boolean') throw new UsageError('ERR_OPTIONS', 'recover must be true or false')
   if ((o.durability !== undefined || o.recover === true) && o.dataDir === undefined) throw new UsageError('ERR_OPTIONS', 'durability and recover apply to a data directory: give dataDir too')
   return o
+}
+
+/** The verification pool's counters as `info` shows them (shared by this process's nodes). */
+function verifyCounters (pool: VerifyPool | undefined): Record<string, number> {
+  if (pool === undefined) return {}
+  const s = pool.stats
+  return { verifyWorkers: pool.size, verifyPending: pool.pending, verifyChecks: s.checks, verifyReused: s.reused, verifyInline: s.inline, verifyBad: s.bad, verifyBatches: s.batches, verifyWorkerErrors: s.workerErrors, verifySaturations: s.saturations }
 }

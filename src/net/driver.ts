@@ -28,12 +28,13 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InternalError, PeerError } from '../core/errors.js'
 import { FifoMap } from '../core/fifo.js'
 import { Holds } from '../core/holds.js'
-import type { AnyCore, Clock, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction, SendQueues } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, LocalIo, Misbehaviour, NodeId, PeerLink, Sanction, SendQueues, WireProtocol } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame, oversize } from '../core/wire.js'
 import { FrameDecoder, frameHeader } from './frames.js'
 import { Outbox, type Channel, type OutboxStats } from './outbox.js'
 import { Scheduler } from './scheduler.js'
+import type { VerifyPool } from './verify-pool.js'
 
 /**
  * What the driver needs of a js-libp2p node: a whole `Libp2p` (createNode), or the components a libp2p
@@ -58,6 +59,11 @@ export interface DriverOptions {
   seed?: number
   /** Where internal errors go (a bug in a core); default stderr. */
   onError?: (err: unknown) => void
+  /**
+   * Worker threads that make the signature checks a core offloads (its `wire.offload`); without one, cores
+   * check inline. The driver uses it, its owner closes it.
+   */
+  verifyPool?: VerifyPool
 }
 
 export interface DriverStats extends OutboxStats {
@@ -71,6 +77,8 @@ export interface DriverStats extends OutboxStats {
   resets: number
   /** Streams that ended in the middle of a frame. */
   truncated: number
+  /** Times a stream was paused because the verification pool was saturated. */
+  verifyPauses: number
   /** Frames never written, all reasons: refusedQueueFull + lostDialFailed + lostClosed + lostWriteFailed. */
   dropped: number
   dialFailures: number
@@ -98,7 +106,7 @@ const SANCTION_STAT: Record<Sanction, 'penalties' | 'disconnects' | 'bans'> = { 
 
 export class NetDriver implements SendQueues {
   readonly stats: DriverStats = {
-    framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, dropped: 0,
+    framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, verifyPauses: 0, dropped: 0,
     refusedQueueFull: 0, lostDialFailed: 0, lostClosed: 0, lostWriteFailed: 0, drainWaits: 0, dialFailures: 0, penalties: 0, disconnects: 0, bans: 0
   }
   readonly scheduler: Scheduler
@@ -117,11 +125,14 @@ export class NetDriver implements SendQueues {
   private readonly banMs: number
   private readonly maxBanned: number
   private started = false
+  /** Makes the signature checks cores offload (DriverOptions.verifyPool); set before `host`. */
+  verifyPool: VerifyPool | undefined
   /** After stop() no core hears anything more (a late frame or event would reach a stopped node). */
   private stopped = false
 
   constructor (readonly libp2p: DriverHost, private readonly opts: DriverOptions = {}) {
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 8 * 1024 * 1024
+    this.verifyPool = opts.verifyPool
     this.dialTimeoutMs = opts.dialTimeoutMs ?? 10_000
     this.banMs = opts.banMs ?? 60_000
     this.maxBanned = opts.maxBanned ?? 10_000
@@ -466,6 +477,7 @@ export class NetDriver implements SendQueues {
     // The peer opened a stream of this protocol: it speaks it, even if identify has not told us yet.
     this.peerUp(h, peer, conn, stream.protocol)
     const decoder = new FrameDecoder(wire.maxFrameBytes)
+    const deliver = this.verifiedInOrder(h, peer, stream)
     let ended = false
     const malformed = (error: PeerError): void => {
       this.call(h, () => core.onMalformed(this.now(), peer, error))
@@ -495,7 +507,7 @@ export class NetDriver implements SendQueues {
             malformed(msg)
             continue
           }
-          this.call(h, () => core.onMessage(this.now(), peer, msg))
+          deliver(msg)
         } else if (f.kind === 'oversize') {
           this.stats.oversize++
           malformed(oversize(f.length, wire.maxFrameBytes))
@@ -506,6 +518,52 @@ export class NetDriver implements SendQueues {
         }
       }
     })
+  }
+
+  /**
+   * How a stream's messages reach its core: at once, or — when the core offloads signature checks and a pool
+   * is given — once their checks are settled, in the order they arrived (a message waits for those before
+   * it). While the pool is saturated the stream is paused; the transport's flow control holds the sender.
+   */
+  private verifiedInOrder (h: Hosted, peer: NodeId, stream: Stream): (msg: unknown) => void {
+    const core = h.core as WireProtocol<unknown, unknown>
+    const pool = this.verifyPool
+    const offload = core.wire.offload
+    const now = (msg: unknown): void => this.call(h, () => core.onMessage(this.now(), peer, msg))
+    if (pool === undefined || pool.size === 0 || offload === undefined) return now
+    const waiting: Array<{ msg: unknown, left: number }> = []
+    let paused = false
+    const drain = (): void => {
+      let i = 0
+      for (const w of waiting) {
+        if (w.left > 0) break
+        now(w.msg)
+        i++
+      }
+      if (i > 0) waiting.splice(0, i)
+    }
+    return msg => {
+      const checks = offload.checksOf(peer, msg)
+      if (checks.length === 0 && waiting.length === 0) return now(msg)
+      const item = { msg, left: checks.length }
+      waiting.push(item)
+      for (const c of checks) {
+        pool.verify(c, ok => {
+          offload.settle(c, ok)
+          if (--item.left === 0 && waiting[0] === item) drain()
+        })
+      }
+      if (item.left === 0 && waiting[0] === item) drain()
+      if (pool.saturated && !paused) {
+        paused = true
+        this.stats.verifyPauses++
+        stream.pause()
+        pool.onRoom(() => {
+          paused = false
+          stream.resume()
+        })
+      }
+    }
   }
 
   // ---- helpers ----

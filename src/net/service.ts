@@ -23,6 +23,7 @@ import { authorOf } from '../gossipsub/signing.js'
 import type { RPC } from '../wire/rpc.js'
 import { NetDriver, type DriverHost } from './driver.js'
 import { scoreConfig, type ScoreParamsInit } from './service-score.js'
+import { acquireVerifyPool, defaultVerifyWorkers, releaseVerifyPool } from './verify-pool.js'
 
 export enum TopicValidatorResult { Accept = 'accept', Ignore = 'ignore', Reject = 'reject' }
 export type SignaturePolicy = 'StrictSign' | 'StrictNoSign'
@@ -89,6 +90,11 @@ export interface GossipsubInit {
   directPeers: AddrInfo[]
   /** Every this many heartbeats, dial the direct peers we are not connected to (default 300). */
   directConnectTicks: number
+  /**
+   * grapevine's own: worker threads verifying signatures (StrictSign) off the event loop, shared by the
+   * services of this process (default: the machine's cores less one, at most 4; 0: on the event loop).
+   */
+  verifyWorkers: number
 }
 
 /** A direct peer: its id and the addresses to dial it at (added to the peer store on start). */
@@ -191,6 +197,7 @@ export class GrapevineGossipSub extends EventTarget {
   private started = false
   private readonly topologies: string[] = []
   private readonly directPeers: AddrInfo[]
+  private readonly verifyWorkers: number
 
   constructor (private readonly components: GossipSubComponents, init: Partial<GossipsubInit> = {}) {
     super()
@@ -199,6 +206,10 @@ export class GrapevineGossipSub extends EventTarget {
     this.emitSelf = init.emitSelf ?? false
     this.allowZero = init.allowPublishToZeroTopicPeers ?? false
     this.asyncValidation = init.asyncValidation ?? false
+    this.verifyWorkers = init.verifyWorkers ?? defaultVerifyWorkers()
+    if (!(Number.isInteger(this.verifyWorkers) && this.verifyWorkers >= 0 && this.verifyWorkers <= 64)) {
+      throw new UsageError('ERR_CONFIG', `verifyWorkers is a whole number of threads from 0 (verify on the event loop) to 64 (got ${String(init.verifyWorkers)})`)
+    }
     this.appSpecificScore = init.scoreParams?.appSpecificScore
     this.driver = new NetDriver(hostOf(components))
     const env = this.driver.env<RPC, GossipSubTimer, GossipSubEvent>('gossipsub', { event: e => this.onRouterEvent(e) })
@@ -259,6 +270,8 @@ export class GrapevineGossipSub extends EventTarget {
     this.started = true
     // The direct peers' addresses, for the router's dials (after directConnectInitialDelayMs, then while down).
     for (const p of this.directPeers) await this.components.peerStore.merge(p.id, { multiaddrs: p.addrs })
+    const workers = this.globalSignaturePolicy === 'StrictSign' ? this.verifyWorkers : 0
+    if (workers > 0) this.driver.verifyPool = acquireVerifyPool(workers)
     await this.driver.host([this.router])
     // The registrar tells us of peers that speak meshsub once identify has run (the driver also listens to
     // identify itself, as under createNode; either way a peer is announced once, with the newest version).
@@ -272,6 +285,9 @@ export class GrapevineGossipSub extends EventTarget {
     this.started = false
     for (const id of this.topologies.splice(0)) this.components.registrar.unregister(id)
     await this.driver.stop()
+    const pool = this.driver.verifyPool
+    this.driver.verifyPool = undefined
+    if (pool !== undefined) await releaseVerifyPool(pool)
   }
 
   isStarted (): boolean {

@@ -1,0 +1,83 @@
+// One side of bench/verify-net.mjs, in its own process. Talks to the parent one JSON object per line.
+//   sub WORKERS   a grapevine node (createNode, verifyWorkers WORKERS, StrictSign) subscribed to `bench`;
+//                 prints its address, then every second its deliveries and its process CPU time.
+//   pub COUNT SIZE ADDR
+//                 a bare libp2p host that signs COUNT messages of SIZE bytes from 64 authors BEFORE it
+//                 connects (so sending costs it little), then on `go` writes them, one RPC frame each, on
+//                 a /meshsub/1.1.0 stream to ADDR as fast as the stream takes them.
+import '../dist/src/net/shim.js'
+import { createInterface } from 'node:readline'
+import { multiaddr } from '@multiformats/multiaddr'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { createNode } from '../dist/src/net/create-node.js'
+import { identityFromSeed } from '../dist/src/core/identity.js'
+import { RpcCodec } from '../dist/src/gossipsub/codec.js'
+import { seqnoBytes, signMessage } from '../dist/src/gossipsub/signing.js'
+import { encodeFrame } from '../dist/src/net/frames.js'
+
+const TOPIC = 'bench'
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\n')
+const lines = createInterface({ input: process.stdin })
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+const [role, ...args] = process.argv.slice(2)
+
+if (role === 'sub') {
+  const node = await createNode({ seed: new Uint8Array(32).fill(2), listen: ['/ip4/127.0.0.1/tcp/0'], discovery: false, verifyWorkers: Number(args[0]) })
+  let delivered = 0
+  const sub = node.pubsub.join(TOPIC).subscribe({ bufferSize: 1 << 16 })
+  void (async () => { for await (const _ of sub) delivered++ })()
+  say({ addr: node.multiaddrs()[0] })
+  const tick = setInterval(() => say({ delivered, cpuMs: cpuMs(), t: performance.now(), pauses: node.driver.stats.verifyPauses, rejected: node.info().pubsubStats.rejected }), 1000)
+  lines.on('line', async (l) => {
+    if (l !== 'stop') return
+    clearInterval(tick)
+    await node.stop()
+    process.exit(0)
+  })
+} else {
+  const [count, size, addr] = [Number(args[0]), Number(args[1]), args[2]]
+  const codec = new RpcCodec()
+  const authors = Array.from({ length: 64 }, (_, i) => identityFromSeed(new Uint8Array(32).fill(100 + i)))
+  const frames = []
+  for (let i = 0; i < count; i++) {
+    const data = new Uint8Array(size)
+    new DataView(data.buffer).setUint32(0, i)
+    const msg = signMessage(authors[i % authors.length], TOPIC, data, seqnoBytes(BigInt(i + 1)))
+    frames.push(encodeFrame(codec.encode({ subscriptions: [], messages: [msg] })))
+  }
+  const host = await createLibp2p({
+    privateKey: await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(1)),
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { allow: ['/ip4/127.0.0.1'] },
+    services: { identify: identify() }
+  })
+  // The subscriber answers on its own stream (IDONTWANT, GRAFT): read and dropped.
+  await host.handle(['/meshsub/1.1.0'], (stream) => { stream.addEventListener('message', () => {}) })
+  const stream = await host.dialProtocol(multiaddr(addr), '/meshsub/1.1.0')
+  say({ ready: true })
+  lines.on('line', async (l) => {
+    if (l === 'go') {
+      let sent = 0
+      try {
+        for (const f of frames) {
+          if (!stream.send(f)) await new Promise(resolve => stream.addEventListener('drain', resolve, { once: true }))
+          sent++
+        }
+      } catch {
+        // the subscriber stopped first
+      }
+      say({ sent })
+    } else if (l === 'stop') {
+      await host.stop()
+      process.exit(0)
+    }
+  })
+}

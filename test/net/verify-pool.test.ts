@@ -1,0 +1,108 @@
+// Signature verification in worker threads (src/net/verify-pool.ts): verdicts, copies checked once, a dead
+// worker's checks made anyway, saturation; and on the network, a subscriber whose checks run in the pool
+// delivers a peer's messages in the order they were sent and rejects the forged one among them.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { identityFromSeed, signBytes } from '../../src/core/identity.js'
+import type { SignatureCheck } from '../../src/core/protocol.js'
+import { waitUntil } from '../../src/agent/cluster.js'
+import { RpcCodec } from '../../src/gossipsub/codec.js'
+import { seqnoBytes, signMessage } from '../../src/gossipsub/signing.js'
+import { encodeFrame } from '../../src/net/frames.js'
+import { VerifyPool } from '../../src/net/verify-pool.js'
+import type { RPC } from '../../src/wire/rpc.js'
+import { createNode } from '../../src/net/create-node.js'
+import { loopbackHost, seedOf } from './helpers.js'
+
+const author = identityFromSeed(seedOf(61))
+
+function checkOf (text: string, tamper = false): SignatureCheck {
+  const signed = new TextEncoder().encode(text)
+  const signature = signBytes(author, signed)
+  if (tamper) signature[0] = signature[0]! ^ 1
+  return { publicKey: author.publicKey, signed, signature, subject: {} }
+}
+
+const verdict = async (pool: VerifyPool, c: SignatureCheck): Promise<boolean> => await new Promise(resolve => pool.verify(c, resolve))
+
+test('verification pool: right verdicts from 2 workers; a copy in flight or just checked is not checked again', async () => {
+  const pool = new VerifyPool(2)
+  try {
+    assert.equal(pool.size, 2)
+    const checks = Array.from({ length: 300 }, (_, i) => checkOf(`message ${i}`, i % 7 === 3))
+    const got = await Promise.all(checks.map(c => verdict(pool, c)))
+    assert.deepEqual(got, checks.map((_, i) => i % 7 !== 3))
+    assert.equal(pool.stats.checks, 300)
+    assert.equal(pool.stats.bad, checks.filter((_, i) => i % 7 === 3).length)
+    assert.ok(pool.stats.batches >= 2, `batched: ${pool.stats.batches} batches`)
+    // The same bytes again (a copy from another peer): answered without a check, in flight or after.
+    const c = checkOf('copied')
+    const both = await Promise.all([verdict(pool, c), verdict(pool, { ...c, subject: {} })])
+    assert.deepEqual(both, [true, true])
+    assert.equal(await verdict(pool, { ...c, subject: {} }), true)
+    assert.equal(pool.stats.checks, 301)
+    assert.equal(pool.stats.reused, 2)
+    // Same signature, other bytes (a forgery reusing a signature): checked on its own.
+    assert.equal(await verdict(pool, { ...c, signed: new TextEncoder().encode('forged') }), false)
+    assert.equal(pool.pending, 0)
+  } finally {
+    await pool.close()
+  }
+})
+
+test('verification pool: a worker that dies has its checks made on the event loop and is replaced; saturation is told', async () => {
+  const pool = new VerifyPool(1, { maxPending: 50 })
+  try {
+    const checks = Array.from({ length: 200 }, (_, i) => checkOf(`crash ${i}`, i === 10))
+    const all = Promise.all(checks.map(c => verdict(pool, c)))
+    assert.equal(pool.saturated, true)
+    assert.equal(pool.stats.saturations, 1)
+    let room = false
+    pool.onRoom(() => { room = true })
+    // Kill the worker while its batch is in flight.
+    await new Promise(resolve => setImmediate(resolve))
+    const slots = (pool as unknown as { slots: Array<{ worker: { terminate: () => Promise<number> } }> }).slots
+    await slots[0]!.worker.terminate()
+    const got = await all
+    assert.deepEqual(got, checks.map((_, i) => i !== 10))
+    assert.equal(room, true)
+    assert.ok(pool.stats.workerErrors >= 1)
+    assert.ok(pool.stats.inline > 0, 'the dead worker\'s checks were made inline')
+    await waitUntil('a replacement worker', () => pool.size === 1)
+    assert.equal(await verdict(pool, checkOf('after the crash')), true)
+  } finally {
+    await pool.close()
+  }
+})
+
+test('verification pool on the network: a peer\'s 300 signed messages delivered in the order sent, the forged one rejected', { timeout: 60_000 }, async () => {
+  const topic = 'ordered'
+  const b = await createNode({ seed: seedOf(62), listen: ['/ip4/127.0.0.1/tcp/0'], discovery: false, verifyWorkers: 1 })
+  const sender = await loopbackHost(63, () => ({}))
+  const me = identityFromSeed(seedOf(63))
+  try {
+    const seen: string[] = []
+    const sub = b.pubsub.join(topic).subscribe()
+    void (async () => { for await (const m of sub) seen.push(new TextDecoder().decode(m.data)) })()
+    const stream = await sender.dialProtocol(b.libp2p.getMultiaddrs()[0]!, '/meshsub/1.1.0')
+    const codec = new RpcCodec()
+    const messages: RPC.Message[] = []
+    for (let i = 1; i <= 300; i++) {
+      const m = signMessage(me, topic, new TextEncoder().encode(`m${i}`), seqnoBytes(BigInt(i)))
+      if (i === 150) m.data = new TextEncoder().encode('forged') // the signature no longer covers the data
+      messages.push(m)
+    }
+    // A few messages per frame, as a busy peer batches them.
+    for (let i = 0; i < messages.length; i += 3) stream.send(encodeFrame(codec.encode({ subscriptions: [], messages: messages.slice(i, i + 3) })))
+    const want = messages.map((_, i) => `m${i + 1}`).filter(m => m !== 'm150')
+    await waitUntil('b delivered the 299 good messages', () => seen.length >= 299)
+    assert.deepEqual(seen, want, 'in the order sent')
+    const c = b.info().driver
+    assert.ok((c.verifyChecks ?? 0) >= 300, `the pool checked them: ${JSON.stringify(c)}`)
+    assert.ok((c.verifyBad ?? 0) >= 1)
+    assert.equal(b.info().pubsubStats.rejected, 1)
+  } finally {
+    await sender.stop()
+    await b.stop()
+  }
+})
