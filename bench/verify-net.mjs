@@ -4,7 +4,8 @@
 // 2 verification workers. Printed: the messages per second the subscriber delivers over MEASURE seconds,
 // against the one-core Ed25519 verification bound measured in the same run (node:crypto, cached key, the
 // same 1 KiB messages); the subscriber's CPU; the pool alone (no network) with 1 and 2 workers; the load.
-// VERIFY_SECONDS (default 5) sets the measured time. Run alone: `npm run build && node bench/verify-net.mjs`,
+// VERIFY_SECONDS (default 5) sets the measured time; VERIFY_PROFILE=DIR writes the subscriber's CPU profiles
+// (its threads' too) to DIR/workers-N. Run alone: `npm run build && node bench/verify-net.mjs`,
 // or `BENCH_ONLY=verify-net npm run bench`.
 import { spawn } from 'node:child_process'
 import { createPublicKey, verify as edVerify } from 'node:crypto'
@@ -20,8 +21,9 @@ const SIZE = 1024
 const MEASURE_S = Number(process.env.VERIFY_SECONDS ?? 5)
 const WARMUP_S = 1
 
-function child (args) {
-  const p = spawn(process.execPath, [CHILD, ...args.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] })
+function child (args, profile) {
+  const prof = profile !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profile] : []
+  const p = spawn(process.execPath, [...prof, CHILD, ...args.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] })
   const listeners = []
   createInterface({ input: p.stdout }).on('line', (line) => {
     let msg
@@ -76,7 +78,8 @@ async function poolAlone (workers, checks) {
 }
 
 async function receiverBound (workers, bound) {
-  const sub = child(['sub', workers])
+  const profile = process.env.VERIFY_PROFILE !== undefined ? `${process.env.VERIFY_PROFILE}/workers-${workers}` : undefined
+  const sub = child(['sub', workers], profile)
   const { addr } = await sub.next('addr')
   // Enough pre-signed messages for the whole run at twice the bound.
   const count = Math.ceil(bound * 2 * (WARMUP_S + MEASURE_S + 1))

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { SignatureVerifier, defaultMessageId, peerIdBytes, peerIdString, seqnoBytes, signMessage, signedBytes } from './signing.js'
 import { identityFromSeed } from '../core/identity.js'
 import { RpcCodec } from './codec.js'
+import { RPC } from '../wire/rpc.js'
 
 const codec = new RpcCodec()
 const b = (...xs: number[]): Uint8Array<ArrayBuffer> => Uint8Array.from(xs)
@@ -50,4 +51,19 @@ test('StrictNoSign: any of from, seqno, signature, key is rejected; ids come fro
   assert.equal(defaultMessageId('StrictNoSign', plain).length, 32)
   const id = defaultMessageId('StrictSign', signed)
   assert.deepEqual(id, Uint8Array.from([...alice.peerIdBytes, 0, 0, 0, 0, 0, 0, 0, 5]))
+})
+
+test('signedBytes writes exactly the prefix and the protobuf encoding without signature and key', () => {
+  const prefix = new TextEncoder().encode('libp2p-pubsub:')
+  const cases: RPC.Message[] = [
+    { from: new Uint8Array(38).fill(1), data: new Uint8Array(1024).fill(2), seqno: new Uint8Array(8).fill(3), topic: 'bench' },
+    { from: new Uint8Array(38).fill(4), data: new Uint8Array(70_000).fill(5), seqno: new Uint8Array(8).fill(6), topic: 'tópico ✓ 話題' },
+    { data: new Uint8Array(0), topic: '' },
+    { data: new Uint8Array(127), seqno: new Uint8Array(8), topic: 'x'.repeat(200), signature: new Uint8Array(64), key: new Uint8Array(36) },
+    { topic: 't' }
+  ] as RPC.Message[]
+  for (const m of cases) {
+    const body = RPC.Message.encode({ from: m.from, data: m.data, seqno: m.seqno, topic: m.topic } as RPC.Message)
+    assert.deepEqual(new Uint8Array(signedBytes(m)), new Uint8Array([...prefix, ...body]))
+  }
 })

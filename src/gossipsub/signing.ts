@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto'
 import { RPC } from '../wire/rpc.js'
 import { FifoMap } from '../core/fifo.js'
+import { utf8Length, varintLength } from '../core/bytes.js'
 import { ed25519KeyOf, peerIdFromBytes, peerIdToBytes } from '../core/peerid.js'
 import { ed25519Verify, signBytes, type Identity, type Verify } from '../core/identity.js'
 import type { SignatureCheck } from '../core/protocol.js'
@@ -22,12 +23,33 @@ import type { SignaturePolicy } from '../core/identity.js'
 
 const PREFIX = new TextEncoder().encode('libp2p-pubsub:')
 
-/** The bytes a signature covers. */
+/**
+ * The bytes a signature covers: the prefix, then the message's protobuf encoding without signature and key
+ * (fields 1 from, 2 data, 3 seqno, 4 topic, in order, each only when present, the topic only when not
+ * empty — byte for byte what RPC.Message.encode gives), written straight into one buffer.
+ */
 export function signedBytes (msg: RPC.Message): Uint8Array {
-  const body = RPC.Message.encode({ from: msg.from, data: msg.data, seqno: msg.seqno, topic: msg.topic } as RPC.Message)
-  const out = new Uint8Array(PREFIX.length + body.length)
+  const topicLength = msg.topic !== undefined && msg.topic !== '' ? utf8Length(msg.topic) : 0
+  let size = PREFIX.length
+  for (const f of [msg.from, msg.data, msg.seqno]) if (f != null) size += 1 + varintLength(f.length) + f.length
+  if (topicLength > 0) size += 1 + varintLength(topicLength) + topicLength
+  const out = Buffer.allocUnsafe(size)
   out.set(PREFIX)
-  out.set(body, PREFIX.length)
+  let at = PREFIX.length
+  const field = (tag: number, length: number): void => {
+    out[at++] = tag
+    for (let n = length; ; n >>>= 7) {
+      if (n < 0x80) {
+        out[at++] = n
+        break
+      }
+      out[at++] = (n & 0x7f) | 0x80
+    }
+  }
+  if (msg.from != null) { field(10, msg.from.length); out.set(msg.from, at); at += msg.from.length }
+  if (msg.data != null) { field(18, msg.data.length); out.set(msg.data, at); at += msg.data.length }
+  if (msg.seqno != null) { field(26, msg.seqno.length); out.set(msg.seqno, at); at += msg.seqno.length }
+  if (topicLength > 0) { field(34, topicLength); out.write(msg.topic, at, 'utf8') }
   return out
 }
 
@@ -130,7 +152,7 @@ export class SignatureVerifier {
   }
 
   private verifierFor (from: Uint8Array, inline: Uint8Array | undefined): Verify | Rejection {
-    const cacheKey = Buffer.from(from).toString('latin1')
+    const cacheKey = Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString('latin1')
     const hit = this.keys.get(cacheKey)
     if (hit !== undefined) return hit
     let verify: Verify | Rejection

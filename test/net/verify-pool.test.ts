@@ -11,6 +11,9 @@ import { seqnoBytes, signMessage } from '../../src/gossipsub/signing.js'
 import { encodeFrame } from '../../src/net/frames.js'
 import { VerifyPool } from '../../src/net/verify-pool.js'
 import type { RPC } from '../../src/wire/rpc.js'
+import { noopIo } from '../../src/core/io.js'
+import { Rng } from '../../src/core/rng.js'
+import { GossipSub, type GossipSubEvent } from '../../src/gossipsub/gossipsub.js'
 import { createNode } from '../../src/net/create-node.js'
 import { loopbackHost, seedOf } from './helpers.js'
 
@@ -22,6 +25,35 @@ function checkOf (text: string, tamper = false): SignatureCheck {
   if (tamper) signature[0] = signature[0]! ^ 1
   return { publicKey: author.publicKey, signed, signature, subject: {} }
 }
+
+test('GossipSub offload (StrictSign): one check per message not seen yet, and the core acts on the verdict given', () => {
+  const events: GossipSubEvent[] = []
+  const core = new GossipSub({ id: 'me', name: 'gossipsub', rng: new Rng(1), io: noopIo({ emit: e => events.push(e) }) }, identityFromSeed(seedOf(64)), {})
+  const offload = core.wire.offload!
+  assert.ok(offload !== undefined)
+  core.subscribe(0, 't')
+  const peer = identityFromSeed(seedOf(65))
+  core.onPeerUp(0, peer.peerId, { outbound: true })
+  const msgs = [1, 2, 3].map(i => signMessage(author, 't', new TextEncoder().encode(`x${i}`), seqnoBytes(BigInt(i))))
+  msgs[2]!.data = new TextEncoder().encode('forged')
+  const rpc: RPC = { subscriptions: [], messages: msgs }
+  const checks = offload.checksOf(peer.peerId, rpc)
+  assert.equal(checks.length, 3)
+  // Verdicts given: message 1 good; message 2 said bad (although its signature is good); message 3 said
+  // good (although forged): the core takes the verdicts as given, so it checked none itself.
+  offload.settle(checks[0]!, true)
+  offload.settle(checks[1]!, false)
+  offload.settle(checks[2]!, true)
+  core.onMessage(1, peer.peerId, rpc)
+  const delivered = events.filter(e => e.type === 'message').map(e => new TextDecoder().decode((e as { data: Uint8Array }).data))
+  assert.deepEqual(delivered, ['x1', 'forged'])
+  assert.equal(core.stats.rejected, 1)
+  // Seen now: no checks for copies.
+  assert.equal(offload.checksOf(peer.peerId, { subscriptions: [], messages: [msgs[0]!] }).length, 0)
+  // StrictNoSign offloads nothing.
+  const unsigned = new GossipSub({ id: 'me', name: 'gossipsub', rng: new Rng(1), io: noopIo() }, null, { signaturePolicy: 'StrictNoSign' })
+  assert.equal(unsigned.wire.offload, undefined)
+})
 
 const verdict = async (pool: VerifyPool, c: SignatureCheck): Promise<boolean> => await new Promise(resolve => pool.verify(c, resolve))
 
