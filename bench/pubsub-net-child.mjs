@@ -71,6 +71,8 @@ let t0 = 0
 let window = 0
 let published = 0
 let running = false
+/** Messages per second at most (bench cells at equal throughput), or none. */
+let rate
 /** After the report a late window (the subscriber's progress, relayed) must not restart publishing. */
 let finished = false
 
@@ -103,6 +105,8 @@ for await (const line of lines) {
     latencies.length = 0
     published = 0
     send({ measuring: true })
+  } else if (cmd.rate !== undefined) {
+    rate = cmd.rate
   } else if (cmd.window !== undefined) {
     window = cmd.window
     if (role === 'pub' && !running && !finished) {
@@ -111,7 +115,12 @@ for await (const line of lines) {
         const data = new Uint8Array(size)
         const dv = new DataView(data.buffer)
         let n = 0
+        const rateT0 = performance.now()
         while (running) {
+          if (rate !== undefined && publishedTotal >= (performance.now() - rateT0) / 1000 * rate) {
+            await new Promise(resolve => setTimeout(resolve, 2)) // a rate cap: sleep, do not spin
+            continue
+          }
           if (publishedTotal >= window) {
             await new Promise(resolve => setImmediate(resolve))
             continue
