@@ -560,7 +560,11 @@ export class NetDriver implements SendQueues {
         stream.pause()
         pool.onRoom(() => {
           paused = false
-          stream.resume()
+          try {
+            stream.resume()
+          } catch {
+            // The stream closed meanwhile (libp2p may still say 'paused' then): nothing to resume.
+          }
         })
       }
     }

@@ -110,6 +110,10 @@ test('verification pool: a worker that dies has its checks made on the event loo
 test('verification pool on the network: a peer\'s 300 signed messages delivered in the order sent, the forged one rejected', { timeout: 60_000 }, async () => {
   const topic = 'ordered'
   const b = await createNode({ seed: seedOf(62), listen: ['/ip4/127.0.0.1/tcp/0'], discovery: false, verifyWorkers: 1 })
+  // A small pool of b's own, so that it saturates and pauses the stream.
+  const shared = b.driver.verifyPool
+  const pool = new VerifyPool(1, { maxPending: 16 })
+  b.driver.verifyPool = pool
   const sender = await loopbackHost(63, () => ({}))
   const me = identityFromSeed(seedOf(63))
   try {
@@ -129,12 +133,43 @@ test('verification pool on the network: a peer\'s 300 signed messages delivered 
     const want = messages.map((_, i) => `m${i + 1}`).filter(m => m !== 'm150')
     await waitUntil('b delivered the 299 good messages', () => seen.length >= 299)
     assert.deepEqual(seen, want, 'in the order sent')
-    const c = b.info().driver
-    assert.ok((c.verifyChecks ?? 0) >= 300, `the pool checked them: ${JSON.stringify(c)}`)
-    assert.ok((c.verifyBad ?? 0) >= 1)
+    assert.equal(pool.stats.checks, 300, 'the pool checked each once')
+    assert.equal(pool.stats.bad, 1)
+    assert.ok(b.driver.stats.verifyPauses >= 1, 'the stream was paused while the pool was saturated')
     assert.equal(b.info().pubsubStats.rejected, 1)
   } finally {
     await sender.stop()
+    b.driver.verifyPool = shared
+    await b.stop()
+    await pool.close()
+  }
+})
+
+test('verification pool on the network: verdicts that come back after the paused stream closed are harmless', { timeout: 60_000 }, async () => {
+  const topic = 'late'
+  const b = await createNode({ seed: seedOf(66), listen: ['/ip4/127.0.0.1/tcp/0'], discovery: false, verifyWorkers: 1 })
+  // A pool that holds every check until told: saturated from the 4th.
+  const held: Array<() => void> = []
+  const room: Array<() => void> = []
+  const holding = { size: 1, pending: 0, get saturated () { return this.pending >= 4 }, onRoom: (fn: () => void) => room.push(fn), verify (_c: SignatureCheck, done: (ok: boolean) => void) { this.pending++; held.push(() => done(true)) } }
+  const shared = b.driver.verifyPool
+  b.driver.verifyPool = holding as unknown as VerifyPool
+  const sender = await loopbackHost(67, () => ({}))
+  const me = identityFromSeed(seedOf(67))
+  try {
+    b.pubsub.join(topic).subscribe()
+    const stream = await sender.dialProtocol(b.libp2p.getMultiaddrs()[0]!, '/meshsub/1.1.0')
+    const codec = new RpcCodec()
+    for (let i = 1; i <= 10; i++) stream.send(encodeFrame(codec.encode({ subscriptions: [], messages: [signMessage(me, topic, new TextEncoder().encode(`m${i}`), seqnoBytes(BigInt(i)))] })))
+    await waitUntil('the stream paused', () => b.driver.stats.verifyPauses === 1)
+    await sender.stop()
+    await waitUntil('b saw the connection close', () => b.libp2p.getConnections().length === 0)
+  } finally {
+    b.driver.verifyPool = shared
     await b.stop()
   }
+  // The verdicts, then room: nothing throws (a closed stream is not resumed).
+  for (const f of held) f()
+  for (const f of room) f()
+  assert.ok(held.length >= 4)
 })
