@@ -99,6 +99,9 @@ interface Hosted {
   outbox: Outbox
 }
 
+/** Messages of one stream waiting for their signature checks (or for those before them) before it is paused. */
+const MAX_WAITING = 4096
+
 /** How long a connection a core let go of stays open for its queued frames to be written. */
 const GRACE_MS = 5000
 
@@ -523,7 +526,8 @@ export class NetDriver implements SendQueues {
   /**
    * How a stream's messages reach its core: at once, or — when the core offloads signature checks and a pool
    * is given — once their checks are settled, in the order they arrived (a message waits for those before
-   * it). While the pool is saturated the stream is paused; the transport's flow control holds the sender.
+   * it). While the pool is saturated, or this stream has MAX_WAITING messages waiting, the stream is paused;
+   * the transport's flow control holds the sender.
    */
   private verifiedInOrder (h: Hosted, peer: NodeId, stream: Stream): (msg: unknown) => void {
     const core = h.core as WireProtocol<unknown, unknown>
@@ -533,6 +537,14 @@ export class NetDriver implements SendQueues {
     if (pool === undefined || pool.size === 0 || offload === undefined) return now
     const waiting: Array<{ msg: unknown, left: number }> = []
     let paused = false
+    let full = false
+    const resume = (): void => {
+      try {
+        stream.resume()
+      } catch {
+        // The stream closed meanwhile (libp2p may still say 'paused' then): nothing to resume.
+      }
+    }
     const drain = (): void => {
       let i = 0
       for (const w of waiting) {
@@ -541,6 +553,10 @@ export class NetDriver implements SendQueues {
         i++
       }
       if (i > 0) waiting.splice(0, i)
+      if (full && waiting.length <= MAX_WAITING / 2) {
+        full = false
+        if (!paused) resume()
+      }
     }
     return msg => {
       const checks = offload.checksOf(peer, msg)
@@ -554,17 +570,18 @@ export class NetDriver implements SendQueues {
         })
       }
       if (item.left === 0 && waiting[0] === item) drain()
+      if (waiting.length >= MAX_WAITING && !full) {
+        full = true
+        this.stats.verifyPauses++
+        if (!paused) stream.pause()
+      }
       if (pool.saturated && !paused) {
         paused = true
         this.stats.verifyPauses++
-        stream.pause()
+        if (!full) stream.pause()
         pool.onRoom(() => {
           paused = false
-          try {
-            stream.resume()
-          } catch {
-            // The stream closed meanwhile (libp2p may still say 'paused' then): nothing to resume.
-          }
+          if (!full) resume()
         })
       }
     }
