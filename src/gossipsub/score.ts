@@ -145,7 +145,13 @@ export class PeerScore {
   private readonly deliveries = new FifoMap<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
   private lastDecay = 0
 
-  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {}
+  /** The longest mesh-delivery window of any topic: delivery records older than this are forgotten. */
+  private readonly windowMs: number
+
+  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {
+    const windows = [...Object.values(params.topics), ...(params.defaultTopic === undefined ? [] : [params.defaultTopic])].map(t => t.meshMessageDeliveriesWindowMs)
+    this.windowMs = Math.max(0, ...windows)
+  }
 
   addPeer (peer: NodeId, ip?: string): void {
     let st = this.peers.get(peer)
@@ -213,12 +219,15 @@ export class PeerScore {
   duplicateDelivery (now: number, peer: NodeId, key: string): void {
     const d = this.deliveries.get(key)
     if (d === undefined || d.first === peer || d.peers?.has(peer) === true) return
-    d.peers ??= new Set()
-    d.peers.add(peer)
     const p = this.paramsOf(d.topic)
     const t = this.topic(peer, d.topic)
-    if (p === undefined || t === undefined || !t.inMesh) return
-    if (now - d.firstAt <= p.meshMessageDeliveriesWindowMs) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
+    // Only copies within the delivery window count, so only they are remembered: a later copy neither counts
+    // nor can be counted twice (remembering every sender of every message cost ~200 bytes each).
+    if (p === undefined || now - d.firstAt > p.meshMessageDeliveriesWindowMs) return
+    d.peers ??= new Set()
+    d.peers.add(peer)
+    if (t === undefined || !t.inMesh) return
+    t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
   }
 
   /** `peer` sent a message that failed its signature check or was rejected by the validator. */
@@ -301,7 +310,8 @@ export class PeerScore {
       }
       st.behaviourPenalty = d(st.behaviourPenalty, this.params.behaviourPenaltyDecay)
     }
-    for (let o = this.deliveries.oldest(); o !== undefined && now - o.value.firstAt >= 120_000; o = this.deliveries.oldest()) this.deliveries.shift()
+    // A record matters only within its topic's delivery window (the longest of any topic here).
+    for (let o = this.deliveries.oldest(); o !== undefined && now - o.value.firstAt > this.windowMs; o = this.deliveries.oldest()) this.deliveries.shift()
   }
 
   private leaveMesh (now: number, t: TopicStats, p?: TopicScoreParams): void {
