@@ -116,7 +116,10 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     out(`  attackers' mean score at 1 s, 2 s, …  ${r.attackerScoreBySecond.map(x => x.toFixed(0)).join(' ')}`)
     out(`  every attacker graylisted after  ${r.attackersGraylistedAfterSec === null ? 'never' : `${r.attackersGraylistedAfterSec} s`}`)
   }
-  out(`wall ${wall.toFixed(1)} s, ${r.events.toLocaleString('en-US')} simulated events`)
+  // Peak resident memory of the whole process (the simulator, every node and the accounting), per node.
+  const peakRss = process.resourceUsage().maxRSS * 1024
+  out(`wall ${wall.toFixed(1)} s, ${r.events.toLocaleString('en-US')} simulated events (${Math.round(r.events / wall).toLocaleString('en-US')} events/s), ` +
+    `peak RSS ${(peakRss / 1e6).toFixed(0)} MB (${(peakRss / o.nodes / 1e3).toFixed(0)} kB per node)`)
   if (values.json !== undefined) {
     writeFileSync(values.json, JSON.stringify(r, null, 2) + '\n')
     out(`wrote ${values.json}`)

@@ -49,8 +49,13 @@ export class SeenIds {
     return this.count
   }
 
-  has (id: Uint8Array): boolean {
-    return this.find(id, murmur3(id, this.seed)) >= 0
+  /** Whether `id` is here; `h` is its hash (`hashOf`), to look one id up in several sets of one seed. */
+  has (id: Uint8Array, h?: number): boolean {
+    return this.count > 0 && this.find(id, h ?? murmur3(id, this.seed)) >= 0
+  }
+
+  hashOf (id: Uint8Array): number {
+    return murmur3(id, this.seed)
   }
 
   /** Adds `id` at time `now` (expiring what is older than the TTL first); false if it was already there. */

@@ -392,9 +392,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const routed = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic) ?? new Set<NodeId>()
     const targets = this.direct.size === 0 ? routed : new Set([...this.direct.in(this.topicPeers.get(msg.topic)), ...routed])
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every target: drivers encode it once
+    let h: number | undefined // the id's hash in the IDONTWANT sets (one seed for all), computed once
     for (const p of targets) {
       if (p === from || also?.has(p) === true) continue
-      if (this.peers.get(p)?.dontWant.has(id) === true) {
+      const dontWant = this.peers.get(p)?.dontWant
+      if (dontWant !== undefined && dontWant.size > 0 && dontWant.has(id, h ??= dontWant.hashOf(id))) {
         this.stats.idontwantSkips++
         continue
       }
