@@ -68,6 +68,7 @@ export class SeenIds {
   insert (now: number, id: Uint8Array): boolean {
     const h = murmur3(id, this.seed)
     if (this.find(id, h) >= 0) return false
+    if (this.maxSize < 1) return true // a set that keeps nothing
     if (this.count >= this.maxSize) this.dropOldest()
     if (this.count === this.cap) this.grow()
     const at = this.place(id.length)
