@@ -73,8 +73,14 @@ export class RpcCodec implements Codec<RPC> {
     return concat(tail === undefined ? [head, control] : [head, control, tail])
   }
 
+  /** Sizes of RPC objects, kept while the object lives: a forward is one object however many peers it goes to. */
+  private readonly sizes = new WeakMap<RPC, number>()
+
+  /** The encoded length of `rpc` (encoding it once per object: a simulator without the codec counts bytes so). */
   size (rpc: RPC): number {
-    return RPC.encode(rpc).length
+    let n = this.sizes.get(rpc)
+    if (n === undefined) this.sizes.set(rpc, n = this.encode(rpc).length)
+    return n
   }
 
   decode (bytes: Uint8Array): RPC {
