@@ -13,7 +13,7 @@
  * that nobody can choose ids that all land in one bucket.
  */
 
-export class SeenIds {
+export class SeenIds<V = undefined> {
   /** Entry slots (a power of two); entry number s lives in slot s & (cap − 1). */
   private cap: number
   private time: Float64Array
@@ -33,6 +33,8 @@ export class SeenIds {
   private tail = 0
   /** Bytes of the live ids. */
   private live = 0
+  /** A value per entry slot, for sets that carry one (the message cache's messages). */
+  private values: Array<V | undefined> = []
 
   constructor (readonly ttlMs: number, readonly maxSize: number, private readonly seed = 0, initial = 16) {
     this.cap = pow2(Math.max(2, Math.min(initial, maxSize)))
@@ -64,8 +66,41 @@ export class SeenIds {
     return this.insert(now, id)
   }
 
+  /** The value stored with `id`, if it is here. */
+  get (id: Uint8Array): V | undefined {
+    if (this.count === 0) return undefined
+    const i = this.find(id, murmur3(id, this.seed))
+    return i < 0 ? undefined : this.values[i]
+  }
+
+  /**
+   * Calls `fn` with the ids (copied) and values of entries `from` to `to` − 1 in insertion order (0 is the
+   * oldest); `fn` returns false to skip an entry without copying its id.
+   */
+  range (from: number, to: number, want: (value: V | undefined) => boolean, fn: (id: Uint8Array<ArrayBuffer>, value: V | undefined) => void): void {
+    const end = Math.min(to, this.count)
+    const slots: number[] = []
+    let bytes = 0
+    for (let k = Math.max(0, from); k < end; k++) {
+      const slot = (this.head + k) & (this.cap - 1)
+      if (!want(this.values[slot])) continue
+      slots.push(slot)
+      bytes += this.len[slot]!
+    }
+    // One buffer for all the copies: an id outlives its entry here (an IHAVE in a send queue).
+    const out = new Uint8Array(bytes)
+    let at = 0
+    for (const slot of slots) {
+      const a = this.at[slot]!
+      const n = this.len[slot]!
+      out.set(this.bytes.subarray(a, a + n), at)
+      fn(out.subarray(at, at + n), this.values[slot])
+      at += n
+    }
+  }
+
   /** Adds `id` at time `now` without expiring anything (the owner expires at its own pace); false if it was there. */
-  insert (now: number, id: Uint8Array): boolean {
+  insert (now: number, id: Uint8Array, value?: V): boolean {
     const h = murmur3(id, this.seed)
     if (this.find(id, h) >= 0) return false
     if (this.maxSize < 1) return true // a set that keeps nothing
@@ -78,6 +113,10 @@ export class SeenIds {
     this.hash[slot] = h
     this.len[slot] = id.length
     this.at[slot] = at
+    if (value !== undefined) {
+      if (this.values.length === 0) this.values = new Array<V | undefined>(this.cap).fill(undefined)
+      this.values[slot] = value
+    }
     const b = h & (this.cap - 1)
     this.next[slot] = this.buckets[b]!
     this.buckets[b] = slot
@@ -97,6 +136,11 @@ export class SeenIds {
     return this.count === 0 ? undefined : this.time[this.head & (this.cap - 1)]
   }
 
+  /** The value stored with the oldest id. */
+  oldestValue (): V | undefined {
+    return this.count === 0 ? undefined : this.values[this.head & (this.cap - 1)]
+  }
+
   /** Drops the oldest id. */
   dropOldest (): void {
     if (this.count === 0) return
@@ -109,6 +153,7 @@ export class SeenIds {
       while (this.next[i] !== slot) i = this.next[i]!
       this.next[i] = this.next[slot]!
     }
+    if (this.values.length > 0) this.values[slot] = undefined
     this.head++
     this.count--
     this.live -= this.len[slot]!
@@ -157,7 +202,7 @@ export class SeenIds {
 
   /** Twice the entry slots, every entry rehashed in order. */
   private grow (): void {
-    const old = { cap: this.cap, time: this.time, hash: this.hash, len: this.len, at: this.at }
+    const old = { cap: this.cap, time: this.time, hash: this.hash, len: this.len, at: this.at, values: this.values }
     this.cap *= 2
     this.time = new Float64Array(this.cap)
     this.hash = new Int32Array(this.cap)
@@ -165,12 +210,14 @@ export class SeenIds {
     this.at = new Uint32Array(this.cap)
     this.next = new Int32Array(this.cap)
     this.buckets = new Int32Array(this.cap).fill(-1)
+    this.values = old.values.length === 0 ? old.values : new Array<V | undefined>(this.cap).fill(undefined)
     for (let k = 0; k < this.count; k++) {
       const from = (this.head + k) & (old.cap - 1)
       this.time[k] = old.time[from]!
       this.hash[k] = old.hash[from]!
       this.len[k] = old.len[from]!
       this.at[k] = old.at[from]!
+      if (old.values.length > 0) this.values[k] = old.values[from]
       const b = this.hash[k]! & (this.cap - 1)
       this.next[k] = this.buckets[b]!
       this.buckets[b] = k

@@ -115,7 +115,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.fanout = new Fanout(this.routes)
     this.idSeed = env.rng.fork('ids').nextU32() // a fork: the router's own stream is not drawn from
     this.seen = new SeenIds(this.config.seenTtlMs, 1_000_000, this.idSeed, 1024)
-    this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip)
+    this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip, this.idSeed)
     this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
     this.score = new PeerScore(this.config.score)
@@ -211,7 +211,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const key = idKey(id)
     if (!this.seen.add(now, id)) throw new UsageError('ERR_DUPLICATE', 'this message was already published (StrictNoSign ids come from the content: make the data unique, or give a messageId function)')
     this.stats.published++
-    this.mcache.put(key, id, msg)
+    this.mcache.put(id, msg)
     const to = this.publishPeers(now, topic)
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every recipient: drivers encode it once
     const { recipients, skippedPeers } = queueToTargets(to, routing.skip, p => this.send(p, rpc), this.stats)
@@ -382,7 +382,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     this.score.firstDelivery(now, from, msg.topic, key)
-    this.mcache.put(key, id, msg)
+    this.mcache.put(id, msg)
     if (this.subscriptions.has(msg.topic)) this.deliver(msg.topic, id, msg, from)
     this.forward(from, id, msg, also)
   }
@@ -442,7 +442,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const served: RPC.Message[] = []
     for (const iw of iwants) {
       for (const id of this.idSchemes.fromPeer(from, iw.messageIDs)) {
-        const m = this.mcache.getForIwant(idKey(id), from, this.config.gossipRetransmission)
+        const m = this.mcache.getForIwant(id, from, this.config.gossipRetransmission)
         if (m !== undefined) served.push(m)
       }
     }
