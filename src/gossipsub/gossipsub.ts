@@ -208,7 +208,6 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const bytes = messageRpcBytes(msg)
     if (bytes > max) throw tooLarge(data.length, bytes, max)
     const id = this.messageId(msg)
-    const key = idKey(id)
     if (!this.seen.add(now, id)) throw new UsageError('ERR_DUPLICATE', 'this message was already published (StrictNoSign ids come from the content: make the data unique, or give a messageId function)')
     this.stats.published++
     this.mcache.put(id, msg)
