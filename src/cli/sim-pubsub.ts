@@ -36,9 +36,9 @@ GossipSub in the simulator.
                        rather than at the next heartbeat (default on)
   --attackers PCT      percentage of nodes publishing invalid messages (default 0)
   --deadline MS        also report deliveries within MS of publishing (default 250)
-  --codec on|off       every RPC through the codec (default on); off, recipients share the sender's
-                       objects and bytes are counted exactly without encoding per recipient: the same
-                       results with far less memory and time
+  --codec on|off       on: every RPC encoded, and decoded by each recipient; off (default): recipients
+                       share the sender's objects, bytes counted exactly: the same results with far
+                       less memory and time
   --seed S             seed (default 1)
   --json FILE          write the result as JSON
   --report FILE.html   write a self-contained HTML report: latency CDF, transmissions per delivery and
@@ -94,7 +94,7 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     attackersPct: num(values.attackers, 'attackers', 0, { min: 0, max: 90 }),
     seed: num(values.seed, 'seed', 1, { min: 0, int: true }),
     deadlineMs: num(values.deadline, 'deadline', 250, { min: 0 }),
-    codec: choice(values.codec, 'codec', 'on', ['on', 'off']) === 'on',
+    codec: choice(values.codec, 'codec', 'off', ['on', 'off']) === 'on',
     gossipsub: { graftOnSubscribe: choice(values['graft-on-subscribe'], 'graft-on-subscribe', 'on', ['on', 'off']) === 'on' }
   }
   const header = `${o.nodes} nodes, ${o.topics} topic(s), ${o.publishers} publishers × ${o.rate}/s for ${o.seconds} s, ` +
@@ -102,7 +102,7 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     `${o.overlay === 'hyparview' ? `HyParView overlay, discovery ${o.discovery ? 'on' : 'off'}` : `degree ${o.degree}`}, ` +
     `${o.subscribersPct < 100 ? `${o.subscribersPct}% subscribed, ` : ''}IDONTWANT ${o.idontwant ? 'on' : 'off'}` +
     `${o.gossipsub.graftOnSubscribe ? '' : ', graft on SUBSCRIBE off'}` +
-    `${o.codec ? '' : ', codec off'}` +
+    `${o.codec ? ', codec on' : ''}` +
     `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}, seed ${o.seed}`
   out(`grapevine sim pubsub: ${header}`)
   const started = performance.now()
