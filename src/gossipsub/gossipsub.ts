@@ -50,8 +50,8 @@ interface PeerState {
   /** IHAVE messages received and ids asked this heartbeat. */
   ihaves: number
   asked: number
-  /** IDONTWANT ids from this peer (canonical), oldest first, kept three heartbeats. */
-  dontWant: SeenIds
+  /** IDONTWANT ids from this peer (canonical), oldest first, kept three heartbeats; made on its first IDONTWANT. */
+  dontWant: SeenIds | undefined
 }
 
 /**
@@ -241,7 +241,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   onPeerUp (_now: number, peer: NodeId, link: PeerLink): void {
     if (this.peers.has(peer)) return
     if (this.direct.has(peer)) this.env.io.hold(peer) // whoever dialled: the driver must not hang up on it
-    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: new SeenIds(3 * this.config.heartbeatMs, this.config.maxDontWantPerPeer, this.idSeed) })
+    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: undefined })
     this.score.addPeer(peer, link.address)
     this.idSchemes.peerUp(peer, link.agent)
     const extensions = this.extensions.onPeerUp(peer, link.protocol)
@@ -306,6 +306,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {
       this.stats.idontwantIdsReceived += d.messageIDs.length
+      st.dontWant ??= new SeenIds(3 * this.config.heartbeatMs, this.config.maxDontWantPerPeer, this.idSeed)
       for (const id of this.idSchemes.fromPeer(from, d.messageIDs)) st.dontWant.insert(now, id)
     }
   }
@@ -596,7 +597,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       st.ihaves = 0
       st.asked = 0
       // IDONTWANT entries matter only while the message may still arrive: a few heartbeats.
-      st.dontWant.expire(now)
+      st.dontWant?.expire(now)
     }
   }
 

@@ -120,6 +120,8 @@ export const DEFAULT_SCORE_PARAMS: PeerScoreParams = {
 }
 
 interface TopicStats {
+  /** The topic's parameters (looked up once: the score is computed for every RPC). */
+  readonly p: TopicScoreParams
   inMesh: boolean
   graftedAt: number
   meshTime: number
@@ -148,7 +150,11 @@ export class PeerScore {
   /** The longest mesh-delivery window of any topic: delivery records older than this are forgotten. */
   private readonly windowMs: number
 
+  /** Addresses P6 never counts. */
+  private readonly whitelist: ReadonlySet<string>
+
   constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {
+    this.whitelist = new Set(params.ipColocationFactorWhitelist)
     const windows = [...Object.values(params.topics), ...(params.defaultTopic === undefined ? [] : [params.defaultTopic])].map(t => t.meshMessageDeliveriesWindowMs)
     this.windowMs = Math.max(0, ...windows)
   }
@@ -252,9 +258,8 @@ export class PeerScore {
     if (st === undefined) return 0
     const P = this.params
     let topicScore = 0
-    for (const [topic, t] of st.topics) {
-      const p = this.paramsOf(topic)
-      if (p === undefined) continue
+    for (const t of st.topics.values()) {
+      const p = t.p
       let s = 0
       if (t.inMesh) {
         // Fractional quanta, as js-libp2p and rust-libp2p count them (go-libp2p-pubsub floors to whole quanta).
@@ -272,7 +277,7 @@ export class PeerScore {
     }
     let score = P.topicScoreCap > 0 ? Math.min(topicScore, P.topicScoreCap) : topicScore
     score += P.appSpecificWeight * st.appScore
-    if (st.ip !== undefined && !P.ipColocationFactorWhitelist.includes(st.ip)) {
+    if (st.ip !== undefined && !this.whitelist.has(st.ip)) {
       const n = this.peersByIp.get(st.ip)?.size ?? 0
       if (n > P.ipColocationFactorThreshold) {
         const surplus = n - P.ipColocationFactorThreshold
@@ -331,7 +336,7 @@ export class PeerScore {
     let t = st.topics.get(topic)
     if (t === undefined) {
       if (st.topics.size >= 256) return undefined
-      t = { inMesh: false, graftedAt: 0, meshTime: 0, firstDeliveries: 0, meshDeliveries: 0, meshFailurePenalty: 0, invalidDeliveries: 0 }
+      t = { p: this.paramsOf(topic)!, inMesh: false, graftedAt: 0, meshTime: 0, firstDeliveries: 0, meshDeliveries: 0, meshFailurePenalty: 0, invalidDeliveries: 0 }
       st.topics.set(topic, t)
     }
     return t
