@@ -49,3 +49,12 @@ test('publishing right after every node subscribed at once: graft on SUBSCRIBE d
   assert.equal(on.deliveredInTime, 1, `with graft on SUBSCRIBE: ${on.deliveredInTime} within 250 ms`)
   assert.ok(off.deliveredInTime < 0.8, `without: ${off.deliveredInTime} within 250 ms`)
 })
+
+test('with the codec or without it (the recipients then share the sender\'s objects): the same results, event for event', () => {
+  // Guards the rule that a router never alters a message or an RPC it received (others hold the same object).
+  const opts = { nodes: 50, publishers: 5, rate: 2, seconds: 2, sizeBytes: 1024, attackersPct: 10, warmupMs: 3000, seed: 6 }
+  const on = runPubsubScenario({ ...opts, codec: true })
+  const off = runPubsubScenario({ ...opts, codec: false })
+  assert.ok(on.messages > 0 && on.stats.idontwantSent > 0 && on.stats.ihaveSent > 0)
+  assert.deepEqual(off, on)
+})

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerError } from '../core/errors.js'
 import { RpcCodec, isEmptyRpc } from './codec.js'
+import { RPC } from '../wire/rpc.js'
 
 const codec = new RpcCodec()
 const b = (...xs: number[]): Uint8Array<ArrayBuffer> => Uint8Array.from(xs)
@@ -61,4 +62,19 @@ test('codec: garbage, truncation and abuse are PeerErrors', () => {
   assert.throws(() => small.decode(cases[0]![1]), PeerError, 'too many subscriptions')
   assert.throws(() => small.decode(cases[2]![1]), PeerError, 'payload too large')
   assert.throws(() => small.decode(b(0x1a, 0x08, 0x12, 0x06, 0x0a, 0x01, 0x01, 0x0a, 0x01, 0x02)), PeerError, 'too many ids')
+})
+
+test('a long IHAVE entry shared by several RPCs is encoded once, and every RPC has the bytes protons writes', () => {
+  const codec = new RpcCodec()
+  const ids = Array.from({ length: 300 }, (_, i) => Uint8Array.from([0, 4, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, i >> 8, i & 255]))
+  const shared: RPC.ControlIHave = { topicID: 't', messageIDs: ids }
+  const rpcs: RPC[] = [
+    { subscriptions: [], messages: [], control: { ihave: [shared], iwant: [], graft: [{ topicID: 't' }], prune: [], idontwant: [] } },
+    { subscriptions: [{ subscribe: true, topic: 'u' }], messages: [{ topic: 't', data: new Uint8Array(300).fill(7) }], control: { ihave: [{ topicID: 'x', messageIDs: [ids[0]!] }, shared], iwant: [{ messageIDs: [ids[1]!] }], graft: [], prune: [{ topicID: 't', peers: [], backoff: 60 }], idontwant: [{ messageIDs: [ids[2]!] }] }, testExtension: {} }
+  ]
+  for (const rpc of rpcs) {
+    const bytes = codec.encode(rpc)
+    assert.deepEqual(bytes, RPC.encode(rpc))
+    assert.deepEqual(codec.decode(bytes).control?.ihave.at(-1)?.messageIDs.length, 300)
+  }
 })

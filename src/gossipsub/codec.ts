@@ -7,7 +7,7 @@
  * fields of extensions we do not know are skipped by the decoder, within the frame limit.
  */
 import { PeerError } from '../core/errors.js'
-import { utf8Length } from '../core/bytes.js'
+import { utf8Length, varintLength } from '../core/bytes.js'
 import type { Codec } from '../core/protocol.js'
 import { RPC } from '../wire/rpc.js'
 
@@ -43,15 +43,44 @@ export const DEFAULT_RPC_LIMITS: RpcLimits = {
 
 export type { RPC }
 
+/** IHAVE entries with at least this many ids are encoded once however many RPCs carry them. */
+const SHARED_IHAVE_IDS = 64
+
 export class RpcCodec implements Codec<RPC> {
   constructor (readonly limits: RpcLimits = DEFAULT_RPC_LIMITS) {}
 
+  /** IHAVE entries encoded (with their field tag and length), kept while the entry object lives. */
+  private readonly ihaves = new WeakMap<RPC.ControlIHave, Uint8Array>()
+
+  /**
+   * The protobuf bytes of `rpc`, the same as protons writes them. A heartbeat sends one IHAVE entry object
+   * (thousands of ids at high rates) to many peers, each in its own RPC beside that peer's GRAFTs and
+   * PRUNEs: a long entry is encoded once and copied into each RPC.
+   */
   encode (rpc: RPC): Uint8Array {
-    return RPC.encode(rpc)
+    const c = rpc.control
+    if (c === undefined || !c.ihave.some(e => e.messageIDs.length >= SHARED_IHAVE_IDS)) return RPC.encode(rpc)
+    const parts: Uint8Array[] = []
+    for (const e of c.ihave) {
+      let b = this.ihaves.get(e)
+      if (b === undefined) this.ihaves.set(e, b = field(1, RPC.ControlIHave.encode(e)))
+      parts.push(b)
+    }
+    parts.push(RPC.ControlMessage.encode({ ...c, ihave: [] }))
+    const head = RPC.encode({ subscriptions: rpc.subscriptions, messages: rpc.messages })
+    const control = field(3, concat(parts))
+    const tail = rpc.testExtension === undefined ? undefined : RPC.encode({ subscriptions: [], messages: [], testExtension: rpc.testExtension })
+    return concat(tail === undefined ? [head, control] : [head, control, tail])
   }
 
+  /** Sizes of RPC objects, kept while the object lives: a forward is one object however many peers it goes to. */
+  private readonly sizes = new WeakMap<RPC, number>()
+
+  /** The encoded length of `rpc` (encoding it once per object: a simulator without the codec counts bytes so). */
   size (rpc: RPC): number {
-    return RPC.encode(rpc).length
+    let n = this.sizes.get(rpc)
+    if (n === undefined) this.sizes.set(rpc, n = this.encode(rpc).length)
+    return n
   }
 
   decode (bytes: Uint8Array): RPC {
@@ -117,13 +146,41 @@ export function isEmptyRpc (rpc: RPC): boolean {
 /** Bytes of the RPC that carries `msg` alone, computed from the field lengths (no encoding). */
 export function messageRpcBytes (msg: RPC.Message): number {
   let m = 0
-  for (const f of [msg.from, msg.data, msg.seqno, msg.signature, msg.key]) if (f !== undefined) m += field(f.length)
-  m += field(utf8Length(msg.topic ?? ''))
-  return field(m)
+  for (const f of [msg.from, msg.data, msg.seqno, msg.signature, msg.key]) if (f !== undefined) m += fieldBytes(f.length)
+  m += fieldBytes(utf8Length(msg.topic ?? ''))
+  return fieldBytes(m)
+}
+
+/** Protobuf field `no` (length-delimited) holding `bytes`: tag, length varint, bytes. */
+function field (no: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + varintLength(bytes.length) + bytes.length)
+  out[0] = (no << 3) | 2
+  let at = 1
+  for (let x = bytes.length; ; x = Math.floor(x / 0x80)) {
+    if (x < 0x80) {
+      out[at++] = x
+      break
+    }
+    out[at++] = (x & 0x7f) | 0x80
+  }
+  out.set(bytes, at)
+  return out
+}
+
+function concat (parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
 }
 
 /** A length-delimited protobuf field of `n` bytes (its one-byte tag, length varint and bytes). */
-function field (n: number): number {
+function fieldBytes (n: number): number {
   let v = 1
   for (let x = n; x >= 0x80; x = Math.floor(x / 0x80)) v++
   return 1 + v + n

@@ -34,9 +34,10 @@ export function emitGossip (topics: Iterable<string>, ops: GossipOps, c: GossipP
     const exclude = ops.routed(topic)
     const eligible = [...ops.topicPeers(topic)].filter(p => !exclude.has(p) && ops.gossipOk(p))
     const n = Math.max(c.Dlazy, Math.floor(c.gossipFactor * eligible.length))
+    // One entry for every peer when all ids fit (a driver encodes a shared part once); else a sample each.
+    const all: RPC.ControlIHave = { topicID: topic, messageIDs: ids }
     for (const p of rng.sample(eligible, n)) {
-      const chosen = ids.length > c.maxIHaveLength ? rng.sample(ids, c.maxIHaveLength) : ids
-      ops.ihave(p, { topicID: topic, messageIDs: chosen })
+      ops.ihave(p, ids.length > c.maxIHaveLength ? { topicID: topic, messageIDs: rng.sample(ids, c.maxIHaveLength) } : all)
     }
   }
 }
@@ -44,9 +45,11 @@ export function emitGossip (topics: Iterable<string>, ops: GossipOps, c: GossipP
 export interface WantOps {
   subscribed (topic: string): boolean
   /** The peer's ids in canonical form (./msgid.ts), in the same order. */
-  canonical (ids: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer>[]
-  /** Whether we have (or are validating) the message of this canonical key. */
-  known (key: string): boolean
+  canonical (ids: Uint8Array<ArrayBuffer>[]): readonly Uint8Array<ArrayBuffer>[]
+  /** Whether we have (or are validating) the message of this canonical id. */
+  known (id: Uint8Array): boolean
+  /** A canonical id as a map key. */
+  key (id: Uint8Array): string
 }
 
 /** From one RPC's IHAVEs: the ids to ask for, in the peer's own words, and their canonical keys. Counts into `st`. */
@@ -60,10 +63,9 @@ export function wanted (ihaves: readonly RPC.ControlIHave[], st: { ihaves: numbe
     const canonical = ops.canonical(ih.messageIDs)
     for (const [i, id] of canonical.entries()) {
       if (st.asked >= c.maxIHaveLength) break
-      const key = Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1')
-      if (ops.known(key)) continue
+      if (ops.known(id)) continue
       st.asked++
-      keys.push(key)
+      keys.push(ops.key(id))
       iwant.push(ih.messageIDs[i]!)
     }
   }

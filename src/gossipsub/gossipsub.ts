@@ -19,8 +19,7 @@
  */
 import { UsageError, type PeerError } from '../core/errors.js'
 import { utf8Length } from '../core/bytes.js'
-import { FifoMap } from '../core/fifo.js'
-import { SeenCache } from '../core/seen.js'
+import { SeenIds } from '../core/seenids.js'
 import type { Env, NodeId, PeerLink, SignatureCheck, SignatureOffload, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
@@ -51,11 +50,17 @@ interface PeerState {
   /** IHAVE messages received and ids asked this heartbeat. */
   ihaves: number
   asked: number
-  /** IDONTWANT ids from this peer (keys) → when, oldest first. */
-  dontWant: FifoMap<string, number>
+  /** IDONTWANT ids from this peer (canonical), oldest first, kept three heartbeats; made on its first IDONTWANT. */
+  dontWant: SeenIds | undefined
 }
 
-const idKey = (id: Uint8Array<ArrayBuffer>): string => Buffer.from(id).toString('latin1')
+/**
+ * A message id as a map key: its bytes as latin1 characters. Buffer's own latin1 slicer reads the view in
+ * place, without copying the bytes and without touching `id.buffer` (which would move a small id's bytes
+ * off the V8 heap, ~150 bytes more for each id the message cache keeps).
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice
+const idKey = (id: Uint8Array): string => latin1Slice.call(id, 0, id.length)
 
 export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   readonly name: string
@@ -77,7 +82,10 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   /** Topic → peers subscribed to it. */
   private readonly topicPeers = new Map<string, Set<NodeId>>()
   private readonly backoff = new Backoff()
-  private readonly seen: SeenCache
+  /** Ids of the messages seen in the last `seenTtlMs` (bytes, compactly). */
+  private readonly seen: SeenIds
+  /** Seeds the hashes of the id sets (./seenids.ts), so no peer can choose ids that collide. */
+  private readonly idSeed: number
   private readonly mcache: MessageCache
   private readonly verifier: SignatureVerifier
   /** Messages awaiting the application's verdict, with the peers that sent copies meanwhile (not forwarded to). */
@@ -108,8 +116,9 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.routes = new Routes(env.io)
     this.mesh = new TopicSets(this.routes)
     this.fanout = new Fanout(this.routes)
-    this.seen = new SeenCache(this.config.seenTtlMs, 1_000_000)
-    this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip)
+    this.idSeed = env.rng.fork('ids').nextU32() // a fork: the router's own stream is not drawn from
+    this.seen = new SeenIds(this.config.seenTtlMs, 1_000_000, this.idSeed, 1024)
+    this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip, this.idSeed)
     this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
     this.score = new PeerScore(this.config.score)
@@ -202,10 +211,9 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const bytes = messageRpcBytes(msg)
     if (bytes > max) throw tooLarge(data.length, bytes, max)
     const id = this.messageId(msg)
-    const key = idKey(id)
-    if (!this.seen.add(now, key, true)) throw new UsageError('ERR_DUPLICATE', 'this message was already published (StrictNoSign ids come from the content: make the data unique, or give a messageId function)')
+    if (!this.seen.add(now, id)) throw new UsageError('ERR_DUPLICATE', 'this message was already published (StrictNoSign ids come from the content: make the data unique, or give a messageId function)')
     this.stats.published++
-    this.mcache.put(key, id, msg)
+    this.mcache.put(id, msg)
     const to = this.publishPeers(now, topic)
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every recipient: drivers encode it once
     const { recipients, skippedPeers } = queueToTargets(to, routing.skip, p => this.send(p, rpc), this.stats)
@@ -236,7 +244,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   onPeerUp (_now: number, peer: NodeId, link: PeerLink): void {
     if (this.peers.has(peer)) return
     if (this.direct.has(peer)) this.env.io.hold(peer) // whoever dialled: the driver must not hang up on it
-    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: new FifoMap(this.config.maxDontWantPerPeer) })
+    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: undefined })
     this.score.addPeer(peer, link.address)
     this.idSchemes.peerUp(peer, link.agent)
     const extensions = this.extensions.onPeerUp(peer, link.protocol)
@@ -301,7 +309,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {
       this.stats.idontwantIdsReceived += d.messageIDs.length
-      for (const id of this.idSchemes.fromPeer(from, d.messageIDs)) st.dontWant.set(idKey(id), now)
+      st.dontWant ??= new SeenIds(3 * this.config.heartbeatMs, this.config.maxDontWantPerPeer, this.idSeed)
+      for (const id of this.idSchemes.fromPeer(from, d.messageIDs)) st.dontWant.insert(now, id)
     }
   }
 
@@ -343,7 +352,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const key = idKey(id)
     if (this.promises.delivered(key, from) === 'peer') this.stats.promisesKeptUnmatched++
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
-    if (this.seen.has(key) || this.pending.has(key)) {
+    if (this.seen.has(id) || this.pending.has(key)) {
       this.pending.get(key)?.also.add(from)
       this.stats.duplicates++
       this.score.duplicateDelivery(now, from, key)
@@ -351,7 +360,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     const bad = this.verifier.check(msg)
     if (bad !== undefined) return this.reject(from, msg.topic, bad)
-    this.seen.add(now, key, true)
+    this.seen.add(now, id)
     if (messageRpcBytes(msg) > this.config.maxMessageSize) {
       // Too big for us, not wrong: dropped without penalty, and seen (after its signature check, so nobody
       // can bar a message by sending a big forgery with its id), so gossip never asks for it again.
@@ -376,9 +385,9 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       return
     }
     this.score.firstDelivery(now, from, msg.topic, key)
-    this.mcache.put(key, id, msg)
+    this.mcache.put(id, msg)
     if (this.subscriptions.has(msg.topic)) this.deliver(msg.topic, id, msg, from)
-    this.forward(from, key, msg, also)
+    this.forward(from, id, msg, also)
   }
 
   private deliver (topic: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, source: NodeId | null): void {
@@ -387,13 +396,15 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   /** Sends a validated message on to the topic's direct peers and mesh, never back to a peer that sent it to us. */
-  private forward (from: NodeId, key: string, msg: RPC.Message, also?: ReadonlySet<NodeId>): void {
+  private forward (from: NodeId, id: Uint8Array, msg: RPC.Message, also?: ReadonlySet<NodeId>): void {
     const routed = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic) ?? new Set<NodeId>()
     const targets = this.direct.size === 0 ? routed : new Set([...this.direct.in(this.topicPeers.get(msg.topic)), ...routed])
     const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every target: drivers encode it once
+    let h: number | undefined // the id's hash in the IDONTWANT sets (one seed for all), computed once
     for (const p of targets) {
       if (p === from || also?.has(p) === true) continue
-      if (this.peers.get(p)?.dontWant.has(key) === true) {
+      const dontWant = this.peers.get(p)?.dontWant
+      if (dontWant !== undefined && dontWant.size > 0 && dontWant.has(id, h ??= dontWant.hashOf(id))) {
         this.stats.idontwantSkips++
         continue
       }
@@ -420,7 +431,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const { iwant, keys } = wanted(ihaves, st, this.config, {
       subscribed: topic => this.subscriptions.has(topic),
       canonical: ids => this.idSchemes.fromPeer(from, ids),
-      known: key => this.seen.has(key) || this.pending.has(key)
+      known: id => this.seen.has(id) || (this.pending.size > 0 && this.pending.has(idKey(id))),
+      key: idKey
     })
     if (iwant.length === 0) return
     this.promises.expect(keys, from, now + this.config.iwantFollowupMs)
@@ -433,7 +445,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const served: RPC.Message[] = []
     for (const iw of iwants) {
       for (const id of this.idSchemes.fromPeer(from, iw.messageIDs)) {
-        const m = this.mcache.getForIwant(idKey(id), from, this.config.gossipRetransmission)
+        const m = this.mcache.getForIwant(id, from, this.config.gossipRetransmission)
         if (m !== undefined) served.push(m)
       }
     }
@@ -443,10 +455,13 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   private sendIDontWant (from: NodeId, topic: string, id: Uint8Array<ArrayBuffer>): void {
+    const canonical = [id]
+    let shared: RPC | undefined // one object for the peers that take canonical ids: drivers encode it once
     for (const p of this.mesh.get(topic) ?? []) {
       if (p === from) continue
       this.stats.idontwantSent++
-      this.send(p, controlRpc({ idontwant: [{ messageIDs: this.idSchemes.toPeer(p, [id]) }] }))
+      const ids = this.idSchemes.toPeer(p, canonical)
+      this.send(p, ids === canonical ? (shared ??= controlRpc({ idontwant: [{ messageIDs: canonical }] })) : controlRpc({ idontwant: [{ messageIDs: [...ids] }] }))
     }
   }
 
@@ -523,7 +538,10 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       routed: topic => this.mesh.get(topic) ?? this.fanout.get(topic)!,
       topicPeers: topic => this.topicPeers.get(topic) ?? [],
       gossipOk: p => !this.direct.has(p) && this.score.score(now, p) >= this.config.thresholds.gossipThreshold,
-      ihave: (p, entry) => ctl.ihave(p, { topicID: entry.topicID, messageIDs: this.idSchemes.toPeer(p, entry.messageIDs) })
+      ihave: (p, entry) => {
+        const ids = this.idSchemes.toPeer(p, entry.messageIDs)
+        ctl.ihave(p, ids === entry.messageIDs ? entry : { topicID: entry.topicID, messageIDs: [...ids] })
+      }
     }, this.config, this.env.rng)
     this.sendHeartbeatControl(now, ctl)
     this.resetPeerCounters(now)
@@ -582,7 +600,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       st.ihaves = 0
       st.asked = 0
       // IDONTWANT entries matter only while the message may still arrive: a few heartbeats.
-      for (let o = st.dontWant.oldest(); o !== undefined && o.value + 3 * this.config.heartbeatMs <= now; o = st.dontWant.oldest()) st.dontWant.shift()
+      st.dontWant?.expire(now)
     }
   }
 
@@ -672,8 +690,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
           } catch {
             continue // onPublished rejects it
           }
-          const key = idKey(id)
-          if (this.seen.has(key) || this.pending.has(key)) continue
+          if (this.seen.has(id) || (this.pending.size > 0 && this.pending.has(idKey(id)))) continue
           const check = this.verifier.checkOf(m)
           if (check === undefined) continue
           this.ids.set(m, id)

@@ -3,61 +3,68 @@
  * `length` heartbeat windows, for answering IWANT; the ids of the last `gossip` windows are what IHAVE
  * advertises. `shift()` at every heartbeat drops the oldest window. Retransmissions per (peer, id) are
  * counted so a peer cannot make us resend a message forever (v1.1 spam protection).
+ *
+ * Windows are consecutive runs of one insertion-ordered id set (src/core/seenids.ts) that carries the
+ * messages: an entry costs its id's bytes and a few typed-array slots, with no key string, id array or
+ * record object per message (at 1,000 messages a second a router caches 5,000).
  */
+import { SeenIds } from '../core/seenids.js'
 import type { RPC } from '../wire/rpc.js'
 
-export interface CachedMessage {
-  readonly msg: RPC.Message
-  readonly topic: string
-  readonly id: Uint8Array<ArrayBuffer>
-  /** How often each peer asked for it by IWANT (made on the first IWANT). */
-  iwants: Map<string, number> | null
-}
-
 export class MessageCache {
-  private readonly byKey = new Map<string, CachedMessage>()
-  /** Windows, newest first: the keys put in each. */
-  private windows: string[][] = [[]]
+  private readonly entries: SeenIds<RPC.Message>
+  /** Entries per window, newest first. */
+  private windows: number[] = [0]
+  /** How often each peer asked for a message by IWANT (made on the first IWANT). */
+  private readonly iwants = new Map<RPC.Message, Map<string, number>>()
 
-  constructor (readonly length: number, readonly gossip: number) {}
-
-  get size (): number {
-    return this.byKey.size
+  constructor (readonly length: number, readonly gossip: number, seed = 0) {
+    this.entries = new SeenIds<RPC.Message>(Infinity, Infinity, seed, 256)
   }
 
-  put (key: string, id: Uint8Array<ArrayBuffer>, msg: RPC.Message): void {
-    if (this.byKey.has(key)) return
-    this.byKey.set(key, { msg, topic: msg.topic, id, iwants: null })
-    this.windows[0]!.push(key)
+  get size (): number {
+    return this.entries.size
+  }
+
+  put (id: Uint8Array, msg: RPC.Message): void {
+    if (this.entries.insert(0, id, msg)) this.windows[0]!++
   }
 
   /** Counts an IWANT from `peer` and returns the message unless it was already sent `max` times. */
-  getForIwant (key: string, peer: string, max: number): RPC.Message | undefined {
-    const c = this.byKey.get(key)
-    if (c === undefined) return undefined
-    c.iwants ??= new Map()
-    const n = (c.iwants.get(peer) ?? 0) + 1
-    c.iwants.set(peer, n)
-    return n > max ? undefined : c.msg
+  getForIwant (id: Uint8Array, peer: string, max: number): RPC.Message | undefined {
+    const msg = this.entries.get(id)
+    if (msg === undefined) return undefined
+    let counts = this.iwants.get(msg)
+    if (counts === undefined) this.iwants.set(msg, counts = new Map())
+    const n = (counts.get(peer) ?? 0) + 1
+    counts.set(peer, n)
+    return n > max ? undefined : msg
   }
 
-  /** Ids of `topic` in the gossip windows, for IHAVE. */
+  /** Ids of `topic` in the gossip windows, newest window first, each window in the order of arrival, for IHAVE. */
   gossipIds (topic: string): Uint8Array<ArrayBuffer>[] {
     const out: Uint8Array<ArrayBuffer>[] = []
+    let end = this.entries.size
     for (let w = 0; w < Math.min(this.gossip, this.windows.length); w++) {
-      for (const key of this.windows[w]!) {
-        const c = this.byKey.get(key)
-        if (c !== undefined && c.topic === topic) out.push(c.id)
-      }
+      const start = end - this.windows[w]!
+      this.entries.range(start, end, m => m?.topic === topic, id => out.push(id))
+      end = start
     }
     return out
   }
 
   /** A new window; the oldest beyond `length` is dropped. */
   shift (): void {
-    this.windows.unshift([])
+    this.windows.unshift(0)
     while (this.windows.length > this.length) {
-      for (const key of this.windows.pop()!) this.byKey.delete(key)
+      const n = this.windows.pop()!
+      for (let i = 0; i < n; i++) {
+        if (this.iwants.size > 0) {
+          const m = this.entries.oldestValue()
+          if (m !== undefined) this.iwants.delete(m)
+        }
+        this.entries.dropOldest()
+      }
     }
   }
 }

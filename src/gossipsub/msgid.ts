@@ -69,7 +69,7 @@ export function renderMessageId (id: Uint8Array<ArrayBuffer>, scheme: IdScheme, 
 /** Any scheme's id → the canonical one; undefined when it is not a StrictSign id of a known scheme. */
 export function canonicalMessageId (id: Uint8Array<ArrayBuffer>, learnKey?: (from: Uint8Array<ArrayBuffer>, key: Uint8Array) => void): Uint8Array<ArrayBuffer> | undefined {
   const scheme = schemeOfId(id)
-  if (scheme === 'peer-id') return canonicalAuthor(id) !== undefined ? id : undefined
+  if (scheme === 'peer-id') return canonicalLength(id) ? id : undefined
   if (scheme === 'public-key') {
     if (id.length <= SEQNO + 4) return undefined
     const key = id.subarray(0, id.length - SEQNO)
@@ -90,13 +90,17 @@ export function canonicalMessageId (id: Uint8Array<ArrayBuffer>, learnKey?: (fro
   return undefined
 }
 
+/** Whether `id` is a canonical id: an author's peer-id bytes followed by exactly an 8-byte seqno. */
+function canonicalLength (id: Uint8Array): boolean {
+  if (id.length < 2 + SEQNO) return false
+  const len = id[1]!
+  if (len >= 0x80 || !(id[0] === 0x00 || (id[0] === 0x12 && len === 32))) return false
+  return id.length === 2 + len + SEQNO
+}
+
 /** The author's peer-id bytes at the start of a canonical id followed by exactly an 8-byte seqno. */
 function canonicalAuthor (id: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | undefined {
-  if (id.length < 2 + SEQNO) return undefined
-  const len = id[1]!
-  if (len >= 0x80 || !(id[0] === 0x00 || (id[0] === 0x12 && len === 32))) return undefined
-  if (id.length !== 2 + len + SEQNO) return undefined
-  return id.subarray(0, 2 + len)
+  return canonicalLength(id) ? id.subarray(0, 2 + id[1]!) : undefined
 }
 
 const DIGITS = /^[0-9]+$/
@@ -164,23 +168,42 @@ export class IdSchemes {
   }
 
   /** Ids from `peer` → canonical ids (ids of no known scheme are kept as they are). Learns the peer's scheme. */
-  fromPeer (peer: NodeId, ids: readonly Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer>[] {
-    if (!this.enabled) return ids as Uint8Array<ArrayBuffer>[]
-    return ids.map(id => {
+  fromPeer (peer: NodeId, ids: readonly Uint8Array<ArrayBuffer>[]): readonly Uint8Array<ArrayBuffer>[] {
+    if (!this.enabled) return ids
+    // The common case, every id canonical already (thousands per IHAVE): counted, and the same array back.
+    let i = 0
+    while (i < ids.length && schemeOfId(ids[i]!) === 'peer-id' && canonicalLength(ids[i]!)) i++
+    if (i > 0) {
+      this.received['peer-id'] += i
+      if (this.peers.has(peer)) this.peers.set(peer, 'peer-id')
+    }
+    if (i === ids.length) return ids
+    const out = ids.slice(0, i)
+    for (; i < ids.length; i++) {
+      const id = ids[i]!
       const scheme = schemeOfId(id)
       const canonical = scheme === undefined ? undefined : canonicalMessageId(id, (from, key) => this.learnKey(from, key))
-      if (scheme === undefined || canonical === undefined) return id
+      if (scheme === undefined || canonical === undefined) {
+        out.push(id)
+        continue
+      }
       this.received[scheme]++
       if (scheme !== 'peer-id') this.counts.idsTranslated++
       if (this.peers.has(peer)) this.peers.set(peer, scheme)
-      return canonical
-    })
+      out.push(canonical)
+    }
+    return out
   }
 
   /** Canonical ids → `peer`'s scheme (an id that cannot be written so is sent canonical). */
-  toPeer (peer: NodeId, ids: readonly Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer>[] {
-    if (!this.enabled) return ids as Uint8Array<ArrayBuffer>[]
+  toPeer (peer: NodeId, ids: readonly Uint8Array<ArrayBuffer>[]): readonly Uint8Array<ArrayBuffer>[] {
+    if (!this.enabled) return ids
     const scheme = this.schemeOf(peer)
+    if (scheme === 'peer-id') {
+      // Canonical ids go out as they are: the same array (an IHAVE shared by every such peer is encoded once).
+      this.sent['peer-id'] += ids.length
+      return ids
+    }
     return ids.map(id => {
       const out = renderMessageId(id, scheme, from => this.keys.get(latin1(from)))
       const as = out === undefined ? 'peer-id' : scheme

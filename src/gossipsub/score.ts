@@ -120,6 +120,8 @@ export const DEFAULT_SCORE_PARAMS: PeerScoreParams = {
 }
 
 interface TopicStats {
+  /** The topic's parameters (looked up once: the score is computed for every RPC). */
+  readonly p: TopicScoreParams
   inMesh: boolean
   graftedAt: number
   meshTime: number
@@ -145,7 +147,17 @@ export class PeerScore {
   private readonly deliveries = new FifoMap<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
   private lastDecay = 0
 
-  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {}
+  /** The longest mesh-delivery window of any topic: delivery records older than this are forgotten. */
+  private readonly windowMs: number
+
+  /** Addresses P6 never counts. */
+  private readonly whitelist: ReadonlySet<string>
+
+  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {
+    this.whitelist = new Set(params.ipColocationFactorWhitelist)
+    const windows = [...Object.values(params.topics), ...(params.defaultTopic === undefined ? [] : [params.defaultTopic])].map(t => t.meshMessageDeliveriesWindowMs)
+    this.windowMs = Math.max(0, ...windows)
+  }
 
   addPeer (peer: NodeId, ip?: string): void {
     let st = this.peers.get(peer)
@@ -213,12 +225,15 @@ export class PeerScore {
   duplicateDelivery (now: number, peer: NodeId, key: string): void {
     const d = this.deliveries.get(key)
     if (d === undefined || d.first === peer || d.peers?.has(peer) === true) return
-    d.peers ??= new Set()
-    d.peers.add(peer)
     const p = this.paramsOf(d.topic)
     const t = this.topic(peer, d.topic)
-    if (p === undefined || t === undefined || !t.inMesh) return
-    if (now - d.firstAt <= p.meshMessageDeliveriesWindowMs) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
+    // Only copies within the delivery window count, so only they are remembered: a later copy neither counts
+    // nor can be counted twice (remembering every sender of every message cost ~200 bytes each).
+    if (p === undefined || now - d.firstAt > p.meshMessageDeliveriesWindowMs) return
+    d.peers ??= new Set()
+    d.peers.add(peer)
+    if (t === undefined || !t.inMesh) return
+    t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
   }
 
   /** `peer` sent a message that failed its signature check or was rejected by the validator. */
@@ -243,9 +258,8 @@ export class PeerScore {
     if (st === undefined) return 0
     const P = this.params
     let topicScore = 0
-    for (const [topic, t] of st.topics) {
-      const p = this.paramsOf(topic)
-      if (p === undefined) continue
+    for (const t of st.topics.values()) {
+      const p = t.p
       let s = 0
       if (t.inMesh) {
         // Fractional quanta, as js-libp2p and rust-libp2p count them (go-libp2p-pubsub floors to whole quanta).
@@ -263,7 +277,7 @@ export class PeerScore {
     }
     let score = P.topicScoreCap > 0 ? Math.min(topicScore, P.topicScoreCap) : topicScore
     score += P.appSpecificWeight * st.appScore
-    if (st.ip !== undefined && !P.ipColocationFactorWhitelist.includes(st.ip)) {
+    if (st.ip !== undefined && !this.whitelist.has(st.ip)) {
       const n = this.peersByIp.get(st.ip)?.size ?? 0
       if (n > P.ipColocationFactorThreshold) {
         const surplus = n - P.ipColocationFactorThreshold
@@ -301,7 +315,8 @@ export class PeerScore {
       }
       st.behaviourPenalty = d(st.behaviourPenalty, this.params.behaviourPenaltyDecay)
     }
-    for (let o = this.deliveries.oldest(); o !== undefined && now - o.value.firstAt >= 120_000; o = this.deliveries.oldest()) this.deliveries.shift()
+    // A record matters only within its topic's delivery window (the longest of any topic here).
+    for (let o = this.deliveries.oldest(); o !== undefined && now - o.value.firstAt > this.windowMs; o = this.deliveries.oldest()) this.deliveries.shift()
   }
 
   private leaveMesh (now: number, t: TopicStats, p?: TopicScoreParams): void {
@@ -321,7 +336,7 @@ export class PeerScore {
     let t = st.topics.get(topic)
     if (t === undefined) {
       if (st.topics.size >= 256) return undefined
-      t = { inMesh: false, graftedAt: 0, meshTime: 0, firstDeliveries: 0, meshDeliveries: 0, meshFailurePenalty: 0, invalidDeliveries: 0 }
+      t = { p: this.paramsOf(topic)!, inMesh: false, graftedAt: 0, meshTime: 0, firstDeliveries: 0, meshDeliveries: 0, meshFailurePenalty: 0, invalidDeliveries: 0 }
       st.topics.set(topic, t)
     }
     return t
