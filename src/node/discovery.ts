@@ -26,6 +26,11 @@ export const TOPIC_KEY_PREFIX = 'pubsub/topic/'
 
 export interface TopicDiscoveryConfig {
   tickMs: number
+  /**
+   * The tick while nothing is in flight (no dial, no fresh connection in its grace period): a lost
+   * connection or a new member brings the next tick back to `tickMs`.
+   */
+  idleTickMs: number
   /** Connected peers wanted per subscribed topic (default: the router's D). */
   minTopicPeers: number
   /** Most new connections asked for per topic per tick. */
@@ -38,6 +43,7 @@ export interface TopicDiscoveryConfig {
 
 export const DEFAULT_TOPIC_DISCOVERY: Omit<TopicDiscoveryConfig, 'minTopicPeers'> = {
   tickMs: 1000,
+  idleTickMs: 5000,
   maxDialsPerTick: 3,
   dialBackoffMs: 30_000,
   maxTopics: 4096,
@@ -71,6 +77,8 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
   /** Peers whose dial failed: peer → not before, oldest first. */
   private readonly failed: FifoMap<NodeId, number>
   private token = 0
+  /** When the live tick timer fires. */
+  private tickAt = Infinity
   /** Our topic entries may not match the subscriptions (at start; after a sync during recovery). */
   private stale = true
 
@@ -82,10 +90,10 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
   ) {
     this.name = env.name
     this.config = { ...DEFAULT_TOPIC_DISCOVERY, minTopicPeers: router.config.D, ...config }
-    checkNumbers('discovery', this.config, { tickMs: 'positive', minTopicPeers: 'count', maxDialsPerTick: 'whole', dialBackoffMs: 'positive', maxTopics: 'whole', maxMembersPerTopic: 'whole' })
+    checkNumbers('discovery', this.config, { tickMs: 'positive', idleTickMs: 'positive', minTopicPeers: 'count', maxDialsPerTick: 'whole', dialBackoffMs: 'positive', maxTopics: 'whole', maxMembersPerTopic: 'whole' })
     this.failed = new FifoMap(this.config.maxMembersPerTopic)
-    state.observe((_now, c) => this.onChange(c))
-    for (const e of state.entries()) this.onChange({ origin: e.origin, key: e.key, deleted: false })
+    state.observe((now, c) => this.onChange(now, c))
+    for (const e of state.entries()) this.onChange(0, { origin: e.origin, key: e.key, deleted: false })
   }
 
   /** Members of `topic` known from the state (not necessarily connected). */
@@ -94,12 +102,12 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
   }
 
   /** Write our subscriptions into the state now and look for topic peers (call after subscribe / unsubscribe). */
-  sync (now: number): void {
+  sync (now: number): boolean {
     const subscribed = this.router.topics()
     // While the state recovers our origin it refuses writes: the next tick writes them.
     this.stale = this.state.recovering
     if (!this.stale) this.writeTopics(now, subscribed)
-    this.connectTopicPeers(now, subscribed)
+    return this.connectTopicPeers(now, subscribed) || this.stale
   }
 
   private writeTopics (now: number, subscribed: readonly string[]): void {
@@ -113,17 +121,25 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
   }
 
   start (now: number): void {
-    const token = ++this.token
-    this.env.io.setTimer(now + this.config.tickMs * this.env.rng.float(), { kind: 'tick', token })
+    this.schedule(now + this.config.tickMs * this.env.rng.float())
   }
 
   onTimer (now: number, timer: TopicDiscoveryTimer): void {
     if (timer.token !== this.token) return
-    this.env.io.setTimer(now + this.config.tickMs, timer)
     // The entries change when the subscriptions do (sync); a tick rewrites them only if that could not
     // happen then, or at the first tick (entries restored from disk). Otherwise it looks for topic peers.
-    if (this.stale) this.sync(now)
-    else this.connectTopicPeers(now, this.router.topics())
+    const busy = this.stale ? this.sync(now) : this.connectTopicPeers(now, this.router.topics())
+    this.schedule(now + (busy ? this.config.tickMs : Math.max(this.config.tickMs, this.config.idleTickMs)))
+  }
+
+  private schedule (at: number): void {
+    this.tickAt = at
+    this.env.io.setTimer(at, { kind: 'tick', token: ++this.token })
+  }
+
+  /** Something a tick looks at changed: the next tick within `tickMs`. */
+  private wake (now: number): void {
+    if (this.token > 0 && this.tickAt > now + this.config.tickMs) this.schedule(now + this.config.tickMs)
   }
 
   onPeerUp (_now: number, peer: NodeId, _link: PeerLink): void {
@@ -132,6 +148,7 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
   }
 
   onPeerDown (now: number, peer: NodeId): void {
+    this.wake(now) // perhaps a topic peer
     const h = this.held.get(peer)
     if (h === undefined) return
     this.held.delete(peer)
@@ -141,7 +158,7 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
     this.failed.renew(peer, now + this.config.dialBackoffMs)
   }
 
-  private onChange (c: Pick<StateChange, 'origin' | 'key' | 'deleted'>): void {
+  private onChange (now: number, c: Pick<StateChange, 'origin' | 'key' | 'deleted'>): void {
     if (c.origin === this.env.id || !c.key.startsWith(TOPIC_KEY_PREFIX)) return
     const topic = c.key.slice(TOPIC_KEY_PREFIX.length)
     let set = this.members.get(topic)
@@ -161,10 +178,14 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
       this.stats.overflow++
       return
     }
+    if (set.has(c.origin)) return
     set.add(c.origin)
+    this.wake(now)
   }
 
-  private connectTopicPeers (now: number, subscribed: readonly string[]): void {
+  /** Dials topic members where a topic is short and lets go of what no topic needs; true while something is in flight. */
+  private connectTopicPeers (now: number, subscribed: readonly string[]): boolean {
+    let busy = false
     // Backoffs end in the order they were set (each lasts dialBackoffMs).
     for (let o = this.failed.oldest(); o !== undefined && o.value <= now; o = this.failed.oldest()) this.failed.shift()
     const wanted = this.wanted
@@ -179,6 +200,7 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
         if (this.held.get(p)?.up === false) {
           wanted.add(p)
           missing--
+          busy = true
         }
       }
       if (missing <= 0) continue
@@ -186,6 +208,7 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
         !this.router.hasPeer(p) && !this.held.has(p) && !this.failed.has(p) && this.state.get(TOPIC_KEY_PREFIX + topic, p) !== undefined)
       for (const p of this.env.rng.sample(candidates, Math.min(missing, this.config.maxDialsPerTick))) {
         this.held.set(p, { since: now, up: false })
+        busy = true
         wanted.add(p)
         this.stats.dials++
         this.env.io.connect(p)
@@ -193,10 +216,12 @@ export class TopicDiscovery implements LocalCore<TopicDiscoveryTimer> {
     }
     // Release what no subscribed topic needs any more (after a grace period, so a fresh link can announce).
     for (const [p, { since }] of this.held) {
+      if (since + 2 * this.config.tickMs > now) busy = true
       if (wanted.has(p) || since + 2 * this.config.tickMs > now) continue
       this.held.delete(p)
       this.stats.released++
       this.env.io.disconnect(p)
     }
+    return busy
   }
 }
