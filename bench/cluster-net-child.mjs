@@ -26,6 +26,9 @@ const TOPIC = 'cluster'
 const send = (o) => process.stdout.write(JSON.stringify(o) + '\n')
 const wallNow = () => performance.timeOrigin + performance.now()
 const seed = new Uint8Array(32).fill(index + 1)
+/** Milliseconds in each core's inputs since the last `measure` (grapevine), and the process's CPU then. */
+const coreMs = {}
+let cpuAtMeasure = process.cpuUsage()
 seed[0] = impl === 'grapevine' ? 7 : 9
 
 let publish, host, peersInTopic, stop, join, duplicates
@@ -40,6 +43,7 @@ if (impl === 'grapevine') {
   join = (addr) => node.join(addr)
   duplicates = () => node.cores.gossipsub.stats.duplicates
   stop = async () => { await node.stop() }
+  timeCores(node.cores.all)
 } else {
   host = await createLibp2p({
     privateKey: await generateKeyPairFromSeed('Ed25519', seed),
@@ -75,7 +79,31 @@ let received = []
 function onData (data) {
   if (data.length < 16) return
   const dv = new DataView(data.buffer, data.byteOffset, 16)
+  if (dv.getUint32(8) === index) return // our own message (grapevine delivers it to a subscribed publisher)
   received.push(dv.getUint32(8), dv.getUint32(12), wallNow() - dv.getFloat64(0))
+}
+
+/**
+ * Time spent in each core's inputs (timers, messages, peer events — with what they send, encoded and
+ * queued synchronously), by core: what each protocol costs. The rest of the process's CPU is libp2p,
+ * Noise, Yamux, the sockets, the garbage collector and Node itself.
+ */
+function timeCores (cores) {
+  for (const core of cores) {
+    coreMs[core.name] = 0
+    for (const m of ['onTimer', 'onMessage', 'onPeerUp', 'onPeerDown', 'onMalformed']) {
+      const f = core[m]
+      if (typeof f !== 'function') continue
+      core[m] = function (...args) {
+        const t0 = performance.now()
+        try {
+          return f.apply(this, args)
+        } finally {
+          coreMs[core.name] += performance.now() - t0
+        }
+      }
+    }
+  }
 }
 
 let published = 0
@@ -175,6 +203,8 @@ for await (const line of lines) {
     send({ topicPeers: peersInTopic() })
   } else if (cmd.measure !== undefined) {
     received = []
+    for (const k of Object.keys(coreMs)) coreMs[k] = 0
+    cpuAtMeasure = process.cpuUsage()
     published = 0
     opened = 0
     closed = 0
@@ -186,7 +216,8 @@ for await (const line of lines) {
     publishing?.stop()
     await publishing?.done
     publishing = null
-    send({ report: true, published, received, duplicates: duplicates(), opened, closed, connections: host.getConnections().length })
+    const cpu = process.cpuUsage(cpuAtMeasure)
+    send({ report: true, published, received, duplicates: duplicates(), opened, closed, connections: host.getConnections().length, coreMs, cpuMs: (cpu.user + cpu.system) / 1000 })
   } else if (cmd.profile === 'start') {
     session = new Session()
     session.connect()

@@ -181,12 +181,18 @@ async function idle (impl, n, seconds, settle, profileSeconds) {
   }
   await stopCluster(nodes)
   const conns = reports.map(r => r.connections).sort((a, b) => a - b)
+  // Per protocol (grapevine): time in each core's inputs, per node per second; the rest of the CPU is libp2p and Node.
+  const cores = {}
+  for (const r of reports) for (const [k, v] of Object.entries(r.coreMs ?? {})) cores[k] = (cores[k] ?? 0) + v / seconds / n
+  const processMs = reports.reduce((s, r) => s + r.cpuMs, 0) / seconds / n
   return {
     impl,
     nodes: n,
     seconds,
     cpuMsPerSecPerNode: cpu * 1000 / seconds / n,
     wakeupsPerSecPerNode: wakeups / seconds / n,
+    cores,
+    processMsPerSecPerNode: processMs,
     opened: reports.reduce((s, r) => s + r.opened, 0),
     closed: reports.reduce((s, r) => s + r.closed, 0),
     connectionsMin: conns[0],
@@ -259,6 +265,12 @@ export async function benchClusterNet () {
     const ref = results.idle.find(r => r.impl === 'js')
     const gv = results.idle.find(r => r.impl === 'grapevine')
     if (ref !== undefined && gv !== undefined) console.log(`ratio idle CPU grapevine / @libp2p/gossipsub: ${f(gv.cpuMsPerSecPerNode / ref.cpuMsPerSecPerNode, 2)}×`)
+    if (gv !== undefined && Object.keys(gv.cores).length > 0) {
+      const inCores = Object.values(gv.cores).reduce((s, x) => s + x, 0)
+      console.log(`  grapevine, per node over the measured window: time in each protocol's core (its timers, messages and peer events, with what they send), ms/s:`)
+      console.log('    ' + Object.entries(gv.cores).map(([k, v]) => `${k} ${f(v, 3)}`).join(', ') +
+        `; the rest of the process (libp2p, Noise, Yamux, sockets, GC, Node): ${f(gv.processMsPerSecPerNode - inCores, 2)} of ${f(gv.processMsPerSecPerNode, 2)}`)
+    }
     if (gv?.profile != null) printProfile(gv.profile, profileSeconds)
   }
   if (process.env.CLUSTER_JSON !== undefined) (await import('node:fs')).writeFileSync(process.env.CLUSTER_JSON, JSON.stringify(results, null, 2))
