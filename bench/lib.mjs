@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process'
 
 /** The benchmarks `npm run bench` runs, by the names BENCH_ONLY takes. */
-export const BENCH_NAMES = ['pubsub-net', 'pubsub-service-net', 'verify-net', 'publish-net', 'pubsub-join-net', 'discovery-net', 'console-summaries', 'console-frames', 'console-agent-cpu', 'state', 'state-trust', 'membership', 'broadcast']
+export const BENCH_NAMES = ['pubsub-net', 'pubsub-service-net', 'verify-net', 'publish-net', 'pubsub-join-net', 'cluster-net', 'discovery-net', 'console-summaries', 'console-frames', 'console-agent-cpu', 'state', 'state-trust', 'membership', 'broadcast']
 
 /** Runs `script` with `args` in a fresh Node process with a large heap; returns its last line as JSON. */
 export function runChild (script, args) {

@@ -6,6 +6,7 @@ import { benchPubsubServiceNet } from './pubsub-service-net.mjs'
 import { benchVerifyNet } from './verify-net.mjs'
 import { benchPublishNet } from './publish-net.mjs'
 import { benchPubsubJoinNet } from './pubsub-join-net.mjs'
+import { benchClusterNet } from './cluster-net.mjs'
 import { benchDiscoveryNet } from './discovery-net.mjs'
 import { benchConsoleSummaries } from './console-summaries.mjs'
 import { benchConsoleFrames } from './console-frames.mjs'
@@ -16,7 +17,7 @@ import { benchStateTrust } from './state-trust.mjs'
 import { BENCH_NAMES } from './lib.mjs'
 
 console.log(`grapevine benchmarks — node ${process.version}, ${new Date().toISOString()}`)
-// BENCH_ONLY=pubsub-net (or pubsub-service-net, verify-net, publish-net, pubsub-join-net, discovery-net, console-summaries, console-frames, console-agent-cpu, state, state-trust, membership, broadcast; comma list) runs a subset.
+// BENCH_ONLY=pubsub-net (or pubsub-service-net, verify-net, publish-net, pubsub-join-net, cluster-net, discovery-net, console-summaries, console-frames, console-agent-cpu, state, state-trust, membership, broadcast; comma list) runs a subset.
 const only = process.env.BENCH_ONLY?.split(',')
 const unknown = only?.filter(n => !BENCH_NAMES.includes(n)) ?? []
 if (unknown.length > 0) {
@@ -29,6 +30,7 @@ if (want('pubsub-service-net')) await benchPubsubServiceNet()
 if (want('verify-net')) await benchVerifyNet()
 if (want('publish-net')) await benchPublishNet()
 if (want('pubsub-join-net')) await benchPubsubJoinNet()
+if (want('cluster-net')) await benchClusterNet()
 if (want('discovery-net')) await benchDiscoveryNet()
 if (want('console-summaries')) await benchConsoleSummaries()
 if (want('console-frames')) benchConsoleFrames()

@@ -31,6 +31,12 @@ export interface HyParViewConfig {
   neighborTimeoutMs: number
   /** A JOIN unanswered for this long is sent again. */
   joinTimeoutMs: number
+  /**
+   * A passive peer that turned down a low-priority NEIGHBOR (its active view is full) is not asked again
+   * for this long, doubled at each further refusal up to `refusedRetryMaxMs` (reset when it accepts).
+   */
+  refusedRetryMs: number
+  refusedRetryMaxMs: number
   /** Periods are stretched or shrunk by up to this fraction, at random. */
   jitter: number
   /** Malformed messages from one peer before it is dropped. */
@@ -68,6 +74,8 @@ export const DEFAULT_HYPARVIEW: HyParViewConfig = {
   keepAliveTimeoutMs: 15_000,
   neighborTimeoutMs: 2_000,
   joinTimeoutMs: 5_000,
+  refusedRetryMs: 10_000,
+  refusedRetryMaxMs: 120_000,
   jitter: 0.1,
   maxStrikes: 5,
   dialBurst: 30,
@@ -95,6 +103,8 @@ export interface HyParViewStats {
   neighborRequests: number
   neighborAccepted: number
   neighborRejected: number
+  /** Refill rounds that passed over passive peers still waiting out a refusal (`refusedRetryMs`). */
+  refusedWaiting: number
   neighborFailed: number
   failuresDetected: number
   silentPeers: number
@@ -120,7 +130,7 @@ export function checkHyParViewConfig (c: HyParViewConfig): void {
   checkNumbers('membership', c, {
     activeSize: 'whole', passiveSize: 'whole', arwl: 'whole', shuffleTtl: 'whole', maxStrikes: 'whole', prwl: 'count', shuffleKa: 'count', shuffleKp: 'count',
     shufflePeriodMs: 'positive', repairPeriodMs: 'positive', keepAliveIntervalMs: 'positive', keepAliveTimeoutMs: 'positive',
-    neighborTimeoutMs: 'positive', joinTimeoutMs: 'positive', maxFrameBytes: 'positive', jitter: 'fraction',
+    neighborTimeoutMs: 'positive', joinTimeoutMs: 'positive', refusedRetryMs: 'positive', refusedRetryMaxMs: 'positive', maxFrameBytes: 'positive', jitter: 'fraction',
     dialBurst: 'whole', dialIntervalMs: 'positive', sourceDialBurst: 'whole', sourceDialIntervalMs: 'positive', maxPassivePerSource: 'whole',
     recordSeq: 'count'
   })

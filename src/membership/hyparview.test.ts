@@ -144,3 +144,20 @@ test('configuration errors say what to fix', () => {
   assert.throws(() => cluster(['x'], { prwl: 9 }), /prwl must be between 0 and arwl/)
   assert.throws(() => cluster(['x'], { keepAliveTimeoutMs: 100, keepAliveIntervalMs: 1000 }), /keepAliveTimeoutMs must exceed/)
 })
+
+test('a node short of neighbours does not ask the same full peers every repair tick (refusal backoff)', () => {
+  const ids = Array.from({ length: 12 }, (_, i) => `p${i}`)
+  const c = cluster(ids, { shufflePeriodMs: 10_000 })
+  for (const id of ids.slice(1)) {
+    c.hv(id).join(c.sim.now, 'p0')
+    c.sim.run(c.sim.now + 200)
+  }
+  c.sim.run(30_000)
+  const asked = (): number => ids.reduce((s, id) => s + c.hv(id).stats.neighborRequests, 0)
+  const before = asked()
+  c.sim.run(90_000)
+  const perNodeMinute = (asked() - before) / ids.length
+  assert.ok(perNodeMinute <= 10, `${perNodeMinute.toFixed(1)} NEIGHBOR requests per node per minute at rest`)
+  assert.ok(ids.some(id => c.hv(id).stats.refusedWaiting > 0), 'refused peers were waited out')
+  assertViewInvariants(c, ids)
+})

@@ -48,7 +48,8 @@ import { RandomSet } from './views.js'
 export * from './config.js'
 
 interface ActivePeer { lastHeard: number, lastSent: number }
-interface Attempt { high: boolean, deadline: number }
+/** A NEIGHBOR request: its priority, when it expires, and whether a connection to the peer was open before it (then it is let go, not closed, when the request fails). */
+interface Attempt { high: boolean, deadline: number, wasConnected: boolean }
 
 export class HyParView implements WireProtocol<MembershipMessage, MembershipTimer>, PeerSampling, NeighborSource {
   readonly name: string
@@ -58,7 +59,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     joinsHandled: 0, forwardJoins: 0, neighborRequests: 0, neighborAccepted: 0, neighborRejected: 0,
     neighborFailed: 0, failuresDetected: 0, silentPeers: 0, evictions: 0, shufflesStarted: 0,
     shufflesAnswered: 0, keepAlivesSent: 0, malformed: 0, unsolicited: 0, fromStrangers: 0, excessPeers: 0, dials: 0,
-    dialsDeferred: 0, badRecords: 0
+    dialsDeferred: 0, badRecords: 0, refusedWaiting: 0
   }
 
   private readonly env: Env<MembershipMessage, MembershipTimer, MembershipEvent>
@@ -71,6 +72,8 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   private readonly budget: DialBudget
   /** NEIGHBOR requests awaiting an answer. At most `activeSize` + the walks ending here. */
   private readonly attempts = new Map<NodeId, Attempt>()
+  /** Peers the driver says we are connected to (bounded by the driver's connections). */
+  private readonly connected = new Set<NodeId>()
   private joining: { contact: NodeId, deadline: number } | undefined
   /** The contact of our last join: where to join again if we end up knowing nobody. */
   private bootstrap: NodeId | undefined
@@ -217,9 +220,12 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     }
   }
 
-  onPeerUp (_now: number, _peer: NodeId, _link: PeerLink): void {}
+  onPeerUp (_now: number, peer: NodeId, _link: PeerLink): void {
+    this.connected.add(peer)
+  }
 
   onPeerDown (now: number, peer: NodeId): void {
+    this.connected.delete(peer)
     if (this.attempts.delete(peer)) {
       this.stats.neighborFailed++
       this.forgetPassive(peer)
@@ -294,7 +300,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   /** Sends NEIGHBOR to `peer`; the answer, a connection failure or the timeout settles it. */
   private ask (now: number, peer: NodeId, high: boolean): void {
     this.stats.neighborRequests++
-    this.attempts.set(peer, { high, deadline: now + this.config.neighborTimeoutMs })
+    this.attempts.set(peer, { high, deadline: now + this.config.neighborTimeoutMs, wasConnected: this.connected.has(peer) })
     this.env.io.connect(peer)
     this.env.io.send(peer, { kind: 'neighbor', peer: this.self, high })
   }
@@ -308,11 +314,13 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   }
 
   private onNeighborReply (now: number, from: NodeId, peer: PeerInfo, accepted: boolean): void {
-    if (!this.attempts.delete(from)) {
+    const attempt = this.attempts.get(from)
+    if (attempt === undefined) {
       // Too late (we gave up on it): if it took us in, tell it we did not take it.
       if (accepted && !this.active.has(from)) this.env.io.send(from, { kind: 'disconnect' })
       return this.unsolicited()
     }
+    this.attempts.delete(from)
     this.book.note(peer, null)
     if (accepted) {
       this.stats.neighborAccepted++
@@ -321,7 +329,8 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.stats.neighborRejected++
       this.addPassive(peer, null)
       this.book.demote(from) // it is full: no longer first in line
-      if (!this.active.has(from)) this.env.io.disconnect(from)
+      this.book.refused(from, now, this.config.refusedRetryMs, this.config.refusedRetryMaxMs) // … nor asked again soon
+      if (!this.active.has(from)) this.letGo(from, attempt)
     }
   }
 
@@ -369,7 +378,15 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     if (free <= 0 || this.passive.size === 0) return
     const book = this.book
     const byRank: NodeId[][] = [[], [], []]
-    for (const x of this.env.rng.shuffle(this.passive.values().slice())) if (!this.attempts.has(x)) byRank[book.rank(x)]!.push(x)
+    // A peer that turned us down waits out its backoff, unless we have no neighbour at all (high priority: always accepted).
+    const patient = this.active.size > 0
+    let waiting = false
+    for (const x of this.env.rng.shuffle(this.passive.values().slice())) {
+      if (this.attempts.has(x)) continue
+      if (patient && book.waiting(x, now)) waiting = true
+      else byRank[book.rank(x)]!.push(x)
+    }
+    if (waiting) this.stats.refusedWaiting++
     let deferred = false
     for (const candidate of byRank.flat()) {
       if (free === 0) break
@@ -383,6 +400,16 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       free--
     }
     if (deferred) this.stats.dialsDeferred++
+  }
+
+  /**
+   * A NEIGHBOR request failed: drop our hold on the peer. Close the connection (when no other core holds
+   * it) only if the request opened it; one that was open before serves someone else — perhaps a core at the
+   * peer's end, which has no say in our hang-ups.
+   */
+  private letGo (peer: NodeId, attempt: Attempt): void {
+    if (attempt.wasConnected) this.env.io.release(peer)
+    else this.env.io.disconnect(peer)
   }
 
   private repairTick (now: number): void {
@@ -402,7 +429,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.attempts.delete(peer)
       this.stats.neighborFailed++
       this.forgetPassive(peer)
-      if (!this.active.has(peer)) this.env.io.disconnect(peer)
+      if (!this.active.has(peer)) this.letGo(peer, a)
     }
     if (this.joining === undefined && this.bootstrap !== undefined && this.active.size === 0 && this.passive.size === 0 && this.attempts.size === 0) {
       // Isolated: everyone we knew is gone. Join again through our original contact.

@@ -27,6 +27,9 @@ export interface PeerEntry {
   known: boolean
   /** As a passive peer: the one source that named it, whose share of the passive view it counts in. */
   share: NodeId | undefined
+  /** Refusals of our NEIGHBOR in a row, and when it may be asked again (low priority). */
+  refusals: number
+  retryAt: number
 }
 
 /** Promotion rank: 0 a former neighbour, 1 named by several sources, 2 the rest. */
@@ -57,7 +60,7 @@ export class PeerBook {
     let e = this.entries.get(p.id)
     const seq = p.seq ?? 0
     if (e === undefined) {
-      e = { addrs: p.addrs, seq, signature: p.signature, sources: source === null || source === p.id ? [] : [source], known: false, share: undefined }
+      e = { addrs: p.addrs, seq, signature: p.signature, sources: source === null || source === p.id ? [] : [source], known: false, share: undefined, refusals: 0, retryAt: 0 }
       this.entries.set(p.id, e)
       return e
     }
@@ -72,7 +75,24 @@ export class PeerBook {
 
   markKnown (id: NodeId): void {
     const e = this.entries.get(id)
-    if (e !== undefined) e.known = true
+    if (e === undefined) return
+    e.known = true
+    e.refusals = 0
+    e.retryAt = 0
+  }
+
+  /** It turned down our NEIGHBOR (full): not asked again before `now + base · 2^(refusals − 1)`, at most `max` ahead. */
+  refused (id: NodeId, now: number, base: number, max: number): void {
+    const e = this.entries.get(id)
+    if (e === undefined) return
+    e.refusals = Math.min(e.refusals + 1, 30)
+    e.retryAt = now + Math.min(max, base * 2 ** (e.refusals - 1))
+  }
+
+  /** Whether a refusal still puts it off at `now`. */
+  waiting (id: NodeId, now: number): boolean {
+    const e = this.entries.get(id)
+    return e !== undefined && e.retryAt > now
   }
 
   /** Back to the rank its sources give it (a former neighbour that turned down our request). */

@@ -86,6 +86,8 @@ export interface DriverStats extends OutboxStats {
   penalties: number
   disconnects: number
   bans: number
+  /** Connections dialled only to send (no core held the peer), closed after UNHELD_IDLE_MS without a send or a hold. */
+  idleClosed: number
 }
 
 /** A ban in force. */
@@ -104,13 +106,15 @@ const MAX_WAITING = 4096
 
 /** How long a connection a core let go of stays open for its queued frames to be written. */
 const GRACE_MS = 5000
+/** A connection dialled for `send` alone is closed once no core held the peer and nothing was sent to it for this long. */
+const UNHELD_IDLE_MS = 10_000
 
 const SANCTION_STAT: Record<Sanction, 'penalties' | 'disconnects' | 'bans'> = { penalise: 'penalties', disconnect: 'disconnects', ban: 'bans' }
 
 export class NetDriver implements SendQueues {
   readonly stats: DriverStats = {
     framesIn: 0, framesOut: 0, batchesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, oversize: 0, resets: 0, truncated: 0, verifyPauses: 0, dropped: 0,
-    refusedQueueFull: 0, lostDialFailed: 0, lostClosed: 0, lostWriteFailed: 0, drainWaits: 0, dialFailures: 0, penalties: 0, disconnects: 0, bans: 0
+    refusedQueueFull: 0, lostDialFailed: 0, lostClosed: 0, lostWriteFailed: 0, drainWaits: 0, dialFailures: 0, penalties: 0, disconnects: 0, bans: 0, idleClosed: 0
   }
   readonly scheduler: Scheduler
   /** Real time for what runs beside the cores (facades' timeouts). */
@@ -120,6 +124,8 @@ export class NetDriver implements SendQueues {
   private readonly encoder = new MessageEncoder()
   /** Which cores hold the connection to each peer. */
   private readonly holds = new Holds()
+  /** Connections we dialled for `send` to a peer no core held: peer → when we last sent to it (at most one per connection). */
+  private readonly unheld = new Map<NodeId, number>()
   /** Banned peers: id → until (scheduler time), oldest ban first. */
   private readonly banned = new FifoMap<NodeId, { until: number, core: string, reason: string }>()
   private readonly rng: Rng
@@ -284,6 +290,7 @@ export class NetDriver implements SendQueues {
       this.stats.dropped++
       return false
     }
+    if (this.unheld.has(to)) this.unheld.set(to, this.now())
     let bytes: Uint8Array
     try {
       bytes = this.encoder.encode(h.core.wire.codec, msg)
@@ -297,7 +304,9 @@ export class NetDriver implements SendQueues {
   private async openStream (h: Hosted, peer: NodeId, ch: Channel): Promise<void> {
     ch.opening = true
     try {
+      const dialled = this.openConnection(peer) === undefined
       const conn = await this.dial(peer)
+      if (dialled && !this.holds.has(peer)) this.closeWhenIdle(peer)
       const stream = await conn.newStream([...h.core.wire!.protocolIds], { signal: AbortSignal.timeout(this.dialTimeoutMs) })
       ch.opening = false
       if (h.outbox.get(peer) !== ch) {
@@ -313,6 +322,31 @@ export class NetDriver implements SendQueues {
       this.stats.dialFailures++
       h.outbox.lose(ch, 'lostDialFailed')
     }
+  }
+
+  /**
+   * A connection dialled for a send that no core holds (a shuffle's answer, a message to a former
+   * neighbour) would otherwise stay open until some core disconnects the peer: close it once no core holds
+   * the peer and nothing was sent to it for UNHELD_IDLE_MS. Only connections this driver dialled for a
+   * send; the peer's own connections are its to close.
+   */
+  private closeWhenIdle (peer: NodeId): void {
+    if (this.unheld.has(peer)) return
+    this.unheld.set(peer, this.now())
+    const check = (): void => {
+      const last = this.unheld.get(peer)
+      if (last === undefined || this.stopped) return
+      const idle = this.now() - last
+      if (idle < UNHELD_IDLE_MS) {
+        setTimeout(check, UNHELD_IDLE_MS - idle).unref()
+        return
+      }
+      this.unheld.delete(peer)
+      if (this.holds.has(peer) || this.openConnection(peer) === undefined) return
+      this.stats.idleClosed++
+      this.hangUp(peer, true)
+    }
+    setTimeout(check, UNHELD_IDLE_MS).unref()
   }
 
   /** A connection to `peer`: an open one, or a new one (which counts once identify has run on it). */
@@ -429,6 +463,7 @@ export class NetDriver implements SendQueues {
   /** The peer's last connection closed: everyone told it was up, and every core still dialling it, hears it is down. */
   private readonly onPeerDisconnect = (evt: CustomEvent<{ toString: () => string }>): void => {
     const peer = evt.detail.toString()
+    this.unheld.delete(peer)
     const holders = this.holds.take(peer)
     for (const h of this.hosted.values()) {
       h.outbox.close(peer, 'lostClosed')

@@ -188,3 +188,20 @@ test('a whole origin larger than the MTU goes in one message from version 0: one
   assert.equal(stateSignature(core('n1')), stateSignature(core('n0')))
   assert.ok(ids.length === 2)
 })
+
+test('idle: quiet exchanges stretch the period to idlePeriodMs, and a write brings it back at once', () => {
+  const { sim, ids, core } = cluster(10, { idlePeriodMs: 10_000 })
+  core('n0').set(0, 'k', new Uint8Array([1]))
+  sim.run(20_000)
+  assert.ok(ids.every(id => core(id).get('k', 'n0') !== undefined), 'spread')
+  const quiet = (): number => ids.reduce((s, id) => s + core(id).stats.exchangesStarted, 0)
+  const q0 = quiet()
+  sim.run(sim.now + 60_000)
+  const idleRate = (quiet() - q0) / 10 / 60
+  assert.ok(idleRate <= 0.2, `idle: ${idleRate.toFixed(2)} exchanges per node per second`)
+  assert.ok(ids.some(id => core(id).stats.emptyAck2Skipped > 0), 'empty ACK2s are skipped')
+  const t = sim.now
+  core('n3').set(t, 'k2', new Uint8Array([2]))
+  sim.run(t + 15_000)
+  assert.ok(ids.every(id => core(id).get('k2', 'n3') !== undefined), 'a write after a quiet spell spreads within 15 s')
+})

@@ -50,6 +50,13 @@ export interface AntiEntropyConfig {
   content: Content
   /** Time between two exchanges this node starts. */
   periodMs: number
+  /**
+   * Pull and push-pull (delta): after `idleAfterExchanges` exchanges in a row (and at least one sweep of the
+   * digest) that moved nothing either way, the period doubles at each further quiet exchange up to this;
+   * anything learned, written or sent brings it back to `periodMs` at once (= periodMs: never idle).
+   */
+  idlePeriodMs: number
+  idleAfterExchanges: number
   /** Each period is stretched or shrunk by up to this fraction, at random. */
   jitter: number
   /** Largest delta-mode message, in bytes. */
@@ -99,6 +106,9 @@ export const DEFAULT_ANTI_ENTROPY: AntiEntropyConfig = {
   style: 'pushpull',
   content: 'delta',
   periodMs: 1000,
+  // The core's default is the papers' protocol, an exchange every period forever; whole nodes idle (src/node/builder.ts).
+  idlePeriodMs: 1000,
+  idleAfterExchanges: 5,
   jitter: 0.1,
   mtu: 64 * 1024,
   maxFrameBytes: 4 * 1024 * 1024,
@@ -119,7 +129,8 @@ export const DEFAULT_ANTI_ENTROPY: AntiEntropyConfig = {
   codec: DEFAULT_CODEC_LIMITS
 }
 
-export type StateTimer = { kind: 'round', token: number } | { kind: 'gc', token: number }
+/** `seq`: a round timer made stale by an earlier round scheduled on waking from idle. */
+export type StateTimer = { kind: 'round', token: number, seq: number } | { kind: 'gc', token: number }
 
 /** A key of some origin changed at this node (a local write, or an update learned from a peer). */
 export interface StateChange {
@@ -169,6 +180,8 @@ export interface AntiEntropyStats {
   recoveredEntries: number
   /** Deltas that started beyond what we held (ignored; the gap is filled by a later exchange). */
   gaps: number
+  /** Push-pull ACK2s not sent because the peer lacked nothing (an idle exchange is two messages). */
+  emptyAck2Skipped: number
 }
 
 /** A recently learned version of an origin, for push (delta). */
@@ -183,7 +196,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     rounds: 0, exchangesStarted: 0, exchangesAnswered: 0, entriesApplied: 0, entriesStale: 0,
     entriesRefused: 0, resets: 0, malformed: 0, unsolicited: 0, tombstonesCollected: 0, peersBanned: 0,
     rejected: { 'bad-entry-signature': 0, 'bad-head-signature': 0, 'unexpected-signature': 0, 'head-mismatch': 0 },
-    resyncs: 0, signaturesChecked: 0, originsForgotten: 0, forgottenIgnored: 0, recoveries: 0, recoveredEntries: 0, gaps: 0
+    resyncs: 0, signaturesChecked: 0, originsForgotten: 0, forgottenIgnored: 0, recoveries: 0, recoveredEntries: 0, gaps: 0, emptyAck2Skipped: 0
   }
 
   private readonly env: Env<StateMessage, StateTimer, StateEvent>
@@ -194,6 +207,13 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
   private readonly pending: FifoMap<number, { peer: NodeId, at: number }>
   /** Where the next digest page starts. */
   private digestCursor = ''
+  /** Exchanges in a row that moved nothing; digest pages in the current and in the last whole sweep. */
+  private quiet = 0
+  private pages = 0
+  private sweepPages = 1
+  /** The live round timer, and when it fires. */
+  private roundSeq = 0
+  private roundAt = 0
   /** Tombstones in the order this node learned them, for collection. */
   private tombstones: Array<{ origin: NodeId, key: string, version: number, at: number }> = []
   private tombstoneHead = 0
@@ -327,15 +347,15 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
 
   start (now: number): void {
     const token = ++this.token
-    this.env.io.setTimer(now + this.env.rng.float() * this.config.periodMs, { kind: 'round', token })
+    this.scheduleRound(now + this.env.rng.float() * this.config.periodMs)
     this.env.io.setTimer(now + this.gcInterval(), { kind: 'gc', token })
   }
 
   onTimer (now: number, timer: StateTimer): void {
     if (timer.token !== this.token) return
     if (timer.kind === 'round') {
-      const { periodMs, jitter } = this.config
-      this.env.io.setTimer(now + periodMs * (1 + jitter * (2 * this.env.rng.float() - 1)), timer)
+      if (timer.seq !== this.roundSeq) return
+      this.scheduleRound(now + this.roundPeriod() * (1 + this.config.jitter * (2 * this.env.rng.float() - 1)))
       this.recoveryCheck(now)
       this.activeRoleStart(now)
     } else {
@@ -344,6 +364,25 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
       this.forgetSilent(now)
       this.heartbeat(now)
     }
+  }
+
+  /** The period now: `periodMs`, or longer after quiet exchanges (pull and push-pull in delta mode only). */
+  private roundPeriod (): number {
+    const { periodMs, idlePeriodMs, idleAfterExchanges, style, content } = this.config
+    const after = Math.max(idleAfterExchanges, this.sweepPages)
+    if (style === 'push' || content === 'full' || this.quiet < after || idlePeriodMs <= periodMs) return periodMs
+    return Math.min(idlePeriodMs, periodMs * 2 ** Math.min(this.quiet - after + 1, 30))
+  }
+
+  private scheduleRound (at: number): void {
+    this.roundAt = at
+    this.env.io.setTimer(at, { kind: 'round', token: this.token, seq: ++this.roundSeq })
+  }
+
+  /** Something moved (learned, written, or sent to a peer that lacked it): back to `periodMs` at once. */
+  private wake (now: number): void {
+    this.quiet = 0
+    if (this.token > 0 && this.roundAt > now + this.config.periodMs) this.scheduleRound(now + this.config.periodMs * this.env.rng.float())
   }
 
   onMessage (now: number, from: NodeId, msg: StateMessage): void {
@@ -392,6 +431,9 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     } else {
       const digest = this.advertise(this.store.digestPage(this.digestCursor, mtu - messageOverhead(exchange, '\uffff', '\uffff')))
       this.digestCursor = digest.end
+      if (digest.start === '') this.pages = 0
+      this.pages++
+      if (digest.end === '') this.sweepPages = this.pages
       this.env.io.send(peer, { kind, exchange, digest, deltas: [] })
     }
   }
@@ -401,11 +443,17 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
     if (!this.settle(from, msg.exchange)) return
     this.applyDeltas(now, from, msg.deltas)
     if (this.recovery !== undefined) this.recovery.answered++
+    let sent = false
     if (msg.kind === 'ack' && msg.digest !== undefined) {
-      // Push-pull, delta: send what the peer's digest shows it lacks (ACK2).
+      // Push-pull, delta: send what the peer's digest shows it lacks (ACK2) — nothing when it lacks nothing.
       const deltas = this.store.deltasFor(msg.digest, this.config.mtu - messageOverhead(msg.exchange))
-      this.env.io.send(from, { kind: 'ack2', exchange: msg.exchange, deltas })
+      if (deltas.length > 0) {
+        sent = true
+        this.env.io.send(from, { kind: 'ack2', exchange: msg.exchange, deltas })
+      } else this.stats.emptyAck2Skipped++
     }
+    if (sent || msg.deltas.length > 0) this.wake(now)
+    else this.quiet++
   }
 
   // ---- passive role ----
@@ -438,6 +486,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
           const budget = mtu - messageOverhead(msg.exchange, msg.digest.start, msg.digest.end)
           const digest = this.advertise(this.store.digestRange(msg.digest.start, msg.digest.end, Math.floor(budget / 2)))
           const deltas = this.store.deltasFor(msg.digest, budget - digestSize(digest))
+          if (deltas.length > 0) this.wake(now)
           this.env.io.send(from, { kind: 'ack', exchange: msg.exchange, digest, deltas })
         }
       }
@@ -624,6 +673,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
 
   private learn (now: number, origin: NodeId, e: Entry, local: boolean): Entry {
     if (!local) this.stats.entriesApplied++
+    this.wake(now)
     if (this.config.style === 'push' && this.config.content === 'delta') {
       this.recent.push({ origin, version: e.version, at: now })
       if (this.recent.length - this.recentHead > this.config.store.maxEntries) this.recentHead++
@@ -664,7 +714,7 @@ export class AntiEntropy implements WireProtocol<StateMessage, StateTimer> {
 
 function validate (c: AntiEntropyConfig): void {
   checkNumbers('state', c, {
-    periodMs: 'positive', mtu: 'positive', maxFrameBytes: 'positive', wholeOriginBytes: 'count', pushWindowPeriods: 'positive', tombstoneGraceMs: 'positive',
+    periodMs: 'positive', idlePeriodMs: 'positive', idleAfterExchanges: 'whole', mtu: 'positive', maxFrameBytes: 'positive', wholeOriginBytes: 'count', pushWindowPeriods: 'positive', tombstoneGraceMs: 'positive',
     exchangeTimeoutPeriods: 'positive', maxPendingExchanges: 'whole', maxStrikes: 'whole', jitter: 'fraction', generation: 'count',
     originTtlMs: 'count', heartbeatMs: 'count', maxForgotten: 'whole', recoveryExchanges: 'count', recoveryTimeoutPeriods: 'positive'
   })
