@@ -5,6 +5,7 @@
 // asks for a report: every message received with its latency, duplicates, connections opened and closed.
 // `profile` starts / stops the V8 CPU profiler through the inspector and answers the time by module.
 // Talks to the parent over stdin / stdout, one JSON object per line.
+import { writeFileSync } from 'node:fs'
 import '../dist/src/net/shim.js'
 import { Session } from 'node:inspector/promises'
 import { createInterface } from 'node:readline'
@@ -229,6 +230,7 @@ for await (const line of lines) {
   } else if (cmd.profile === 'stop') {
     const { profile } = await session.post('Profiler.stop')
     session.disconnect()
+    if (process.env.CLUSTER_PROFILE_FILE !== undefined) writeFileSync(process.env.CLUSTER_PROFILE_FILE, JSON.stringify(profile))
     const cpu = process.cpuUsage(profileCpu)
     send({ profile: { ...byModule(profile), cpuMs: (cpu.user + cpu.system) / 1000 } })
   } else if (cmd.stop !== undefined) {

@@ -29,6 +29,21 @@ test('codec: every message kind round-trips', () => {
   assert.deepEqual(codec.decode(new Uint8Array([0x08, 0x02, 0x12, 0x03, 0x0a, 0x01, 0x78, 0x18, 0x03])), { kind: 'forwardJoin', peer: { id: 'x', addrs: [] }, ttl: 3 })
 })
 
+test('codec: size is the exact encoded length, without encoding', () => {
+  const signed = { id: 'QmSigned', addrs: [new Uint8Array(300)], seq: 2 ** 40 + 3, signature: new Uint8Array(64) }
+  const msgs: MembershipMessage[] = [
+    { kind: 'join', peer: { id: 'n0', addrs: [] } },
+    { kind: 'forwardJoin', peer: signed, ttl: 0 },
+    { kind: 'forwardJoin', peer: { id: 'é€😀', addrs: [] }, ttl: 200 },
+    { kind: 'neighbor', peer: signed, high: false },
+    { kind: 'neighborReply', peer: { id: 'x', addrs: [], seq: 0 }, accepted: true },
+    { kind: 'shuffle', peer: signed, ttl: 6, peers: [], exchange: 0xffffffff },
+    { kind: 'shuffleReply', peers: Array.from({ length: 40 }, (_, i) => ({ id: `n${i * 997}`, addrs: [new Uint8Array(i)] })), exchange: 1 },
+    { kind: 'shuffleReply', peers: [], exchange: 0 }
+  ]
+  for (const m of msgs) assert.equal(codec.size(m), codec.encode(m).length, m.kind)
+})
+
 test('codec: malformed and abusive messages are PeerErrors', () => {
   const bad = (w: Partial<Wire>): void => {
     const bytes = Wire.encode({ kind: Wire.Kind.JOIN, ttl: 0, high: false, accepted: false, peers: [], exchange: 0, ...w })

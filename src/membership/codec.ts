@@ -6,7 +6,7 @@
 import { PeerError } from '../core/errors.js'
 import type { Codec } from '../core/protocol.js'
 import { MembershipMessage as Wire, type PeerDescriptor } from '../wire/membership.js'
-import { utf8Length } from '../core/bytes.js'
+import { utf8Length, varintLength } from '../core/bytes.js'
 import type { MembershipKind, MembershipMessage, PeerInfo } from './messages.js'
 import { SIGNATURE_BYTES } from './records.js'
 
@@ -39,6 +39,26 @@ const TO_WIRE: Record<MembershipKind, Wire.Kind> = {
   shuffleReply: Wire.Kind.SHUFFLE_REPLY,
   keepalive: Wire.Kind.KEEPALIVE
 }
+/** Bytes of a PeerDescriptor's fields (without its own tag and length). */
+function peerSize (p: PeerInfo): number {
+  let n = 0
+  if (p.id !== '') n += lengthField(utf8Length(p.id))
+  for (const a of p.addrs) n += lengthField(a.length)
+  if (p.seq !== undefined) n += 1 + varintLength(p.seq)
+  if (p.signature !== undefined) n += lengthField(p.signature.length)
+  return n
+}
+
+/** A one-byte tag, the length and the bytes of a length-delimited field. */
+function lengthField (len: number): number {
+  return 1 + varintLength(len) + len
+}
+
+/** A uint32 field, omitted at 0 (proto3). */
+function uintField (v: number): number {
+  return v === 0 ? 0 : 1 + varintLength(v)
+}
+
 const FROM_WIRE = new Map<unknown, MembershipKind>(Object.entries(TO_WIRE).map(([k, v]) => [v, k as MembershipKind]))
 
 export class MembershipCodec implements Codec<MembershipMessage> {
@@ -55,8 +75,33 @@ export class MembershipCodec implements Codec<MembershipMessage> {
     return Wire.encode(w)
   }
 
+  /**
+   * Exact encoded length, computed without encoding (the simulator counts bytes with it when it hands
+   * messages over as objects): the same fields, in the same cases, as the generated encoder writes.
+   */
   size (m: MembershipMessage): number {
-    return this.encode(m).length
+    let n = m.kind === 'join' ? 0 : 2 // kind: tag + a one-byte enum (JOIN, 0, is not written)
+    switch (m.kind) {
+      case 'join':
+      case 'joinReply':
+        return n + lengthField(peerSize(m.peer))
+      case 'forwardJoin':
+        return n + lengthField(peerSize(m.peer)) + uintField(m.ttl)
+      case 'neighbor':
+        return n + lengthField(peerSize(m.peer)) + (m.high ? 2 : 0)
+      case 'neighborReply':
+        return n + lengthField(peerSize(m.peer)) + (m.accepted ? 2 : 0)
+      case 'disconnect':
+      case 'keepalive':
+        return n
+      case 'shuffle':
+        n += lengthField(peerSize(m.peer)) + uintField(m.ttl)
+        break
+      case 'shuffleReply':
+        break
+    }
+    for (const p of m.peers) n += lengthField(peerSize(p))
+    return n + uintField(m.exchange)
   }
 
   decode (bytes: Uint8Array): MembershipMessage {

@@ -20,7 +20,7 @@
 import { InternalError, PeerError } from '../core/errors.js'
 import { EventHeap } from '../core/heap.js'
 import { Holds } from '../core/holds.js'
-import type { AnyCore, Clock, CoreListener, Env, Misbehaviour, NodeId, PeerLink, Sanction, SendQueues } from '../core/protocol.js'
+import type { AnyCore, Clock, CoreListener, Env, Io, Misbehaviour, NodeId, PeerLink, Sanction, SendQueues } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
 import { MessageEncoder, decodeFrame } from '../core/wire.js'
 import { UniformLinkLatency, type LatencyModel } from './network.js'
@@ -62,10 +62,12 @@ export class SimNode {
   readonly holds = new Holds()
   /** Peers this node's cores were told are up. */
   readonly told = new Set<NodeId>()
-  /** Dials in flight (a second connect to the same peer joins the first). */
-  readonly dialing = new Set<NodeId>()
-  /** Banned peers: id → until when. */
-  readonly banned = new Map<NodeId, number>()
+  /** Dials in flight (a second connect to the same peer joins the first); made when first needed. */
+  dialing: Set<NodeId> | null = null
+  /** Banned peers: id → until when; made at the first ban. */
+  banned: Map<NodeId, number> | null = null
+  /** The cores in order (for the loops over a node's cores, cheaper than the map's iterator). */
+  coreList: AnyCore[] = []
   /** When the node's upload link is free again (with a bandwidth limit). */
   uplinkFreeAt = 0
 
@@ -89,21 +91,24 @@ const UP_OUT = 6
 /** A dial failed: told to the cores that held it. */
 const DIAL_FAILED = 7
 
-/** One scheduled event. A class with every field always set keeps the hot loop monomorphic. */
+/**
+ * One scheduled event. A class with every field always set keeps the hot loop monomorphic; processed
+ * events go back to a free list and are reused, so the simulator allocates no object per event.
+ */
 class Ev {
   seq = 0
   constructor (
-    readonly time: number,
-    readonly k: number,
-    readonly node: SimNode,
+    public time: number,
+    public k: number,
+    public node: SimNode,
     /** DELIVER and CONNECT: the other end. */
-    readonly peer: SimNode | null,
-    readonly epoch: number,
+    public peer: SimNode | null,
+    public epoch: number,
     /** DELIVER and TIMER: the core's name. */
-    readonly core: string,
+    public core: string,
     /** DELIVER: bytes (or the message when the codec is off); TIMER: the timer; UP/DOWN/DIAL_FAILED: the peer's id. */
-    readonly payload: unknown,
-    readonly fn: (() => void) | null
+    public payload: unknown,
+    public fn: (() => void) | null
   ) {}
 }
 
@@ -124,6 +129,8 @@ export class Simulator {
   readonly sanctions: SanctionCounts = { penalise: 0, disconnect: 0, ban: 0 }
 
   private readonly heap = new EventHeap<Ev>()
+  /** Processed events, for reuse. */
+  private readonly free: Ev[] = []
   private readonly encoder = new MessageEncoder()
   private seq = 0
   private readonly byId = new Map<NodeId, SimNode>()
@@ -179,20 +186,24 @@ export class Simulator {
 
   /** Runs a scenario action at virtual time `at`. */
   at (at: number, fn: () => void): void {
-    this.push(new Ev(Math.max(at, this.now), ACTION, this.nodes[0]!, null, 0, '', null, fn))
+    this.push(Math.max(at, this.now), ACTION, this.nodes[0]!, null, 0, '', null, fn)
   }
 
   /** Processes events up to and including time `until` (or until `stop()`); returns the events processed. */
   run (until = Infinity): number {
     const start = this.events
     this.stopped = false
+    const heap = this.heap
     while (!this.stopped) {
-      const e = this.heap.peek()
-      if (e === undefined || e.time > until) break
-      this.heap.pop()
+      if (heap.size === 0 || heap.peekTime() > until) break
+      const e = heap.pop()!
       this.now = e.time
       this.events++
       this.dispatch(e)
+      e.peer = null
+      e.payload = null
+      e.fn = null
+      this.free.push(e)
     }
     if (!this.stopped && until !== Infinity && this.now < until) this.now = until
     return this.events - start
@@ -234,7 +245,7 @@ export class Simulator {
     node.links.clear()
     node.holds.clear()
     node.told.clear()
-    node.dialing.clear()
+    node.dialing?.clear()
   }
 
   /**
@@ -247,7 +258,7 @@ export class Simulator {
     node.alive = true
     node.epoch++
     if (opts.keepState) {
-      for (const c of node.cores.values()) c.start(this.now)
+      for (const c of node.coreList) c.start(this.now)
     } else {
       node.incarnation++
       this.build(node)
@@ -269,7 +280,7 @@ export class Simulator {
     const src = this.mustGet(from)
     const dst = this.mustGet(to)
     this.countSend(core, bytes.length)
-    this.push(new Ev(this.now + this.delay(src, dst), DELIVER, dst, src, 0, core, bytes, null))
+    this.push(this.now + this.delay(src, dst), DELIVER, dst, src, 0, core, bytes, null)
   }
 
   trafficOf (core: string): Traffic {
@@ -306,30 +317,18 @@ export class Simulator {
         capacity: () => this.uploadBytesPerMs === undefined ? Infinity : this.maxUplinkQueueMs * this.uploadBytesPerMs,
         onRoom: (_core, _peer, bytes, fn) => clock.after(Math.max(0, node.uplinkFreeAt - this.now - this.maxUplinkQueueMs + bytes / (this.uploadBytesPerMs ?? Infinity)), fn)
       },
-      env: <M, T, E>(name: string, listener: CoreListener<E> = {}): Env<M, T, E> => ({ id: node.id, name, rng: nodeRng.fork(name), io: this.io<M, T, E>(node, name, listener) })
+      env: <M, T, E>(name: string, listener: CoreListener<E> = NO_LISTENER): Env<M, T, E> => ({ id: node.id, name, rng: nodeRng.fork(name), io: new SimIo<M, T, E>(this, node, name, listener) })
     }
     node.cores = new Map()
     for (const c of node.factory(ctx)) node.cores.set(c.name, c)
-    for (const c of node.cores.values()) c.start(this.now)
+    node.coreList = [...node.cores.values()]
+    for (const c of node.coreList) c.start(this.now)
   }
 
-  private io<M, T, E> (node: SimNode, name: string, listener: CoreListener<E>): Env<M, T, E>['io'] {
-    return {
-      send: (to, msg) => this.send(node, to, name, msg),
-      room: () => this.room(node),
-      setTimer: (at, timer) => {
-        if (!node.alive) return
-        this.push(new Ev(Math.max(at, this.now), TIMER, node, null, node.epoch, name, timer, null))
-      },
-      connect: (peer) => this.connect(node, peer, name),
-      disconnect: (peer) => {
-        if (node.holds.remove(peer, name)) this.close(node, peer)
-      },
-      hold: (peer) => { if (node.alive && peer !== node.id) node.holds.add(peer, name) },
-      release: (peer) => { node.holds.remove(peer, name) },
-      report: (peer, sanction, reason) => this.sanction(node, { peer, sanction, reason }, listener),
-      emit: (event) => listener.event?.(event)
-    }
+  /** `io.setTimer` of `node`'s core `name`. */
+  setTimer (node: SimNode, name: string, at: number, timer: unknown): void {
+    if (!node.alive) return
+    this.push(Math.max(at, this.now), TIMER, node, null, node.epoch, name, timer, null)
   }
 
   /**
@@ -343,7 +342,7 @@ export class Simulator {
   }
 
   /** False when the sender's uplink queue is full (counted `queueDrops`), as the network driver refuses. */
-  private send (from: SimNode, to: NodeId, name: string, msg: unknown): boolean {
+  send (from: SimNode, to: NodeId, name: string, msg: unknown): boolean {
     if (!from.alive) return false
     const dst = this.byId.get(to)
     const wire = from.cores.get(name)?.wire
@@ -375,29 +374,29 @@ export class Simulator {
       t.lost++
       return true
     }
-    this.push(new Ev(departs + this.delay(from, dst), DELIVER, dst, from, 0, name, payload, null))
+    this.push(departs + this.delay(from, dst), DELIVER, dst, from, 0, name, payload, null)
     return true
   }
 
-  private connect (node: SimNode, peerId: NodeId, name: string): void {
+  connect (node: SimNode, peerId: NodeId, name: string): void {
     if (!node.alive || peerId === node.id) return
     node.holds.add(peerId, name)
     const peer = this.byId.get(peerId)
     if (peer === undefined) {
-      this.push(new Ev(this.now + this.connectTimeoutMs, DIAL_FAILED, node, null, node.epoch, '', peerId, null))
+      this.push(this.now + this.connectTimeoutMs, DIAL_FAILED, node, null, node.epoch, '', peerId, null)
       return
     }
     if (this.isBanned(node, peerId)) {
-      this.push(new Ev(this.now, DIAL_FAILED, node, null, node.epoch, '', peerId, null))
+      this.push(this.now, DIAL_FAILED, node, null, node.epoch, '', peerId, null)
       return
     }
-    if (node.links.has(peerId) || node.dialing.has(peerId)) return
-    node.dialing.add(peerId)
-    this.push(new Ev(this.now + this.delay(node, peer), CONNECT, peer, node, node.epoch, '', null, null))
+    if (node.links.has(peerId) || node.dialing?.has(peerId) === true) return
+    ;(node.dialing ??= new Set()).add(peerId)
+    this.push(this.now + this.delay(node, peer), CONNECT, peer, node, node.epoch, '', null, null)
   }
 
   /** Closes the link between `node` and `peerId` (if open); both ends' cores are told. */
-  private close (node: SimNode, peerId: NodeId): void {
+  close (node: SimNode, peerId: NodeId): void {
     if (!node.links.delete(peerId)) return
     node.holds.take(peerId)
     const peer = this.byId.get(peerId)!
@@ -407,16 +406,16 @@ export class Simulator {
     this.notify(node, peer, DOWN, 0)
   }
 
-  private sanction (node: SimNode, m: Misbehaviour, listener: CoreListener<unknown>): void {
+  sanction (node: SimNode, m: Misbehaviour, listener: CoreListener<unknown>): void {
     if (!node.alive) return
     this.sanctions[m.sanction]++
     if (m.sanction !== 'penalise') this.close(node, m.peer)
-    if (m.sanction === 'ban') node.banned.set(m.peer, this.now + this.banMs)
+    if (m.sanction === 'ban') (node.banned ??= new Map()).set(m.peer, this.now + this.banMs)
     listener.misbehaviour?.(m)
   }
 
   private isBanned (node: SimNode, peer: NodeId): boolean {
-    if (node.banned.size === 0) return false
+    if (node.banned === null || node.banned.size === 0) return false
     const until = node.banned.get(peer)
     if (until === undefined) return false
     if (until > this.now) return true
@@ -425,7 +424,7 @@ export class Simulator {
   }
 
   private notify (node: SimNode, peer: SimNode, k: number, after: number): void {
-    this.push(new Ev(this.now + after, k, node, null, node.epoch, '', peer.id, null))
+    this.push(this.now + after, k, node, null, node.epoch, '', peer.id, null)
   }
 
   private dispatch (e: Ev): void {
@@ -443,7 +442,7 @@ export class Simulator {
       case DIAL_FAILED: {
         const node = e.node
         if (e.epoch !== node.epoch || !node.alive) return
-        node.dialing.delete(e.payload as NodeId)
+        node.dialing?.delete(e.payload as NodeId)
         if (!node.links.has(e.payload as NodeId)) this.tellHolders(node, e.payload as NodeId)
         return
       }
@@ -457,15 +456,17 @@ export class Simulator {
     // A notice overtaken by events (the link went away again) is stale.
     if (e.epoch !== node.epoch || !node.alive || !node.links.has(peer)) return
     // A new link whose predecessor's DOWN was overtaken first reports that DOWN (a libp2p stream reset).
-    if (node.told.has(peer)) for (const c of node.cores.values()) c.onPeerDown(this.now, peer)
+    const cores = node.coreList
+    if (node.told.has(peer)) for (const c of cores) c.onPeerDown(this.now, peer)
     node.told.add(peer)
     const other = this.byId.get(peer)!
-    const link: PeerLink = { outbound: e.k === UP_OUT, address: other.address }
-    for (const c of node.cores.values()) {
+    const outbound = e.k === UP_OUT
+    let link: PeerLink | undefined
+    for (const c of cores) {
       // Negotiation as multistream-select does it: the first of our ids the peer's core of that name speaks.
       const theirs = c.wire === null ? undefined : other.cores.get(c.name)?.wire?.protocolIds
-      const protocol = theirs === undefined ? undefined : c.wire!.protocolIds.find(id => theirs.includes(id))
-      c.onPeerUp(this.now, peer, protocol === undefined ? link : { ...link, protocol })
+      const protocol = theirs === undefined ? undefined : negotiate(c.wire!.protocolIds, theirs)
+      c.onPeerUp(this.now, peer, protocol === undefined ? (link ??= { outbound, address: other.address }) : { outbound, address: other.address, protocol })
     }
   }
 
@@ -480,14 +481,14 @@ export class Simulator {
       return
     }
     node.holds.take(peer)
-    for (const c of node.cores.values()) c.onPeerDown(this.now, peer)
+    for (const c of node.coreList) c.onPeerDown(this.now, peer)
   }
 
   /** A dial for `peer` failed: the cores holding it are told, and their holds dropped. */
   private tellHolders (node: SimNode, peer: NodeId): void {
     const holders = node.holds.take(peer)
     if (holders === undefined) return
-    for (const c of node.cores.values()) if (holders.has(c.name)) c.onPeerDown(this.now, peer)
+    for (const c of node.coreList) if (holders.has(c.name)) c.onPeerDown(this.now, peer)
   }
 
   /** The connection request reached the target: both ends are up if it is alive, reachable and willing. */
@@ -495,7 +496,7 @@ export class Simulator {
     const initiator = e.peer!
     const target = e.node
     if (e.epoch !== initiator.epoch || !initiator.alive) return
-    initiator.dialing.delete(target.id)
+    initiator.dialing?.delete(target.id)
     // Both ends dialled each other at once: the first connection serves both.
     if (initiator.links.has(target.id)) return
     const back = this.delay(target, initiator)
@@ -504,7 +505,7 @@ export class Simulator {
       // partition lets the dial time out.
       const refused = target.alive ? target.group === initiator.group : this.crashNotice === 'reset'
       const after = refused ? back : Math.max(back, this.connectTimeoutMs - back)
-      this.push(new Ev(this.now + after, DIAL_FAILED, initiator, null, initiator.epoch, '', target.id, null))
+      this.push(this.now + after, DIAL_FAILED, initiator, null, initiator.epoch, '', target.id, null)
       return
     }
     initiator.links.add(target.id)
@@ -560,7 +561,20 @@ export class Simulator {
     return this.latency.delay(a.index, b.index, this.netRng.float())
   }
 
-  private push (e: Ev): void {
+  private push (time: number, k: number, node: SimNode, peer: SimNode | null, epoch: number, core: string, payload: unknown, fn: (() => void) | null): void {
+    let e = this.free.pop()
+    if (e === undefined) {
+      e = new Ev(time, k, node, peer, epoch, core, payload, fn)
+    } else {
+      e.time = time
+      e.k = k
+      e.node = node
+      e.peer = peer
+      e.epoch = epoch
+      e.core = core
+      e.payload = payload
+      e.fn = fn
+    }
     e.seq = this.seq++
     this.heap.push(e)
   }
@@ -569,5 +583,55 @@ export class Simulator {
     const n = this.byId.get(id)
     if (n === undefined) throw new Error(`no node ${id}`)
     return n
+  }
+}
+
+const NO_LISTENER: CoreListener<never> = {}
+
+/** The first of `ours` that `theirs` lists (multistream-select's choice for the side that opens the stream). */
+function negotiate (ours: readonly string[], theirs: readonly string[]): string | undefined {
+  if (ours.length === 1 && theirs.length === 1) return ours[0] === theirs[0] ? ours[0] : undefined
+  for (const id of ours) if (theirs.includes(id)) return id
+  return undefined
+}
+
+/** A core's `Io` in the simulator: one object per core (no closures), routing every output to the simulator. */
+class SimIo<M, T, E> implements Io<M, T, E> {
+  constructor (private readonly sim: Simulator, private readonly node: SimNode, private readonly name: string, private readonly listener: CoreListener<E>) {}
+
+  send (to: NodeId, msg: M): boolean {
+    return this.sim.send(this.node, to, this.name, msg)
+  }
+
+  room (): number {
+    return this.sim.room(this.node)
+  }
+
+  setTimer (at: number, timer: T): void {
+    this.sim.setTimer(this.node, this.name, at, timer)
+  }
+
+  connect (peer: NodeId): void {
+    this.sim.connect(this.node, peer, this.name)
+  }
+
+  disconnect (peer: NodeId): void {
+    if (this.node.holds.remove(peer, this.name)) this.sim.close(this.node, peer)
+  }
+
+  hold (peer: NodeId): void {
+    if (this.node.alive && peer !== this.node.id) this.node.holds.add(peer, this.name)
+  }
+
+  release (peer: NodeId): void {
+    this.node.holds.remove(peer, this.name)
+  }
+
+  report (peer: NodeId, sanction: Sanction, reason: string): void {
+    this.sim.sanction(this.node, { peer, sanction, reason }, this.listener as CoreListener<unknown>)
+  }
+
+  emit (event: E): void {
+    this.listener.event?.(event)
   }
 }
