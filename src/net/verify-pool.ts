@@ -10,10 +10,12 @@
  * `saturated` and the driver pauses the streams feeding it (the transport's flow control then holds the
  * senders back), resuming them at half. A worker that dies has its checks made on the event loop and is
  * replaced (three times at most; after that the pool checks on the event loop, counted as `inline`).
+ * Threads start with the first check and stop after `idleMs` without one, so an idle node costs nothing.
  *
  * A process's nodes share one pool per size (`acquireVerifyPool`), so a test or a host running many nodes
  * starts a few threads, not a few per node.
  */
+import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { FifoMap } from '../core/fifo.js'
@@ -25,6 +27,8 @@ export interface VerifyPoolOptions {
   maxPending?: number
   /** Most checks in one batch (default 256). */
   maxBatch?: number
+  /** The threads stop after this long without a check (default 30 s), and start again with the next. */
+  idleMs?: number
 }
 
 export interface VerifyPoolStats {
@@ -46,12 +50,14 @@ type Done = (ok: boolean) => void
 interface Job { readonly check: SignatureCheck, readonly key: string, readonly done: Done[] }
 interface Slot { worker: Worker, readonly batches: Map<number, Job[]>, load: number, alive: boolean }
 
+
 /** The default pool size: the machine's cores less one for the event loop, at most 4. */
 export function defaultVerifyWorkers (): number {
   return Math.max(0, Math.min(4, availableParallelism() - 1))
 }
 
 const MAX_RESTARTS = 3
+const WORKER_FILE = new URL('./verify-worker.js', import.meta.url)
 
 export class VerifyPool {
   readonly stats: VerifyPoolStats = { checks: 0, reused: 0, inline: 0, bad: 0, batches: 0, workerErrors: 0, saturations: 0 }
@@ -63,24 +69,26 @@ export class VerifyPool {
   private readonly roomWaiters: Array<() => void> = []
   private readonly maxPending: number
   private readonly maxBatch: number
+  private readonly idleMs: number
   private pendingChecks = 0
   private flushing = false
   private nextBatch = 0
   private restarts = 0
   private closed = false
+  private lastCheck = 0
+  private idleTimer: NodeJS.Timeout | undefined
+  /** Threads this pool runs while busy (0 when the worker's file is missing, as in a bundle without it). */
+  readonly size: number
 
   constructor (workers: number, opts: VerifyPoolOptions = {}) {
     this.maxPending = opts.maxPending ?? 4096
     this.maxBatch = opts.maxBatch ?? 256
-    for (let i = 0; i < workers; i++) {
-      const slot = this.spawn()
-      if (slot === undefined) break
-      this.slots.push(slot)
-    }
+    this.idleMs = opts.idleMs ?? 30_000
+    this.size = workers > 0 && existsSync(WORKER_FILE) ? workers : 0
   }
 
-  /** Worker threads running. */
-  get size (): number {
+  /** Worker threads running now. */
+  get running (): number {
     return this.slots.filter(s => s.alive).length
   }
 
@@ -113,6 +121,7 @@ export class VerifyPool {
       flying.done.push(done)
       return
     }
+    this.lastCheck = performance.now()
     const job: Job = { check, key, done: [done] }
     if (flying === undefined) this.inflight.set(key, job)
     this.queue.push(job)
@@ -126,6 +135,7 @@ export class VerifyPool {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    clearTimeout(this.idleTimer)
     const slots = this.slots.splice(0)
     for (const s of slots) s.alive = false
     // What was submitted still gets its verdict.
@@ -136,6 +146,11 @@ export class VerifyPool {
 
   private flush (): void {
     this.flushing = false
+    while (!this.closed && this.slots.length < this.size && this.restarts <= MAX_RESTARTS) {
+      const slot = this.spawn()
+      if (slot === undefined) break
+      this.slots.push(slot)
+    }
     while (this.queue.length > 0) {
       const slot = this.leastLoaded()
       if (slot === undefined) {
@@ -163,7 +178,7 @@ export class VerifyPool {
   private spawn (): Slot | undefined {
     let worker: Worker
     try {
-      worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { grapevineVerify: true } })
+      worker = new Worker(WORKER_FILE, { workerData: { grapevineVerify: true } })
     } catch {
       return undefined // no worker file (a bundle without it): the core checks inline
     }
@@ -214,6 +229,22 @@ export class VerifyPool {
     if (this.roomWaiters.length > 0 && this.pendingChecks <= this.maxPending / 2) {
       for (const fn of this.roomWaiters.splice(0)) fn()
     }
+    if (this.pendingChecks === 0 && this.idleTimer === undefined && this.slots.length > 0) this.armIdle(this.idleMs)
+  }
+
+  /** Stops the threads once no check came for idleMs. */
+  private armIdle (ms: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      if (this.closed || this.slots.length === 0) return
+      const quiet = performance.now() - this.lastCheck
+      if (this.pendingChecks > 0 || this.queue.length > 0 || quiet < this.idleMs) return this.armIdle(Math.max(10, this.idleMs - quiet))
+      for (const s of this.slots.splice(0)) {
+        s.alive = false
+        void s.worker.terminate().catch(() => {})
+      }
+    }, ms)
+    this.idleTimer.unref()
   }
 }
 

@@ -82,6 +82,22 @@ test('verification pool: right verdicts from 2 workers; a copy in flight or just
   }
 })
 
+test('verification pool: threads start with the first check and stop when idle', async () => {
+  const pool = new VerifyPool(2, { idleMs: 200 })
+  try {
+    assert.equal(pool.running, 0, 'no thread before any check')
+    assert.equal(await verdict(pool, checkOf('first')), true)
+    assert.equal(pool.running, 2)
+    await waitUntil('the threads stopped when idle', () => pool.running === 0)
+    assert.equal(await verdict(pool, checkOf('again')), true)
+    assert.equal(await verdict(pool, checkOf('again, forged', true)), false)
+    assert.equal(pool.running, 2)
+    assert.equal(pool.stats.workerErrors, 0, 'stopping idle threads is no failure')
+  } finally {
+    await pool.close()
+  }
+})
+
 test('verification pool: a worker that dies has its checks made on the event loop and is replaced; saturation is told', async () => {
   const pool = new VerifyPool(1, { maxPending: 50 })
   try {
@@ -100,7 +116,7 @@ test('verification pool: a worker that dies has its checks made on the event loo
     assert.equal(room, true)
     assert.ok(pool.stats.workerErrors >= 1)
     assert.ok(pool.stats.inline > 0, 'the dead worker\'s checks were made inline')
-    await waitUntil('a replacement worker', () => pool.size === 1)
+    await waitUntil('a replacement worker', () => pool.running === 1)
     assert.equal(await verdict(pool, checkOf('after the crash')), true)
   } finally {
     await pool.close()
