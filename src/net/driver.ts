@@ -103,6 +103,8 @@ interface Hosted {
 
 /** Messages of one stream waiting for their signature checks (or for those before them) before it is paused. */
 const MAX_WAITING = 4096
+/** The read buffer a stream we may pause gets: Yamux's largest window (16 MiB) and some. */
+const PAUSED_READ_BUFFER = 17 * 1024 * 1024
 
 /** How long a connection a core let go of stays open for its queued frames to be written. */
 const GRACE_MS = 5000
@@ -570,6 +572,9 @@ export class NetDriver implements SendQueues {
     const offload = core.wire.offload
     const now = (msg: unknown): void => this.call(h, () => core.onMessage(this.now(), peer, msg))
     if (pool === undefined || pool.size === 0 || offload === undefined) return now
+    // A paused stream buffers what the sender had room to send: up to Yamux's largest window (16 MiB), more than
+    // libp2p's default read buffer (4 MiB, past which it resets the stream).
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER)
     const waiting: Array<{ msg: unknown, left: number }> = []
     let paused = false
     let full = false
