@@ -329,5 +329,5 @@ function validateOptions (o: NodeOptions): NodeOptions {
 function verifyCounters (pool: VerifyPool | undefined): Record<string, number> {
   if (pool === undefined) return {}
   const s = pool.stats
-  return { verifyWorkers: pool.running, verifyPending: pool.pending, verifyChecks: s.checks, verifyReused: s.reused, verifyInline: s.inline, verifyBad: s.bad, verifyBatches: s.batches, verifyWorkerErrors: s.workerErrors, verifySaturations: s.saturations }
+  return { verifyWorkers: pool.running, verifyPending: pool.pending, verifyChecks: s.checks, verifyReused: s.reused, verifyInline: s.inline, verifyBad: s.bad, verifyBatches: s.batches, verifyWorkerErrors: s.workerErrors, verifySaturations: s.saturations, verifyOverflow: s.overflow }
 }

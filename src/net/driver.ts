@@ -77,7 +77,7 @@ export interface DriverStats extends OutboxStats {
   resets: number
   /** Streams that ended in the middle of a frame. */
   truncated: number
-  /** Times a stream was paused because the verification pool was saturated. */
+  /** Times a stream was paused because MAX_WAITING of its messages waited for signature checks. */
   verifyPauses: number
   /** Frames never written, all reasons: refusedQueueFull + lostDialFailed + lostClosed + lostWriteFailed. */
   dropped: number
@@ -103,8 +103,8 @@ interface Hosted {
 
 /** Messages of one stream waiting for their signature checks (or for those before them) before it is paused. */
 const MAX_WAITING = 4096
-/** The read buffer a stream we may pause gets: Yamux's largest window (16 MiB) and some. */
-const PAUSED_READ_BUFFER = 17 * 1024 * 1024
+/** The read buffer a stream we may pause gets: twice Yamux's largest window (16 MiB) and some. */
+const PAUSED_READ_BUFFER = 33 * 1024 * 1024
 
 /** How long a connection a core let go of stays open for its queued frames to be written. */
 const GRACE_MS = 5000
@@ -563,8 +563,9 @@ export class NetDriver implements SendQueues {
   /**
    * How a stream's messages reach its core: at once, or — when the core offloads signature checks and a pool
    * is given — once their checks are settled, in the order they arrived (a message waits for those before
-   * it). While the pool is saturated, or this stream has MAX_WAITING messages waiting, the stream is paused;
-   * the transport's flow control holds the sender.
+   * it). A saturated pool checks on the event loop (./verify-pool.ts), which slows reading as a
+   * single-threaded router would; a stream with MAX_WAITING messages waiting is paused (the transport's flow
+   * control holds the sender) until half of them are delivered.
    */
   private verifiedInOrder (h: Hosted, peer: NodeId, stream: Stream): (msg: unknown) => void {
     const core = h.core as WireProtocol<unknown, unknown>
@@ -572,11 +573,11 @@ export class NetDriver implements SendQueues {
     const offload = core.wire.offload
     const now = (msg: unknown): void => this.call(h, () => core.onMessage(this.now(), peer, msg))
     if (pool === undefined || pool.size === 0 || offload === undefined) return now
-    // A paused stream buffers what the sender had room to send: up to Yamux's largest window (16 MiB), more than
-    // libp2p's default read buffer (4 MiB, past which it resets the stream).
+    // A paused stream buffers what the sender had room to send: up to Yamux's largest window (16 MiB) granted
+    // before the pause and once more around a resume — more than libp2p's default read buffer (4 MiB, past
+    // which it resets the stream).
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER)
     const waiting: Array<{ msg: unknown, left: number }> = []
-    let paused = false
     let full = false
     const resume = (): void => {
       try {
@@ -595,7 +596,7 @@ export class NetDriver implements SendQueues {
       if (i > 0) waiting.splice(0, i)
       if (full && waiting.length <= MAX_WAITING / 2) {
         full = false
-        if (!paused) resume()
+        resume()
       }
     }
     return msg => {
@@ -613,16 +614,7 @@ export class NetDriver implements SendQueues {
       if (waiting.length >= MAX_WAITING && !full) {
         full = true
         this.stats.verifyPauses++
-        if (!paused) stream.pause()
-      }
-      if (pool.saturated && !paused) {
-        paused = true
-        this.stats.verifyPauses++
-        if (!full) stream.pause()
-        pool.onRoom(() => {
-          paused = false
-          if (!full) resume()
-        })
+        stream.pause()
       }
     }
   }

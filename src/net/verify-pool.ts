@@ -7,8 +7,9 @@
  * sent to the least loaded worker in one transferred buffer. A check with the same key, signature and
  * bytes as one in flight or just made is not made again: the copies of a message that several peers send
  * wait for one verdict. `pending` counts the checks queued or in flight; at `maxPending` the pool is
- * `saturated` and the driver pauses the streams feeding it (the transport's flow control then holds the
- * senders back), resuming them at half. A worker that dies has its checks made on the event loop and is
+ * `saturated`, and what comes then is checked on the event loop at once (`overflow`): the event loop slows
+ * as a single-threaded router would, the transport's flow control holds the senders back, and nothing
+ * queues without bound or is dropped. A worker that dies has its checks made on the event loop and is
  * replaced (three times at most; after that the pool checks on the event loop, counted as `inline`).
  * Threads start with the first check and stop after `idleMs` without one, so an idle node costs nothing.
  *
@@ -42,8 +43,10 @@ export interface VerifyPoolStats {
   bad: number
   batches: number
   workerErrors: number
-  /** Times the pool reached maxPending (the driver paused streams). */
+  /** Times the pool reached maxPending. */
   saturations: number
+  /** Checks made on the event loop because the pool was saturated. */
+  overflow: number
 }
 
 type Done = (ok: boolean) => void
@@ -60,7 +63,7 @@ const MAX_RESTARTS = 3
 const WORKER_FILE = new URL('./verify-worker.js', import.meta.url)
 
 export class VerifyPool {
-  readonly stats: VerifyPoolStats = { checks: 0, reused: 0, inline: 0, bad: 0, batches: 0, workerErrors: 0, saturations: 0 }
+  readonly stats: VerifyPoolStats = { checks: 0, reused: 0, inline: 0, bad: 0, batches: 0, workerErrors: 0, saturations: 0, overflow: 0 }
   private readonly slots: Slot[] = []
   private queue: Job[] = []
   /** Checks in flight by signature; `recent` keeps the last verdicts made. */
@@ -123,6 +126,12 @@ export class VerifyPool {
     }
     this.lastCheck = performance.now()
     const job: Job = { check, key, done: [done] }
+    if (this.pendingChecks >= this.maxPending) {
+      // Saturated: checked here and now, so the event loop slows instead of a queue growing.
+      this.pendingChecks++
+      this.inline([job], 'overflow')
+      return
+    }
     if (flying === undefined) this.inflight.set(key, job)
     this.queue.push(job)
     if (++this.pendingChecks === this.maxPending) this.stats.saturations++
@@ -211,10 +220,10 @@ export class VerifyPool {
     return slot
   }
 
-  /** Makes checks on the event loop (no worker can). */
-  private inline (jobs: Job[]): void {
+  /** Makes checks on the event loop: no worker can (`inline`), or the pool is saturated (`overflow`). */
+  private inline (jobs: Job[], why: 'inline' | 'overflow' = 'inline'): void {
     if (jobs.length === 0) return
-    this.stats.inline += jobs.length
+    this.stats[why] += jobs.length
     const verdicts = verifyBatch(pack(jobs))
     for (const [i, job] of jobs.entries()) this.finish(job, verdicts[i] === 1)
   }
