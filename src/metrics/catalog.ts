@@ -237,7 +237,7 @@ export const CATALOG: readonly MetricDef[] = [
   counter('grapevine_verify_reused_total', 'Signature checks answered by a check of the same bytes (a copy from another peer).', s => driver(s, 'verifyReused')),
   counter('grapevine_verify_inline_total', 'Signature checks the pool made on the event loop because a worker failed.', s => driver(s, 'verifyInline')),
   counter('grapevine_verify_overflow_total', 'Signature checks made on the event loop because the verification pool was saturated.', s => driver(s, 'verifyOverflow')),
-  counter('grapevine_verify_stream_pauses_total', 'Times a stream was paused because 4,096 of its messages waited for signature checks.', s => driver(s, 'verifyPauses'))
+  counter('grapevine_verify_stream_pauses_total', 'Times a stream was paused because 16,384 of its messages waited for signature checks.', s => driver(s, 'verifyPauses'))
 ]
 
 /**

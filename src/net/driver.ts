@@ -102,7 +102,7 @@ interface Hosted {
 }
 
 /** Messages of one stream waiting for their signature checks (or for those before them) before it is paused. */
-const MAX_WAITING = 4096
+const MAX_WAITING = 16_384
 /** The read buffer a stream we may pause gets: twice Yamux's largest window (16 MiB) and some. */
 const PAUSED_READ_BUFFER = 33 * 1024 * 1024
 

@@ -24,7 +24,7 @@ import type { SignatureCheck } from '../core/protocol.js'
 import { verifyBatch } from './verify-worker.js'
 
 export interface VerifyPoolOptions {
-  /** Checks queued or in flight before the pool is saturated (default 4096). */
+  /** Checks queued or in flight before the pool is saturated (default 2048: about 0.2 s of one thread's work). */
   maxPending?: number
   /** Most checks in one batch (default 256). */
   maxBatch?: number
@@ -84,7 +84,7 @@ export class VerifyPool {
   readonly size: number
 
   constructor (workers: number, opts: VerifyPoolOptions = {}) {
-    this.maxPending = opts.maxPending ?? 4096
+    this.maxPending = opts.maxPending ?? 2048
     this.maxBatch = opts.maxBatch ?? 256
     this.idleMs = opts.idleMs ?? 30_000
     this.size = workers > 0 && existsSync(WORKER_FILE) ? workers : 0

@@ -163,7 +163,7 @@ test('verification pool on the network: a peer\'s 300 signed messages delivered 
   }
 })
 
-test('verification pool on the network: a stream with 4,096 messages waiting is paused; verdicts that come after it closed are harmless', { timeout: 60_000 }, async () => {
+test('verification pool on the network: a stream with 16,384 messages waiting is paused; verdicts that come after it closed are harmless', { timeout: 60_000 }, async () => {
   const topic = 'late'
   const b = await createNode({ seed: seedOf(66), listen: ['/ip4/127.0.0.1/tcp/0'], discovery: false, verifyWorkers: 1 })
   // A pool that holds every check until told.
@@ -177,10 +177,10 @@ test('verification pool on the network: a stream with 4,096 messages waiting is 
     b.pubsub.join(topic).subscribe()
     const stream = await sender.dialProtocol(b.libp2p.getMultiaddrs()[0]!, '/meshsub/1.1.0')
     const codec = new RpcCodec()
-    const frames = Array.from({ length: 4200 }, (_, i) => encodeFrame(codec.encode({ subscriptions: [], messages: [signMessage(me, topic, new TextEncoder().encode(`m${i}`), seqnoBytes(BigInt(i + 1)))] })))
+    const frames = Array.from({ length: 16_500 }, (_, i) => encodeFrame(codec.encode({ subscriptions: [], messages: [signMessage(me, topic, new TextEncoder().encode(`m${i}`), seqnoBytes(BigInt(i + 1)))] })))
     for (let i = 0; i < frames.length; i += 100) stream.send(Buffer.concat(frames.slice(i, i + 100)))
     await waitUntil('the stream paused', () => b.driver.stats.verifyPauses === 1)
-    assert.ok(held.length >= 4096, `paused once 4,096 waited: ${held.length}`)
+    assert.ok(held.length >= 16_384, `paused once 16,384 waited: ${held.length}`)
     await sender.stop()
     await waitUntil('b saw the connection close', () => b.libp2p.getConnections().length === 0)
   } finally {
