@@ -5,8 +5,8 @@
 // asks for a report: every message received with its latency, duplicates, connections opened and closed.
 // `profile` starts / stops the V8 CPU profiler through the inspector and answers the time by module.
 // Talks to the parent over stdin / stdout, one JSON object per line.
-import { writeFileSync } from 'node:fs'
 import '../dist/src/net/shim.js'
+import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { createInterface } from 'node:readline'
 import { noise } from '@chainsafe/libp2p-noise'

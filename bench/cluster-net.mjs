@@ -12,7 +12,7 @@
 //   stack, else to the package it runs in).
 // Settings: CLUSTER_SIZES (10,20), CLUSTER_RATES (msgs/s in total: 20,50,200), CLUSTER_SECONDS (10),
 // CLUSTER_IDLE_NODES (10), CLUSTER_IDLE_SECONDS (30), CLUSTER_SETTLE_SECONDS (10), CLUSTER_PROFILE_SECONDS
-// (10; 0: no profile), CLUSTER_IMPLS
+// (10; 0: no profile; CLUSTER_PROFILE_FILE=F also writes that profile to F), CLUSTER_IMPLS
 // (js,grapevine), CLUSTER_SKIP (traffic or idle). The machine may saturate at 20 processes: the figures
 // are reported as measured.
 // Run alone: `npm run build && node bench/cluster-net.mjs`, or `BENCH_ONLY=cluster-net npm run bench`.
