@@ -577,7 +577,10 @@ export class NetDriver implements SendQueues {
     // before the pause and once more around a resume — more than libp2p's default read buffer (4 MiB, past
     // which it resets the stream).
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER)
-    const waiting: Array<{ msg: unknown, left: number }> = []
+    // The messages waiting, from `first` on: delivered ones are skipped by index and cut off in bulk, so a
+    // drain costs what it delivers, not the length of the queue.
+    let waiting: Array<{ msg: unknown, left: number }> = []
+    let first = 0
     let full = false
     const resume = (): void => {
       try {
@@ -587,31 +590,35 @@ export class NetDriver implements SendQueues {
       }
     }
     const drain = (): void => {
-      let i = 0
-      for (const w of waiting) {
-        if (w.left > 0) break
+      for (let w = waiting[first]; w !== undefined && w.left === 0; w = waiting[first]) {
+        first++
         now(w.msg)
-        i++
       }
-      if (i > 0) waiting.splice(0, i)
-      if (full && waiting.length <= MAX_WAITING / 2) {
+      if (first === waiting.length) {
+        waiting = []
+        first = 0
+      } else if (first >= 1024 && first * 2 >= waiting.length) {
+        waiting = waiting.slice(first)
+        first = 0
+      }
+      if (full && waiting.length - first <= MAX_WAITING / 2) {
         full = false
         resume()
       }
     }
     return msg => {
       const checks = offload.checksOf(peer, msg)
-      if (checks.length === 0 && waiting.length === 0) return now(msg)
+      if (checks.length === 0 && waiting.length === first) return now(msg)
       const item = { msg, left: checks.length }
       waiting.push(item)
       for (const c of checks) {
         pool.verify(c, ok => {
           offload.settle(c, ok)
-          if (--item.left === 0 && waiting[0] === item) drain()
+          if (--item.left === 0 && waiting[first] === item) drain()
         })
       }
-      if (item.left === 0 && waiting[0] === item) drain()
-      if (waiting.length >= MAX_WAITING && !full) {
+      if (item.left === 0 && waiting[first] === item) drain()
+      if (waiting.length - first >= MAX_WAITING && !full) {
         full = true
         this.stats.verifyPauses++
         stream.pause()
