@@ -340,7 +340,7 @@ export class NetDriver implements SendQueues {
       if (last === undefined || this.stopped) return
       const idle = this.now() - last
       if (idle < UNHELD_IDLE_MS) {
-        setTimeout(check, UNHELD_IDLE_MS - idle).unref()
+        this.scheduler.at(last + UNHELD_IDLE_MS, check)
         return
       }
       this.unheld.delete(peer)
@@ -348,7 +348,7 @@ export class NetDriver implements SendQueues {
       this.stats.idleClosed++
       this.hangUp(peer, true)
     }
-    setTimeout(check, UNHELD_IDLE_MS).unref()
+    this.scheduler.at(this.now() + UNHELD_IDLE_MS, check)
   }
 
   /** A connection to `peer`: an open one, or a new one (which counts once identify has run on it). */
