@@ -9,14 +9,9 @@ import '../dist/src/net/shim.js'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { createInterface } from 'node:readline'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
+import { loopbackHost } from './loopback-host.mjs'
 import { createNode } from '../dist/src/exports/index.js'
 import { createLogger } from '../dist/src/metrics/log.js'
 
@@ -46,16 +41,7 @@ if (impl === 'grapevine') {
   stop = async () => { await node.stop() }
   timeCores(node.cores.all)
 } else {
-  host = await createLibp2p({
-    privateKey: await generateKeyPairFromSeed('Ed25519', seed),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { allow: ['/ip4/127.0.0.1'] },
-    connectionMonitor: { abortConnectionOnPingFailure: false },
-    services: { identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) }
-  })
+  host = await loopbackHost(seed, { pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) })
   const ps = host.services.pubsub
   let dups = 0
   const dup = ps.score.duplicateMessage.bind(ps.score)

@@ -5,16 +5,11 @@
 // Talks to the parent over stdin / stdout, one JSON object per line.
 import '../dist/src/net/shim.js'
 import { createInterface } from 'node:readline'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { createNode } from '../dist/src/net/create-node.js'
 import { gossipsub as grapevineGossipsub } from '../dist/src/exports/libp2p.js'
+import { loopbackHost } from './loopback-host.mjs'
 
 const [impl, role, policy, sizeArg] = process.argv.slice(2)
 const size = Number(sizeArg)
@@ -39,16 +34,7 @@ if (impl === 'grapevine') {
   addrs = node.multiaddrs()
   globalThis.driverStats = () => node.driver.stats
 } else {
-  const host = await createLibp2p({
-    privateKey: await generateKeyPairFromSeed('Ed25519', seed),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { allow: ['/ip4/127.0.0.1'] },
-    connectionMonitor: { abortConnectionOnPingFailure: false },
-    services: { identify: identify(), pubsub: (impl === 'service' ? grapevineGossipsub : gossipsub)({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) }
-  })
+  const host = await loopbackHost(seed, { pubsub: (impl === 'service' ? grapevineGossipsub : gossipsub)({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true }) })
   const ps = host.services.pubsub
   publish = async (data) => { await ps.publish(TOPIC, data) }
   subscribe = (onData) => {

@@ -8,17 +8,12 @@
 import '../dist/src/net/shim.js'
 import { createInterface } from 'node:readline'
 import { multiaddr } from '@multiformats/multiaddr'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
 import { createNode } from '../dist/src/net/create-node.js'
 import { identityFromSeed } from '../dist/src/core/identity.js'
 import { RpcCodec } from '../dist/src/gossipsub/codec.js'
 import { seqnoBytes, signMessage } from '../dist/src/gossipsub/signing.js'
 import { encodeFrame } from '../dist/src/net/frames.js'
+import { loopbackHost } from './loopback-host.mjs'
 
 const TOPIC = 'bench'
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n')
@@ -50,15 +45,7 @@ if (role === 'sub') {
     const msg = signMessage(authors[i % authors.length], TOPIC, data, seqnoBytes(BigInt(i + 1)))
     frames.push(encodeFrame(codec.encode({ subscriptions: [], messages: [msg] })))
   }
-  const host = await createLibp2p({
-    privateKey: await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(1)),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionManager: { allow: ['/ip4/127.0.0.1'] },
-    services: { identify: identify() }
-  })
+  const host = await loopbackHost(new Uint8Array(32).fill(1))
   // The subscriber answers on its own stream (IDONTWANT, GRAFT): read and dropped.
   await host.handle(['/meshsub/1.1.0'], (stream) => { stream.addEventListener('message', () => {}) })
   const stream = await host.dialProtocol(multiaddr(addr), '/meshsub/1.1.0')
