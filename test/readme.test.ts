@@ -7,6 +7,8 @@
 //                 not run again from inside the test run
 //   ```sh bench   each command's npm script exists and each BENCH_ONLY name is a benchmark (a full run
 //                 takes an hour and a half: `npm run bench` itself is the check)
+//   ```sh paper   each `sim paper` command is run with `--check` added: the figure exists and the options
+//                 parse (the paper-scale runs take minutes each; the paper tests run reduced sizes)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -167,6 +169,21 @@ test('README: the benchmark commands name existing scripts and benchmarks', asyn
     assert.ok(m !== null, `unexpected benchmark command: ${line}`)
     assert.ok(scripts[m[2]!] !== undefined, `npm run ${m[2]} names no script`)
     for (const name of m[1]?.split(',') ?? []) assert.ok(BENCH_NAMES.includes(name), `BENCH_ONLY=${name} names no benchmark`)
+  }
+})
+
+test('README: the paper commands name existing figures with options they take', { timeout: 120_000 }, async () => {
+  const dir = scratch()
+  try {
+    for (const b of all.filter(b => b.info[0] === 'sh' && b.info[1] === 'paper')) {
+      for (const line of b.body.split('\n').map(l => l.replace(/#.*$/, '').trim()).filter(l => l !== '')) {
+        assert.match(line, /^npm run -s grapevine -- sim paper \S+/, `unexpected paper command: ${line}`)
+        const r = await run('bash', ['-e', '-c', `${line} --check`], dir, 60_000)
+        assert.equal(r.code, 0, `${line} --check: ${r.out}`)
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })
 

@@ -19,6 +19,7 @@ usage:
   grapevine sim membership [options]  HyParView growth, failure and churn experiments (--help)
   grapevine sim broadcast [options]   Plumtree and flood gossip: reliability, RMR, LDH (--help)
   grapevine sim pubsub [options]      GossipSub: delivery, latency, duplicates, attackers (--help)
+  grapevine sim paper NAME [options]  a paper's figure, our protocol beside its baselines (sim paper --help)
   grapevine help
 
 ${CLIENT_USAGE}`
@@ -59,6 +60,7 @@ export async function main (argv: string[]): Promise<number> {
     broadcast: async () => await import('./sim-broadcast.js').then(m => [m.SIM_BROADCAST_USAGE, m.simBroadcast]),
     pubsub: async () => await import('./sim-pubsub.js').then(m => [m.SIM_PUBSUB_USAGE, m.simPubsub])
   }
+  if (cmd === 'sim' && sub === 'paper') return await (await import('./sim-paper.js')).simPaper(rest)
   if (cmd === 'sim' && sub !== undefined && sims[sub] !== undefined) {
     const [usage, run] = await sims[sub]()
     if (rest.includes('--help') || rest.includes('-h')) {
