@@ -29,7 +29,9 @@ seed[0] = impl === 'grapevine' ? 7 : 9
 
 let publish, host, peersInTopic, stop, join, duplicates
 if (impl === 'grapevine') {
-  const node = await createNode({ seed, listen: ['/ip4/127.0.0.1/tcp/0'], signaturePolicy: policy, logger: createLogger('warn') })
+  // CLUSTER_GV_OPTIONS: JSON merged into createNode's options (experiments: e.g. '{"discovery":false}').
+  const extra = JSON.parse(process.env.CLUSTER_GV_OPTIONS ?? '{}')
+  const node = await createNode({ seed, listen: ['/ip4/127.0.0.1/tcp/0'], signaturePolicy: policy, logger: createLogger('warn'), ...extra })
   host = node.libp2p
   const topic = node.pubsub.join(TOPIC)
   const sub = topic.subscribe({ bufferSize: 1 << 16 })

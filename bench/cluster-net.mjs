@@ -17,7 +17,7 @@
 // are reported as measured.
 // Run alone: `npm run build && node bench/cluster-net.mjs`, or `BENCH_ONLY=cluster-net npm run bench`.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { sizesFrom } from './lib.mjs'
@@ -31,7 +31,9 @@ const HZ = 100
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
 
 function child (impl, index) {
-  const p = spawn(process.execPath, [CHILD, impl, String(index), 'StrictSign', String(SIZE)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  // CLUSTER_NODE_ARGS: extra node flags for the children (e.g. '--cpu-prof --cpu-prof-dir=DIR').
+  const nodeArgs = (process.env.CLUSTER_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const p = spawn(process.execPath, [...nodeArgs, CHILD, impl, String(index), 'StrictSign', String(SIZE)], { stdio: ['pipe', 'pipe', 'inherit'] })
   p.stdin.on('error', () => {})
   const waiters = []
   createInterface({ input: p.stdout }).on('line', (line) => {
@@ -85,6 +87,26 @@ function switches (pid) {
   } catch {
     return 0
   }
+}
+/** CPU ticks so far of a process's threads: its event loop (the main thread) and all others (V8's GC and compiler helpers, libuv's pool, workers). */
+function threadTicks (pid) {
+  const out = {}
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
+      const name = t === String(pid) ? 'event loop' : 'other threads'
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+      out[name] = (out[name] ?? 0) + Number(f[11]) + Number(f[12])
+    }
+  } catch {
+    // gone
+  }
+  return out
+}
+const threadsOf = (nodes) => {
+  const sum = {}
+  for (const c of nodes) for (const [k, v] of Object.entries(threadTicks(c.pid))) sum[k] = (sum[k] ?? 0) + v
+  return sum
 }
 const switchesOf = (nodes) => nodes.reduce((s, c) => s + switches(c.pid), 0)
 const cpuOf = (nodes) => nodes.reduce((s, c) => s + cpuSeconds(c.pid), 0)
@@ -164,10 +186,14 @@ async function idle (impl, n, seconds, settle, profileSeconds) {
   await Promise.all(nodes.map(c => c.wait('measuring')))
   const cpu0 = cpuOf(nodes)
   const sw0 = switchesOf(nodes)
+  const th0 = threadsOf(nodes)
   const load0 = loadavg()
   await sleep(seconds * 1000)
   const cpu = cpuOf(nodes) - cpu0
   const wakeups = switchesOf(nodes) - sw0
+  // CPU of the event loop and of the other threads, ms/s per node.
+  const th1 = threadsOf(nodes)
+  const threads = Object.fromEntries(Object.entries(th1).map(([k, v]) => [k, (v - (th0[k] ?? 0)) * 1000 / HZ / seconds / n]).filter(([, v]) => v > 0))
   nodes.forEach(c => c.send({ report: true }))
   const reports = await Promise.all(nodes.map(c => c.wait('report')))
   // Then, outside the measured window (the profiler costs CPU of its own), where one node's time goes.
@@ -190,6 +216,7 @@ async function idle (impl, n, seconds, settle, profileSeconds) {
     nodes: n,
     seconds,
     cpuMsPerSecPerNode: cpu * 1000 / seconds / n,
+    threads,
     wakeupsPerSecPerNode: wakeups / seconds / n,
     cores,
     processMsPerSecPerNode: processMs,
@@ -265,6 +292,7 @@ export async function benchClusterNet () {
     const ref = results.idle.find(r => r.impl === 'js')
     const gv = results.idle.find(r => r.impl === 'grapevine')
     if (ref !== undefined && gv !== undefined) console.log(`ratio idle CPU grapevine / @libp2p/gossipsub: ${f(gv.cpuMsPerSecPerNode / ref.cpuMsPerSecPerNode, 2)}×`)
+    for (const r of results.idle) console.log(`  ${NAME[r.impl]}, by thread, ms/s per node: ` + Object.entries(r.threads).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}`).join(', '))
     if (gv !== undefined && Object.keys(gv.cores).length > 0) {
       const inCores = Object.values(gv.cores).reduce((s, x) => s + x, 0)
       console.log(`  grapevine, per node over the measured window: time in each protocol's core (its timers, messages and peer events, with what they send), ms/s:`)

@@ -2,8 +2,7 @@
  * The js-libp2p host a grapevine node runs on: TCP and WebSockets, Noise, Yamux, identify
  * (announcing AGENT_VERSION) and ping, with the node's Ed25519 key; with a pre-shared key, a private network (./pnet.ts). Loopback
  * and any `exemptAddrs` are exempt from the connection manager's inbound rate limit (many local nodes dial
- * each other at once), and the connection monitor only measures: it does not abort busy connections whose
- * pings are late. The connection gater asks `denyPeer` (bans, the allow-list: ./admission.ts).
+ * each other at once), and libp2p's connection monitor is off (its ping streams were most of an idle node's CPU). The connection gater asks `denyPeer` (bans, the allow-list: ./admission.ts).
  */
 import './shim.js'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -71,7 +70,11 @@ export async function createHost (o: HostOptions): Promise<Host> {
       maxConnections: o.maxConnections ?? 300,
       allow: o.exemptAddrs ?? ['/ip4/127.0.0.1', '/ip6/::1']
     },
-    connectionMonitor: { abortConnectionOnPingFailure: false },
+    // No connection monitor: it opens a ping stream on every connection every 10 s (stream negotiation and
+    // a peer-store write at both ends: most of an idle node's CPU, ARCHITECTURE.md §5.2 "Idle cost"), while
+    // liveness is already known without new streams — HyParView's keep-alives on active links, Yamux's own
+    // keep-alive frame on every connection, and TCP. The ping service stays, to answer other peers' monitors.
+    connectionMonitor: { enabled: false },
     connectionGater: {
       denyDialPeer: async (peer) => deny(peer, 'outbound'),
       denyInboundEncryptedConnection: async (peer) => deny(peer, 'inbound'),
