@@ -71,9 +71,10 @@ export async function createHost (o: HostOptions): Promise<Host> {
       allow: o.exemptAddrs ?? ['/ip4/127.0.0.1', '/ip6/::1']
     },
     // No connection monitor: it opens a ping stream on every connection every 10 s (stream negotiation and
-    // a peer-store write at both ends: most of an idle node's CPU, ARCHITECTURE.md §5.2 "Idle cost"), while
-    // liveness is already known without new streams — HyParView's keep-alives on active links, Yamux's own
-    // keep-alive frame on every connection, and TCP. The ping service stays, to answer other peers' monitors.
+    // a peer-store write at both ends: most of an idle node's CPU, ARCHITECTURE.md §5.2 "Idle cost"), and
+    // here it only measured round-trip times nothing reads (it was told never to abort a connection: a busy
+    // one answers late). Dead neighbours are found by HyParView's keep-alives on the existing streams; TCP
+    // and Yamux's keep-alive frame cover the rest. The ping service stays, to answer other peers' monitors.
     connectionMonitor: { enabled: false },
     connectionGater: {
       denyDialPeer: async (peer) => deny(peer, 'outbound'),
