@@ -65,13 +65,15 @@ export class MembershipCodec implements Codec<MembershipMessage> {
   constructor (readonly limits: MembershipCodecLimits = DEFAULT_MEMBERSHIP_LIMITS) {}
 
   encode (m: MembershipMessage): Uint8Array {
-    const w: Wire = { kind: TO_WIRE[m.kind], ttl: 0, high: false, accepted: false, peers: [], exchange: 0 }
+    const w: Wire = { kind: TO_WIRE[m.kind], ttl: 0, high: false, accepted: false, peers: [], exchange: 0, path: [] }
     if ('peer' in m) w.peer = m.peer as PeerDescriptor
     if ('ttl' in m) w.ttl = m.ttl
     if ('high' in m) w.high = m.high
     if ('accepted' in m) w.accepted = m.accepted
     if ('peers' in m) w.peers = m.peers as PeerDescriptor[]
     if ('exchange' in m) w.exchange = m.exchange
+    if (m.kind === 'shuffle' && m.path !== undefined) w.path = m.path as string[]
+    if (m.kind === 'shuffleReply' && m.route !== undefined) w.path = m.route as string[]
     return Wire.encode(w)
   }
 
@@ -96,8 +98,10 @@ export class MembershipCodec implements Codec<MembershipMessage> {
         return n
       case 'shuffle':
         n += lengthField(peerSize(m.peer)) + uintField(m.ttl)
+        for (const id of m.path ?? []) n += lengthField(utf8Length(id))
         break
       case 'shuffleReply':
+        for (const id of m.route ?? []) n += lengthField(utf8Length(id))
         break
     }
     for (const p of m.peers) n += lengthField(peerSize(p))
@@ -108,13 +112,16 @@ export class MembershipCodec implements Codec<MembershipMessage> {
     const l = this.limits
     let w: Wire
     try {
-      w = Wire.decode(bytes, { limits: { peers: l.maxShufflePeers, peers$: { addrs: l.maxAddrs }, peer: { addrs: l.maxAddrs } } })
+      w = Wire.decode(bytes, { limits: { peers: l.maxShufflePeers, peers$: { addrs: l.maxAddrs }, peer: { addrs: l.maxAddrs }, path: l.maxTtl } })
     } catch (err) {
       throw new PeerError('ERR_MEMBERSHIP_DECODE', `membership message does not decode: ${(err as Error).message}`, { cause: err })
     }
     const kind = FROM_WIRE.get(w.kind)
     if (kind === undefined) throw new PeerError('ERR_MEMBERSHIP_KIND', 'membership message has an unknown kind')
     if (w.ttl > l.maxTtl) throw new PeerError('ERR_MEMBERSHIP_TTL', `walk of ${w.ttl} hops is longer than ${l.maxTtl}`)
+    for (const id of w.path) {
+      if (id === '' || utf8Length(id) > l.maxIdBytes) throw new PeerError('ERR_MEMBERSHIP_ID', 'walk hop id empty or too long')
+    }
     const peer = (): PeerInfo => {
       if (w.peer === undefined) throw new PeerError('ERR_MEMBERSHIP_PEER', `${kind} without a peer`)
       return this.peer(w.peer)
@@ -127,8 +134,8 @@ export class MembershipCodec implements Codec<MembershipMessage> {
       case 'neighborReply': return { kind, peer: peer(), accepted: w.accepted }
       case 'disconnect': return { kind }
       case 'keepalive': return { kind }
-      case 'shuffle': return { kind, peer: peer(), ttl: w.ttl, peers: w.peers.map(p => this.peer(p)), exchange: w.exchange }
-      case 'shuffleReply': return { kind, peers: w.peers.map(p => this.peer(p)), exchange: w.exchange }
+      case 'shuffle': return { kind, peer: peer(), ttl: w.ttl, peers: w.peers.map(p => this.peer(p)), exchange: w.exchange, ...(w.path.length > 0 ? { path: w.path } : {}) }
+      case 'shuffleReply': return { kind, peers: w.peers.map(p => this.peer(p)), exchange: w.exchange, ...(w.path.length > 0 ? { route: w.path } : {}) }
     }
   }
 

@@ -21,6 +21,13 @@ export interface HyParViewConfig {
   /** Hops of a shuffle's random walk. */
   shuffleTtl: number
   shufflePeriodMs: number
+  /**
+   * How a shuffle's answer reaches an origin that is not an active neighbour: `dial` — a connection of its
+   * own, as the paper's temporary TCP connection; `walk` — back along the walk's path, hop by hop over
+   * active links (each SHUFFLE carries its forwarders). On a real network a connection costs a handshake,
+   * identify and stream negotiations at both ends — most of an idle node's CPU — so whole nodes use `walk`.
+   */
+  shuffleReplyVia: 'dial' | 'walk'
   /** The repair tick: keep-alives, silent-peer detection, NEIGHBOR expiry, join retry, refilling. */
   repairPeriodMs: number
   /** Send a KEEPALIVE on an active link that carried nothing from us for this long. */
@@ -69,6 +76,7 @@ export const DEFAULT_HYPARVIEW: HyParViewConfig = {
   shuffleKp: 4,
   shuffleTtl: 6,
   shufflePeriodMs: 10_000,
+  shuffleReplyVia: 'dial',
   repairPeriodMs: 1_000,
   keepAliveIntervalMs: 5_000,
   keepAliveTimeoutMs: 15_000,
@@ -124,6 +132,10 @@ export interface HyParViewStats {
   dialsDeferred: number
   /** Peer records without their peer's good signature (nodes with identities only), not believed. */
   badRecords: number
+  /** Shuffle answers passed on towards their origin (`shuffleReplyVia: 'walk'`). */
+  shuffleRepliesRelayed: number
+  /** Shuffle answers that could not be passed on: the next hop back had left our active view. */
+  shuffleRepliesLost: number
 }
 
 export function checkHyParViewConfig (c: HyParViewConfig): void {
@@ -139,4 +151,5 @@ export function checkHyParViewConfig (c: HyParViewConfig): void {
   checkConfig(c.shuffleKa + c.shuffleKp + 1 <= c.codec.maxShufflePeers, `a shuffle of ${c.shuffleKa + c.shuffleKp + 1} peers exceeds codec.maxShufflePeers (${c.codec.maxShufflePeers})`)
   checkConfig(c.arwl <= c.codec.maxTtl && c.shuffleTtl <= c.codec.maxTtl, `walk lengths must not exceed codec.maxTtl (${c.codec.maxTtl})`)
   checkConfig(c.keepAliveTimeoutMs > c.keepAliveIntervalMs, 'membership.keepAliveTimeoutMs must exceed keepAliveIntervalMs')
+  checkConfig(c.shuffleReplyVia === 'dial' || c.shuffleReplyVia === 'walk', `membership.shuffleReplyVia is 'dial' or 'walk' (got ${String(c.shuffleReplyVia)})`)
 }

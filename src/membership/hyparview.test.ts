@@ -139,6 +139,54 @@ test('same seed, same overlay', () => {
   assert.deepEqual(b, a)
 })
 
+test('shuffle answers travel back along the walk over active links (shuffleReplyVia walk): no dials, passive views still fill', () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `w${i}`)
+  const run = (via: 'dial' | 'walk'): { dials: number, relayed: number, answered: number, unsolicited: number, passive: number } => {
+    const c = cluster(ids, { shuffleReplyVia: via })
+    for (const id of ids.slice(1)) {
+      c.hv(id).join(c.sim.now, 'w0')
+      c.sim.run(c.sim.now + 100)
+    }
+    c.sim.run(c.sim.now + 20_000)
+    const sum = (f: (h: HyParView) => number): number => ids.reduce((s, id) => s + f(c.hv(id)), 0)
+    const dials0 = sum(h => h.stats.dials)
+    const answered0 = sum(h => h.stats.shufflesAnswered)
+    c.sim.run(c.sim.now + 60_000)
+    assertViewInvariants(c, ids)
+    return {
+      dials: sum(h => h.stats.dials) - dials0,
+      relayed: sum(h => h.stats.shuffleRepliesRelayed),
+      answered: sum(h => h.stats.shufflesAnswered) - answered0,
+      unsolicited: sum(h => h.stats.unsolicited),
+      passive: Math.min(...ids.map(id => c.hv(id).passiveView().length))
+    }
+  }
+  const dial = run('dial')
+  const walk = run('walk')
+  assert.ok(dial.answered > 1000 && walk.answered > 1000, `shuffles answered: ${dial.answered} / ${walk.answered}`)
+  assert.ok(dial.dials > 100, `the paper's way dials shuffle origins (${dial.dials} dials)`)
+  // What dials remain are refills of active views (NEIGHBOR requests to passive peers), in both runs.
+  assert.ok(walk.dials * 10 < dial.dials, `answers along the walk dial nobody: ${walk.dials} dials against ${dial.dials}`)
+  assert.ok(walk.relayed > 500, `${walk.relayed} answers relayed`)
+  assert.equal(walk.unsolicited, 0, 'every relayed answer reached the origin of its shuffle')
+  assert.ok(walk.passive >= 20, `passive views fill as before (smallest: ${walk.passive}, dial: ${dial.passive})`)
+})
+
+test('a relayed shuffle answer is passed on only along active links, and a gone hop is counted', () => {
+  const c = cluster(['a', 'b', 'c'], { shuffleReplyVia: 'walk', shufflePeriodMs: 1e9 })
+  c.hv('b').join(c.sim.now, 'a')
+  c.sim.run(1000)
+  // From a stranger (c is not b's neighbour): refused.
+  c.sim.inject('c', 'b', 'membership', codec.encode({ kind: 'shuffleReply', peers: [], exchange: 1, route: ['a'] }))
+  c.sim.run(c.sim.now + 100)
+  assert.equal(c.hv('b').stats.fromStrangers, 1)
+  // From a neighbour, towards a hop that is not b's neighbour: lost, counted.
+  c.sim.inject('a', 'b', 'membership', codec.encode({ kind: 'shuffleReply', peers: [], exchange: 1, route: ['c', 'a'] }))
+  c.sim.run(c.sim.now + 100)
+  assert.equal(c.hv('b').stats.shuffleRepliesLost, 1)
+  assert.equal(c.hv('b').stats.shuffleRepliesRelayed, 0)
+})
+
 test('configuration errors say what to fix', () => {
   assert.throws(() => cluster(['x'], { activeSize: 0 }), /activeSize must be a whole number ≥ 1/)
   assert.throws(() => cluster(['x'], { prwl: 9 }), /prwl must be between 0 and arwl/)

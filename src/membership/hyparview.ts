@@ -15,6 +15,8 @@
  *   §4.4 passive view management: every shuffle period the **active role** sends itself, ka active and
  *               kp passive peers along a random walk; the node where the walk ends (**passive role**)
  *               answers with as many of its passive peers; both merge, evicting first what they sent.
+ *               The answer goes over a connection of its own, as in the paper, or (`shuffleReplyVia:
+ *               'walk'`, whole nodes) back along the walk over active links, without a new connection.
  * Two timers: the shuffle period, and a repair tick that sends keep-alives, detects silent peers, expires
  * NEIGHBOR attempts, retries a join and refills the active view.
  *
@@ -59,7 +61,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     joinsHandled: 0, forwardJoins: 0, neighborRequests: 0, neighborAccepted: 0, neighborRejected: 0,
     neighborFailed: 0, failuresDetected: 0, silentPeers: 0, evictions: 0, shufflesStarted: 0,
     shufflesAnswered: 0, keepAlivesSent: 0, malformed: 0, unsolicited: 0, fromStrangers: 0, excessPeers: 0, dials: 0,
-    dialsDeferred: 0, badRecords: 0, refusedWaiting: 0
+    dialsDeferred: 0, badRecords: 0, refusedWaiting: 0, shuffleRepliesRelayed: 0, shuffleRepliesLost: 0
   }
 
   private readonly env: Env<MembershipMessage, MembershipTimer, MembershipEvent>
@@ -212,8 +214,14 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       case 'shuffle':
         if (link === undefined) return this.fromStranger()
         if (this.believe(from, [msg.peer], msg.peer.id === from).length === 0) return
-        return this.shufflePassiveRole(now, from, msg.peer, msg.ttl, msg.peers, msg.exchange)
-      case 'shuffleReply': return this.onShuffleReply(from, msg.peers, msg.exchange)
+        return this.shufflePassiveRole(now, from, msg.peer, msg.ttl, msg.peers, msg.exchange, msg.path ?? [])
+      case 'shuffleReply':
+        if (msg.route !== undefined && msg.route.length > 0) {
+          // Relayed answers travel along active links only.
+          if (link === undefined) return this.fromStranger()
+          return this.relayShuffleReply(now, msg.peers, msg.exchange, msg.route)
+        }
+        return this.onShuffleReply(from, msg.peers, msg.exchange)
       case 'keepalive':
         // A keep-alive over a link we do not hold: tell the peer, so views stay symmetric.
         if (link === undefined) this.env.io.send(from, { kind: 'disconnect' })
@@ -464,13 +472,14 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
    * merging. Answering dials the origin unless it is a neighbour: a dial to a peer `from` named, so within
    * the budget; past it the walk ends unanswered (the origin's shuffle simply brings nothing back).
    */
-  private shufflePassiveRole (now: number, from: NodeId, origin: PeerInfo, ttl: number, peers: readonly PeerInfo[], exchange: number): void {
+  private shufflePassiveRole (now: number, from: NodeId, origin: PeerInfo, ttl: number, peers: readonly PeerInfo[], exchange: number, path: readonly NodeId[]): void {
     if (origin.id === this.env.id) return
     const left = ttl - 1
+    const walk = this.config.shuffleReplyVia === 'walk'
     if (left > 0 && this.active.size > 1) {
       const next = this.randomActive(x => x === from || x === origin.id)
       if (next !== undefined) {
-        this.sendTo(now, next, { kind: 'shuffle', peer: origin, ttl: left, peers, exchange })
+        this.sendTo(now, next, { kind: 'shuffle', peer: origin, ttl: left, peers, exchange, ...(walk ? { path: [...path, this.env.id] } : {}) })
         return
       }
     }
@@ -479,6 +488,10 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     const reply = this.shareable(this.passive.sample(this.env.rng, taken.length + 1))
     if (this.active.has(origin.id)) {
       this.sendTo(now, origin.id, { kind: 'shuffleReply', peers: reply.map(id => this.book.info(id)), exchange })
+    } else if (walk && path.length > 0 && path[path.length - 1] === from) {
+      // Back the way the walk came: `from` first, then the earlier forwarders, the origin last.
+      const route = [...path.slice(0, -1).reverse(), origin.id]
+      this.sendTo(now, from, { kind: 'shuffleReply', peers: reply.map(id => this.book.info(id)), exchange, route })
     } else if (this.budget.take(now, [from])) {
       this.stats.dials++
       this.env.io.send(origin.id, { kind: 'shuffleReply', peers: reply.map(id => this.book.info(id)), exchange })
@@ -486,6 +499,22 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.stats.dialsDeferred++
     }
     this.merge(from, [origin, ...taken], reply)
+  }
+
+  /**
+   * A shuffle answer travelling back along a walk we forwarded: pass it to the next hop if that is still an
+   * active neighbour (no dial: a hop that left our view ends it, counted). Nothing in it is believed here;
+   * the origin checks the exchange number and each record's signature, and counts the answer as its
+   * neighbour's word. The route only shrinks and is at most a walk long (the codec's `maxTtl`).
+   */
+  private relayShuffleReply (now: number, peers: readonly PeerInfo[], exchange: number, route: readonly NodeId[]): void {
+    const next = route[0]!
+    if (!this.active.has(next)) {
+      this.stats.shuffleRepliesLost++
+      return
+    }
+    this.stats.shuffleRepliesRelayed++
+    this.sendTo(now, next, { kind: 'shuffleReply', peers, exchange, ...(route.length > 1 ? { route: route.slice(1) } : {}) })
   }
 
   private onShuffleReply (from: NodeId, peers: readonly PeerInfo[], exchange: number): void {

@@ -27,9 +27,10 @@ export type MembershipMessage =
   | { readonly kind: 'neighborReply', readonly peer: PeerInfo, readonly accepted: boolean }
   /** I dropped you from my active view; keep me as a passive peer. */
   | { readonly kind: 'disconnect' }
-  /** A shuffle walk started by `peer` (the origin), carrying a sample of its views. */
-  | { readonly kind: 'shuffle', readonly peer: PeerInfo, readonly ttl: number, readonly peers: readonly PeerInfo[], readonly exchange: number }
-  | { readonly kind: 'shuffleReply', readonly peers: readonly PeerInfo[], readonly exchange: number }
+  /** A shuffle walk started by `peer` (the origin), carrying a sample of its views; `path`: the forwarders so far. */
+  | { readonly kind: 'shuffle', readonly peer: PeerInfo, readonly ttl: number, readonly peers: readonly PeerInfo[], readonly exchange: number, readonly path?: readonly NodeId[] }
+  /** The answer to a shuffle; `route`: when it travels back along the walk, the hops still to go (the origin last). */
+  | { readonly kind: 'shuffleReply', readonly peers: readonly PeerInfo[], readonly exchange: number, readonly route?: readonly NodeId[] }
   /** Nothing else to say on this link lately: I am alive. */
   | { readonly kind: 'keepalive' }
 

@@ -185,6 +185,7 @@ export interface MembershipMessage {
   accepted: boolean
   peers: PeerDescriptor[]
   exchange: number
+  path: string[]
 }
 
 export namespace MembershipMessage {
@@ -264,6 +265,13 @@ export namespace MembershipMessage {
           w.uint32(obj.exchange)
         }
 
+        if (obj.path != null && obj.path.length > 0) {
+          for (const value of obj.path) {
+            w.uint32(66)
+            w.string(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -274,7 +282,8 @@ export namespace MembershipMessage {
           high: false,
           accepted: false,
           peers: [],
-          exchange: 0
+          exchange: 0,
+          path: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -319,6 +328,14 @@ export namespace MembershipMessage {
               obj.exchange = reader.uint32()
               break
             }
+            case 8: {
+              if (opts.limits?.path != null && obj.path.length === opts.limits.path) {
+                throw new MaxLengthError('Decode error - repeated field "path" had too many elements')
+              }
+
+              obj.path.push(reader.string())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -329,7 +346,8 @@ export namespace MembershipMessage {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          peers: 0
+          peers: 0,
+          path: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -396,6 +414,21 @@ export namespace MembershipMessage {
                 field: `${prefix}.exchange`,
                 value: reader.uint32()
               }
+              break
+            }
+            case 8: {
+              if (opts.limits?.path != null && obj.path === opts.limits.path) {
+                throw new MaxLengthError('Streaming decode error - repeated field "path" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.path[]`,
+                index: obj.path,
+                value: reader.string()
+              }
+
+              obj.path++
+
               break
             }
             default: {
@@ -480,6 +513,12 @@ export namespace MembershipMessage {
     value: number
   }
 
+  export interface MembershipMessagePathFieldEvent {
+    field: '$.path[]'
+    index: number
+    value: string
+  }
+
   export function encode (obj: Partial<MembershipMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MembershipMessage.codec())
   }
@@ -488,7 +527,7 @@ export namespace MembershipMessage {
     return decodeMessage(buf, MembershipMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageKindFieldEvent | MembershipMessagePeerIdFieldEvent | MembershipMessagePeerAddrsFieldEvent | MembershipMessagePeerSeqFieldEvent | MembershipMessagePeerSignatureFieldEvent | MembershipMessageTtlFieldEvent | MembershipMessageHighFieldEvent | MembershipMessageAcceptedFieldEvent | MembershipMessagePeersIdFieldEvent | MembershipMessagePeersAddrsFieldEvent | MembershipMessagePeersSeqFieldEvent | MembershipMessagePeersSignatureFieldEvent | MembershipMessageExchangeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MembershipMessage>): Generator<MembershipMessageKindFieldEvent | MembershipMessagePeerIdFieldEvent | MembershipMessagePeerAddrsFieldEvent | MembershipMessagePeerSeqFieldEvent | MembershipMessagePeerSignatureFieldEvent | MembershipMessageTtlFieldEvent | MembershipMessageHighFieldEvent | MembershipMessageAcceptedFieldEvent | MembershipMessagePeersIdFieldEvent | MembershipMessagePeersAddrsFieldEvent | MembershipMessagePeersSeqFieldEvent | MembershipMessagePeersSignatureFieldEvent | MembershipMessageExchangeFieldEvent | MembershipMessagePathFieldEvent> {
     return streamMessage(buf, MembershipMessage.codec(), opts)
   }
 }
