@@ -22,8 +22,8 @@ join the mesh and drop every message: sybil (they connect to a formed network), 
 honest target), cold-boot (present from the start), covert-flash (cold boot; they forward until
 --attack-delay, then all drop). Honest delivery of the messages published once the attack is on.
 
-  --nodes N          honest nodes (default 500; the paper had 1,000 — see docs/papers-gossipsub.md)
-  --sybils N         Sybils for sybil, cold-boot, covert-flash (default 500, each to 20 honest nodes)
+  --nodes N          honest nodes (default 300; the paper had 1,000 — see docs/papers-gossipsub.md)
+  --sybils N         Sybils for sybil, cold-boot, covert-flash (default 300, each to 20 honest nodes)
   --eclipse-sybils N Sybils on the eclipse target (default 100)
   --attacks LIST     comma-separated, or all (default all)
   --seconds S        publishing time (default 30; 10 publishers × 1 message/s, 256 B)
@@ -65,8 +65,8 @@ export function plan (argv: string[]): { runs: Array<{ attack: SybilAttack, scor
     },
     strict: true
   })
-  const nodes = num(values.nodes, 'nodes', 500, { min: 20, int: true })
-  const sybils = num(values.sybils, 'sybils', 500, { min: 1, int: true })
+  const nodes = num(values.nodes, 'nodes', 300, { min: 20, int: true })
+  const sybils = num(values.sybils, 'sybils', 300, { min: 1, int: true })
   const eclipseSybils = num(values['eclipse-sybils'], 'eclipse-sybils', 100, { min: 1, int: true })
   const seconds = num(values.seconds, 'seconds', 30, { min: 5 })
   const attackDelayMs = num(values['attack-delay'], 'attack-delay', 15_000, { min: 0 })
