@@ -106,6 +106,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private token = 0
   private seq: bigint
   private heartbeats = 0
+  /** A history is configured: ask for each id once at a time (./history.ts). */
+  private readonly askOnce: boolean
 
   constructor (private readonly env: Env<RPC, GossipSubTimer, GossipSubEvent>, private readonly identity: Identity | null, config: Partial<GossipSubConfig> = {}) {
     this.name = env.name
@@ -123,6 +125,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.seen = new SeenIds(this.config.seenTtlMs, 1_000_000, this.idSeed, 1024)
     this.mcache = new MessageCache(this.config.mcacheLength, this.config.mcacheGossip, this.idSeed)
     this.history = new TopicHistory(topic => historyBounds(this.config, topic), idKey)
+    this.askOnce = this.config.historyMessages > 0 || Object.keys(this.config.historyTopics).length > 0
     this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
     this.score = new PeerScore(this.config.score)
@@ -440,7 +443,9 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const { iwant, keys } = wanted(ihaves, st, this.config, {
       subscribed: topic => this.subscriptions.has(topic),
       canonical: ids => this.idSchemes.fromPeer(from, ids),
-      known: id => this.seen.has(id) || (this.pending.size > 0 && this.pending.has(idKey(id))),
+      // With a history configured, an id already asked of another peer is not asked again while that
+      // promise runs (rust-libp2p's rule): the peers of a new mesh all offer the same history at once.
+      known: id => this.seen.has(id) || (this.pending.size > 0 && this.pending.has(idKey(id))) || (this.askOnce && this.promises.has(idKey(id))),
       key: idKey
     })
     if (iwant.length === 0) return

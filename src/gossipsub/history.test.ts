@@ -85,7 +85,8 @@ test('a late subscriber gets the messages published before it joined with the hi
   const on = lateSubscriber({ historyMessages: 64 })
   assert.equal(on.early, 10)
   assert.ok(on.stats.historyIHaves > 0)
-  assert.ok(on.stats.historyServed >= 10, `served ${on.stats.historyServed}`)
+  // Each once: the late subscriber asks for an id again only if the peer it asked first did not deliver.
+  assert.equal(on.stats.historyServed, 10)
   assert.ok(on.late.stats.iwantSent > 0)
   // Bounded by count: a history of 4 gives the 4 newest only.
   const four = lateSubscriber({ historyMessages: 4 })
