@@ -3,15 +3,14 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { runPubsubScenario } from '../scenarios/pubsub.js'
+import { runPubsubScenario, type PubsubScenarioOptions } from '../scenarios/pubsub.js'
 import { pubsubReport } from '../report/data.js'
 import { writeReport } from '../report/html.js'
 import { choice, num } from './args.js'
 import { SYBIL_ATTACKS, honestConfig, type SybilAttack } from '../scenarios/sybil.js'
-import type { GossipSubConfig } from '../gossipsub/gossipsub.js'
 
 /** The --scoring choice as router settings (report / off: ../scenarios/sybil.ts, P3 threshold 1 and activation 10 s). */
-export function scoringConfig (scoring: string): Partial<GossipSubConfig> {
+export function scoringConfig (scoring: string): PubsubScenarioOptions['gossipsub'] {
   return scoring === 'default' ? {} : honestConfig(scoring === 'report', { threshold: 1, activationMs: 10_000 })
 }
 
