@@ -24,7 +24,7 @@ honest target), cold-boot (present from the start), covert-flash (cold boot; the
 
   --nodes N          honest nodes (default 300; the paper had 1,000 — see docs/papers-gossipsub.md)
   --sybils N         Sybils for sybil, cold-boot, covert-flash (default 300, each to 20 honest nodes)
-  --eclipse-sybils N Sybils on the eclipse target (default 100)
+  --eclipse-sybils N Sybils on the eclipse target (default 300)
   --attacks LIST     comma-separated, or all (default all)
   --seconds S        publishing time (default 30; 10 publishers × 1 message/s, 256 B)
   --attack-delay MS  covert flash: Sybils behave this long into publishing (default 15000)
@@ -67,7 +67,7 @@ export function plan (argv: string[]): { runs: Array<{ attack: SybilAttack, scor
   })
   const nodes = num(values.nodes, 'nodes', 300, { min: 20, int: true })
   const sybils = num(values.sybils, 'sybils', 300, { min: 1, int: true })
-  const eclipseSybils = num(values['eclipse-sybils'], 'eclipse-sybils', 100, { min: 1, int: true })
+  const eclipseSybils = num(values['eclipse-sybils'], 'eclipse-sybils', 300, { min: 1, int: true })
   const seconds = num(values.seconds, 'seconds', 30, { min: 5 })
   const attackDelayMs = num(values['attack-delay'], 'attack-delay', 15_000, { min: 0 })
   const seed = num(values.seed, 'seed', 1, { min: 0, int: true })
