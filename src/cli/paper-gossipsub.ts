@@ -111,7 +111,7 @@ export function run (argv: string[], out: (line: string) => void = console.log):
     results.push(res)
     const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
     out(`  ${r.attack.padEnd(13)} ${(r.scoring ? 'on' : 'off').padEnd(8)} ${pct(row.deliveryRatio).padStart(9)} ${pct(row.deliveredInTime).padStart(8)} ${row.latencyP50Ms.toFixed(0).padStart(7)} ${row.latencyP99Ms.toFixed(0).padStart(7)} ${pct(row.sybilMeshShare).padStart(17)}  ` +
-      `${(row.target === null ? '—' : `${pct(row.target.deliveredInTime)} / ${row.target.latencyP50Ms.toFixed(0)} ms`).padEnd(21)}  ${row.paper}`)
+      `${(row.target === null ? '—' : `${pct(row.target.deliveredInTime)} / ${row.target.latencyP50Ms.toFixed(0)} ms (${pct(row.target.deliveryRatio)} in all)`).padEnd(21)}  ${row.paper}`)
   }
   out(`wall ${((performance.now() - started) / 1000).toFixed(1)} s`)
   if (p.json !== undefined) {
