@@ -16,6 +16,7 @@ export interface PaperModule {
 
 /** The figures, by name: what each reproduces, and its module (loaded only when it runs). */
 export const PAPERS: Record<string, { what: string, load: () => Promise<PaperModule> }> = {
+  gossipsub: { what: 'GossipSub v1.1 under Sybil, eclipse, cold-boot and covert-flash attacks, scoring on/off (Vyzovitis et al. 2020 §6)', load: async () => await import('./paper-gossipsub.js').then(m => ({ usage: m.USAGE, run: m.run })) },
 }
 
 export const SIM_PAPER_USAGE = (): string => `grapevine sim paper NAME [options]

@@ -3,10 +3,16 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { runPubsubScenario } from '../scenarios/pubsub.js'
+import { runPubsubScenario, type PubsubScenarioOptions } from '../scenarios/pubsub.js'
 import { pubsubReport } from '../report/data.js'
 import { writeReport } from '../report/html.js'
 import { choice, num } from './args.js'
+import { SYBIL_ATTACKS, honestConfig, type SybilAttack } from '../scenarios/sybil.js'
+
+/** The --scoring choice as router settings (report / off: ../scenarios/sybil.ts, P3 threshold 1 and activation 10 s). */
+export function scoringConfig (scoring: string): PubsubScenarioOptions['gossipsub'] {
+  return scoring === 'default' ? {} : honestConfig(scoring === 'report', { threshold: 1, activationMs: 10_000 })
+}
 
 export const SIM_PUBSUB_USAGE = `grapevine sim pubsub [options]
 
@@ -35,6 +41,21 @@ GossipSub in the simulator.
                        graft a peer when its SUBSCRIBE arrives while the mesh is below D_lo,
                        rather than at the next heartbeat (default on)
   --attackers PCT      percentage of nodes publishing invalid messages (default 0)
+  --attack none|sybil|eclipse|cold-boot|covert-flash
+                       Sybils that join the mesh and drop every message (src/scenarios/sybil.ts):
+                       after the mesh formed, all on one target, present from the start, or
+                       behaving until --attack-delay then all dropping (default none)
+  --sybils N           Sybil nodes, beyond --nodes (default 0)
+  --sybil-degree K     honest nodes each Sybil connects to (default 20; eclipse: the target only)
+  --attack-delay MS    covert flash: the Sybils behave this long after publishing starts (default 10000)
+  --scoring default|report|off
+                       peer scoring: the router's defaults; the v1.1 evaluation report's parameters and
+                       mesh (D 8); or none, with v1.0's random mesh trimming (default: default)
+  --late-subscribers PCT
+                       percentage of the subscribers that subscribe only --late-join ms after
+                       publishing starts (default 0)
+  --late-join MS       (default 5000)
+  --history N          topic history of N messages (gossipsub historyMessages; default 0: off)
   --deadline MS        also report deliveries within MS of publishing (default 250)
   --codec on|off       on: every RPC encoded, and decoded by each recipient; off (default): recipients
                        share the sender's objects, bytes counted exactly: the same results with far
@@ -66,6 +87,14 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
       idontwant: { type: 'string' },
       'graft-on-subscribe': { type: 'string' },
       attackers: { type: 'string' },
+      attack: { type: 'string' },
+      sybils: { type: 'string' },
+      'sybil-degree': { type: 'string' },
+      'attack-delay': { type: 'string' },
+      scoring: { type: 'string' },
+      'late-subscribers': { type: 'string' },
+      'late-join': { type: 'string' },
+      history: { type: 'string' },
       seed: { type: 'string' },
       codec: { type: 'string' },
       deadline: { type: 'string' },
@@ -95,7 +124,17 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     seed: num(values.seed, 'seed', 1, { min: 0, int: true }),
     deadlineMs: num(values.deadline, 'deadline', 250, { min: 0 }),
     codec: choice(values.codec, 'codec', 'off', ['on', 'off']) === 'on',
-    gossipsub: { graftOnSubscribe: choice(values['graft-on-subscribe'], 'graft-on-subscribe', 'on', ['on', 'off']) === 'on' }
+    attack: choice(values.attack, 'attack', 'none', SYBIL_ATTACKS) as SybilAttack,
+    sybils: num(values.sybils, 'sybils', 0, { min: 0, int: true }),
+    sybilDegree: num(values['sybil-degree'], 'sybil-degree', 20, { min: 1, int: true }),
+    attackDelayMs: num(values['attack-delay'], 'attack-delay', 10_000, { min: 0 }),
+    lateSubscribersPct: num(values['late-subscribers'], 'late-subscribers', 0, { min: 0, max: 100 }),
+    lateJoinAtMs: num(values['late-join'], 'late-join', 5000, { min: 0 }),
+    gossipsub: {
+      ...scoringConfig(choice(values.scoring, 'scoring', 'default', ['default', 'report', 'off'])),
+      graftOnSubscribe: choice(values['graft-on-subscribe'], 'graft-on-subscribe', 'on', ['on', 'off']) === 'on',
+      historyMessages: num(values.history, 'history', 0, { min: 0, int: true })
+    }
   }
   const header = `${o.nodes} nodes, ${o.topics} topic(s), ${o.publishers} publishers × ${o.rate}/s for ${o.seconds} s, ` +
     `${o.sizeBytes} B messages, ${o.latencyMs}${o.latencySpreadMs > 0 ? ` ± ${o.latencySpreadMs}` : ''} ms links, ` +
@@ -103,7 +142,10 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
     `${o.subscribersPct < 100 ? `${o.subscribersPct}% subscribed, ` : ''}IDONTWANT ${o.idontwant ? 'on' : 'off'}` +
     `${o.gossipsub.graftOnSubscribe ? '' : ', graft on SUBSCRIBE off'}` +
     `${o.codec ? ', codec on' : ''}` +
-    `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}, seed ${o.seed}`
+    `${o.attackersPct > 0 ? `, ${o.attackersPct}% attackers` : ''}` +
+    `${o.attack !== 'none' ? `, ${o.attack} attack by ${o.sybils} Sybils, scoring ${values.scoring ?? 'default'}` : ''}` +
+    `${o.lateSubscribersPct > 0 ? `, ${o.lateSubscribersPct}% late subscribers at +${o.lateJoinAtMs} ms` : ''}` +
+    `${o.gossipsub.historyMessages > 0 ? `, history ${o.gossipsub.historyMessages}` : ''}, seed ${o.seed}`
   out(`grapevine sim pubsub: ${header}`)
   const started = performance.now()
   const r = runPubsubScenario(o)
@@ -121,6 +163,15 @@ export function simPubsub (argv: string[], out: (line: string) => void = console
   if (o.attackersPct > 0) {
     out(`  attackers' mean score at 1 s, 2 s, …  ${r.attackerScoreBySecond.map(x => x.toFixed(0)).join(' ')}`)
     out(`  every attacker graylisted after  ${r.attackersGraylistedAfterSec === null ? 'never' : `${r.attackersGraylistedAfterSec} s`}`)
+  }
+  if (r.attack !== null) {
+    const a = r.attack
+    out(`  under attack (from +${a.startMs} ms): delivery ${(a.deliveryRatio * 100).toFixed(3)}%, within ${o.deadlineMs} ms ${(a.deliveredInTime * 100).toFixed(3)}%, p50 / p99 ${a.latencyP50Ms.toFixed(0)} / ${a.latencyP99Ms.toFixed(0)} ms, Sybils hold ${(a.sybilMeshShare * 100).toFixed(1)}% of mesh slots`)
+    if (a.target !== null) out(`  eclipse target: delivery ${(a.target.deliveryRatio * 100).toFixed(3)}%, within ${o.deadlineMs} ms ${(a.target.deliveredInTime * 100).toFixed(3)}%, p50 ${a.target.latencyP50Ms.toFixed(0)} ms`)
+  }
+  if (r.late !== null) {
+    out(`  late subscribers ${r.late.subscribers}: messages from before they joined ${(r.late.beforeDeliveryRatio * 100).toFixed(3)}% delivered, after ${(r.late.afterDeliveryRatio * 100).toFixed(3)}%`)
+    out(`  history IHAVEs ${r.stats.historyIHaves}, served from history ${r.stats.historyServed}, payload transmissions ${r.payloadSends}`)
   }
   // Peak resident memory of the whole process (the simulator, every node and the accounting), per node.
   const peakRss = process.resourceUsage().maxRSS * 1024

@@ -8,6 +8,7 @@ import type { NodeId } from '../core/protocol.js'
 import type { RPC } from '../wire/rpc.js'
 import { DEFAULT_RPC_LIMITS, type RpcLimits } from './codec.js'
 import { emptyExtensionStats, type ExtensionStats } from './extensions.js'
+import type { HistoryBounds } from './history.js'
 import { DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, type PeerScoreParams, type PeerScoreThresholds } from './score.js'
 import type { KeyDecoder, Rejection, SignaturePolicy, SignatureVerifier } from './signing.js'
 
@@ -99,6 +100,18 @@ export interface GossipSubConfig {
   directConnectTicks: number
   /** The first dial of the direct peers, this long after start. */
   directConnectInitialDelayMs: number
+  /**
+   * Per-topic history for late subscribers (grapevine's own, ./history.ts; 0: off, the default): keep the
+   * last `historyMessages` messages of each subscribed topic, at most `historyBytes` payload bytes and
+   * `historyMs` old, and offer their ids (one IHAVE) to each peer that joins our mesh for the topic.
+   */
+  historyMessages: number
+  /** The history's payload bytes per topic (default 1 MiB). */
+  historyBytes: number
+  /** The history's age limit (default 120 s). */
+  historyMs: number
+  /** Per-topic overrides of the three history bounds (e.g. `{ blocks: { messages: 64 } }` with historyMessages 0: only that topic keeps one). */
+  historyTopics: Readonly<Record<string, Partial<HistoryBounds>>>
 }
 
 export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
@@ -143,7 +156,11 @@ export const DEFAULT_GOSSIPSUB: GossipSubConfig = {
   extensionsRepeatPenalty: 1,
   directPeers: [],
   directConnectTicks: 300,
-  directConnectInitialDelayMs: 1000
+  directConnectInitialDelayMs: 1000,
+  historyMessages: 0,
+  historyBytes: 1024 * 1024,
+  historyMs: 120_000,
+  historyTopics: {}
 }
 
 export type GossipSubTimer = { kind: 'heartbeat', token: number } | { kind: 'validation', key: string, token: number } | { kind: 'direct-connect', token: number }
@@ -239,6 +256,10 @@ export interface GossipSubStats extends ExtensionStats {
   rpcsSent: number
   subscriptionsSent: number
   messagesSent: number
+  /** IHAVEs of a topic's history sent to peers joining our mesh (./history.ts). */
+  historyIHaves: number
+  /** Messages served to IWANTs from the history (no longer in the message cache). */
+  historyServed: number
 }
 
 export function emptyStats (): GossipSubStats {
@@ -248,7 +269,7 @@ export function emptyStats (): GossipSubStats {
     tooBig: 0, oversize: 0, idsTranslated: 0, idsRendered: 0, fromUnknownPeers: 0,
     publishSkippedSlow: 0, publishQueueFull: 0, forwardQueueFull: 0, sendRefused: 0,
     rpcsReceived: 0, subscriptionsReceived: 0, messagesReceived: 0, controlReceived: 0, ihavesReceived: 0, iwantsReceived: 0,
-    graftsReceived: 0, prunesReceived: 0, idontwantIdsReceived: 0, rpcsSent: 0, subscriptionsSent: 0, messagesSent: 0,
+    graftsReceived: 0, prunesReceived: 0, idontwantIdsReceived: 0, rpcsSent: 0, subscriptionsSent: 0, messagesSent: 0, historyIHaves: 0, historyServed: 0,
     ...emptyExtensionStats()
   }
 }
@@ -273,5 +294,14 @@ export function validateGossipSub (c: GossipSubConfig): void {
   checkConfig(Array.isArray(c.protocols) && c.protocols.length > 0 && c.protocols.every(p => MESHSUB_PROTOCOLS.includes(p)),
     `gossipsub.protocols must be a non-empty list of ${MESHSUB_PROTOCOLS.join(', ')} (got ${String(c.protocols)})`)
   checkNumbers('gossipsub', c, { extensionsRepeatPenalty: 'whole', directConnectTicks: 'whole', directConnectInitialDelayMs: 'count' })
+  checkNumbers('gossipsub', c, { historyMessages: 'count', historyBytes: 'positive', historyMs: 'positive' })
+  checkConfig(typeof c.historyTopics === 'object' && c.historyTopics !== null && Object.values(c.historyTopics).every(b => typeof b === 'object' && b !== null &&
+    Object.values(b).every(v => typeof v === 'number' && v >= 0)), 'gossipsub.historyTopics must map topics to { messages?, bytes?, ms? } with numbers ≥ 0')
   checkConfig(Array.isArray(c.directPeers) && c.directPeers.every(p => typeof p === 'string' && p !== ''), 'gossipsub.directPeers must be a list of peer ids')
+}
+
+/** A topic's history bounds: the router-wide ones, overridden by `historyTopics[topic]`. */
+export function historyBounds (c: GossipSubConfig, topic: string): HistoryBounds {
+  const o = c.historyTopics[topic]
+  return { messages: o?.messages ?? c.historyMessages, bytes: o?.bytes ?? c.historyBytes, ms: o?.ms ?? c.historyMs }
 }

@@ -30,6 +30,10 @@ export class MessageCache {
     if (this.entries.insert(0, id, msg)) this.windows[0]!++
   }
 
+  has (id: Uint8Array): boolean {
+    return this.entries.get(id) !== undefined
+  }
+
   /** Counts an IWANT from `peer` and returns the message unless it was already sent `max` times. */
   getForIwant (id: Uint8Array, peer: string, max: number): RPC.Message | undefined {
     const msg = this.entries.get(id)

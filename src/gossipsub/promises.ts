@@ -24,6 +24,11 @@ export class IWantPromises {
     return this.pending.size
   }
 
+  /** Whether some peer was asked for `key` and has not delivered it yet. */
+  has (key: string): boolean {
+    return this.pending.has(key)
+  }
+
   /** `peer` was asked for `keys` and must deliver by `deadline` (ids already promised keep their first promise). */
   expect (keys: readonly string[], peer: NodeId, deadline: number): void {
     for (const k of keys) {

@@ -184,6 +184,8 @@ export const CATALOG: readonly MetricDef[] = [
   gauge('grapevine_gossipsub_iwant_promises', 'IWANT promises waiting to be kept.', s => s.promises),
   counter('grapevine_gossipsub_delivered_total', 'Messages delivered to this node\'s subscribers (each message once).', s => s.info.pubsubStats.delivered),
   counter('grapevine_gossipsub_iwant_served_total', 'Messages sent in answer to IWANTs.', s => s.info.pubsubStats.iwantServed),
+  counter('grapevine_gossipsub_history_ihave_total', 'IHAVEs of a topic\'s history sent to peers joining the mesh (historyMessages).', s => s.info.pubsubStats.historyIHaves),
+  counter('grapevine_gossipsub_history_served_total', 'Messages served to IWANTs from the topic history (no longer in the message cache).', s => s.info.pubsubStats.historyServed),
   counter('grapevine_gossipsub_graylisted_total', 'RPCs ignored because the sender\'s score was under the graylist threshold.', s => s.info.pubsubStats.graylisted),
   ...churnEvents,
   ...inclusionEvents,

@@ -95,6 +95,15 @@ export interface GossipsubInit {
    * services of this process (default: the machine's cores less one, at most 4; 0: on the event loop).
    */
   verifyWorkers: number
+  /**
+   * grapevine's own: a per-topic history offered (IHAVE) to peers joining the mesh, for late subscribers
+   * (see the router's `historyMessages`): most messages per topic (default 0: off), payload bytes (default
+   * 1 MiB), age in ms (default 120 000), and per-topic overrides.
+   */
+  historyMessages: number
+  historyBytes: number
+  historyMs: number
+  historyTopics: Record<string, { messages?: number, bytes?: number, ms?: number }>
 }
 
 /** A direct peer: its id and the addresses to dial it at (added to the peer store on start). */
@@ -132,6 +141,7 @@ export function routerConfig (init: Partial<GossipsubInit>): Partial<GossipSubCo
   put('pruneBackoffMs', init.pruneBackoff); put('unsubscribeBackoffMs', init.unsubcribeBackoff); put('graftFloodThresholdMs', init.graftFloodThreshold)
   put('opportunisticGraftTicks', init.opportunisticGraftTicks); put('opportunisticGraftPeers', init.opportunisticGraftPeers)
   put('iwantFollowupMs', init.gossipsubIWantFollowupMs); put('idontwantMinBytes', init.idontwantMinDataSize)
+  put('historyMessages', init.historyMessages); put('historyBytes', init.historyBytes); put('historyMs', init.historyMs); put('historyTopics', init.historyTopics)
   put('floodPublish', init.floodPublish); put('doPX', init.doPX); put('signaturePolicy', init.globalSignaturePolicy); put('protocols', init.protocols)
   c.thresholds = { ...JS_THRESHOLDS, ...init.scoreThresholds }
   c.score = scoreConfig(init.scoreParams ?? {})

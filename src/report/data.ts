@@ -168,7 +168,7 @@ export function pubsubReport (r: PubsubScenarioResult, subtitle: string): Report
 }
 
 /** CDFs on one x axis: the union of their points, each a step function of it. */
-function cdfChart (title: string, cdfs: Array<[string, Array<[number, number]>]>): ChartData {
+export function cdfChart (title: string, cdfs: Array<[string, Array<[number, number]>]>): ChartData {
   const x = [...new Set(cdfs.flatMap(([, c]) => c.map(p => p[0])))].sort((a, b) => a - b)
   return {
     title,

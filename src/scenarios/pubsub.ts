@@ -7,6 +7,10 @@
  * Reported: delivery ratio (deliveries / (messages × subscribers)), latency p50 / p99, payload
  * transmissions per delivery, duplicate payloads per node, control bytes; with IDONTWANT on or off; and,
  * with attackers publishing invalid messages, how the honest nodes score them over time.
+ * Sybil attacks (./sybil.ts: Sybils that join the mesh and drop, eclipse of a target, cold boot, covert
+ * flash): the honest delivery ratio and latency of the messages published once the attack is on.
+ * Late subscribers (`lateSubscribersPct`): nodes that subscribe after publishing started, and how many of
+ * the messages published before they joined reach them (the router's topic history, ../gossipsub/history.ts).
  */
 import { Rng } from '../core/rng.js'
 import type { GossipSub, GossipSubConfig, GossipSubStats } from '../gossipsub/gossipsub.js'
@@ -17,6 +21,7 @@ import { SimCluster } from '../sim/cluster.js'
 import { ConstantLatency, UniformLinkLatency } from '../sim/network.js'
 import { Simulator } from '../sim/simulator.js'
 import { cdf, percentile } from './stats.js'
+import { SYBIL_CONFIG, makeSybil, type SybilAttack } from './sybil.js'
 
 export interface PubsubScenarioOptions {
   nodes: number
@@ -61,6 +66,16 @@ export interface PubsubScenarioOptions {
    * do not fit in 4 GB).
    */
   codec: boolean
+  /** A Sybil attack (./sybil.ts), by `sybils` extra nodes; 'none' by default. */
+  attack: SybilAttack
+  sybils: number
+  /** Honest nodes each Sybil connects to (eclipse: only the target). */
+  sybilDegree: number
+  /** Covert flash: the Sybils behave until this long after publishing starts. */
+  attackDelayMs: number
+  /** Percentage of the subscribers that subscribe only `lateJoinAtMs` after publishing starts (within 1 s). */
+  lateSubscribersPct: number
+  lateJoinAtMs: number
 }
 
 export const DEFAULT_PUBSUB_SCENARIO: PubsubScenarioOptions = {
@@ -84,7 +99,40 @@ export const DEFAULT_PUBSUB_SCENARIO: PubsubScenarioOptions = {
   warmupMs: 5_000,
   deadlineMs: 250,
   gossipsub: {},
-  codec: false
+  codec: false,
+  attack: 'none',
+  sybils: 0,
+  sybilDegree: 20,
+  attackDelayMs: 0,
+  lateSubscribersPct: 0,
+  lateJoinAtMs: 5_000
+}
+
+/** Honest delivery of the messages published once a Sybil attack is on. */
+export interface AttackResult {
+  attack: SybilAttack
+  sybils: number
+  /** When the attack started, ms after publishing started. */
+  startMs: number
+  messages: number
+  deliveryRatio: number
+  deliveredInTime: number
+  latencyP50Ms: number
+  latencyP99Ms: number
+  /** Eclipse: the target's own delivery ratio and p50 latency. */
+  target: { deliveryRatio: number, deliveredInTime: number, latencyP50Ms: number } | null
+  /** Fraction of the honest nodes' mesh slots held by Sybils at the end. */
+  sybilMeshShare: number
+}
+
+/** Late subscribers: how many of the messages published before each joined reached it. */
+export interface LateResult {
+  subscribers: number
+  /** Σ over late subscribers of the messages published before it joined. */
+  before: number
+  beforeDeliveryRatio: number
+  /** Delivery ratio of the messages published after each joined. */
+  afterDeliveryRatio: number
 }
 
 export interface PubsubScenarioResult {
@@ -116,6 +164,10 @@ export interface PubsubScenarioResult {
   latencyCdf: Array<[number, number]>
   /** Payload transmissions per delivery in each second from the first publish (to the last with deliveries; a last bucket after the publishing seconds holds the tail). */
   transmissionsPerDeliveryBySecond: number[]
+  /** Payload transmissions in all (Sybils' included). */
+  payloadSends: number
+  attack: AttackResult | null
+  late: LateResult | null
 }
 
 export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): PubsubScenarioResult {
@@ -151,10 +203,35 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   }
   const topics = Array.from({ length: o.topics }, (_, i) => `topic-${i}`)
   const subscribers = o.subscribersPct >= 100 ? ids : rng.sample(ids, Math.max(1, Math.round(o.nodes * o.subscribersPct / 100)))
+  // Late subscribers, drawn from their own stream so that the rest of the run draws as it did without them.
+  const lateRng = new Rng(o.seed).fork('late')
+  const late = new Set(o.lateSubscribersPct > 0 ? lateRng.sample(subscribers, Math.round(subscribers.length * o.lateSubscribersPct / 100)) : [])
+  // Sybils: extra nodes with their own identities and stream (the honest network is the same with or without them).
+  const srng = new Rng(o.seed).fork('sybils')
+  const sybilIds: string[] = []
+  const eclipseTarget = o.attack === 'eclipse' ? srng.pick(subscribers.filter(id => !late.has(id))) : undefined
+  let attackAt = Infinity // the attack's start (set when publishing starts)
+  if (o.attack !== 'none' && o.sybils > 0) {
+    for (let i = 0; i < o.sybils; i++) {
+      const ident = identityFromSeed(Uint8Array.from({ length: 32 }, () => srng.int(256)))
+      const node = cluster.add(ident, { gossipsub: { ...gossipsub, ...SYBIL_CONFIG }, discovery: false })
+      makeSybil(node.cores.gossipsub, () => sim.now >= attackAt)
+      sybilIds.push(ident.peerId)
+    }
+  }
+  const linkSybils = (): void => {
+    for (const s of sybilIds) {
+      for (const h of eclipseTarget !== undefined ? [eclipseTarget] : srng.sample(ids, o.sybilDegree)) sim.link(s, h)
+    }
+  }
+  const coldBoot = o.attack === 'cold-boot' || o.attack === 'covert-flash'
+  if (coldBoot) linkSybils()
   // Nodes join their topics at random moments of the first `joinSpreadMs`, as a real network's nodes do
   // (a perfectly simultaneous start makes every node graft the same first few announcers).
   const t0 = sim.now
-  const joins = subscribers.map(id => ({ id, at: t0 + o.joinSpreadMs * rng.float() })).sort((a, b) => a.at - b.at)
+  const joins = subscribers.filter(id => !late.has(id)).map(id => ({ id, at: t0 + o.joinSpreadMs * rng.float() })).sort((a, b) => a.at - b.at)
+  for (const s of sybilIds) joins.push({ id: s, at: t0 + o.joinSpreadMs * srng.float() })
+  joins.sort((a, b) => a.at - b.at)
   for (const j of joins) {
     sim.run(j.at)
     for (const t of topics) cluster.get(j.id).pubsub.join(t).subscribe({ bufferSize: 1 })
@@ -163,12 +240,19 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
   const honest = ids.filter(id => !attackers.has(id))
   const subscribed = new Set(subscribers)
   const honestSubscribers = honest.filter(id => subscribed.has(id))
-  const publishers = rng.sample(honestSubscribers, Math.min(o.publishers, honestSubscribers.length))
+  // Late subscribers do not publish (their own messages would precede their subscription).
+  const pool = late.size === 0 ? honestSubscribers : honestSubscribers.filter(id => !late.has(id))
+  const publishers = rng.sample(pool, Math.min(o.publishers, pool.length))
 
   // Accounting: deliveries and latency by message id; payload and control bytes by send.
   const sentAt = new Map<string, number>()
   const delivered = new Map<string, number>()
   const latencies: number[] = []
+  // Deliveries of the messages published once the attack is on, and to the eclipse target.
+  const attacked = { deliveries: 0, latencies: [] as number[], target: 0, targetLatencies: [] as number[] }
+  // Late subscribers: when each joined; deliveries of messages published before / after that.
+  const joinedAt = new Map<string, number>()
+  const lateGot = { before: 0, after: 0 }
   // Per-second buckets from the first publish (start is set below, before anything is published).
   let start = Infinity
   const bucket = (): number => Math.min(o.seconds, Math.max(0, Math.floor((sim.now - start) / 1000)))
@@ -183,6 +267,19 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
       delivered.set(k, (delivered.get(k) ?? 0) + 1)
       deliveriesBySec[bucket()]!++
       if (m.receivedFrom !== null) latencies.push(sim.now - t)
+      if (t >= attackAt) {
+        attacked.deliveries++
+        attacked.latencies.push(sim.now - t)
+        if (id === eclipseTarget) {
+          attacked.target++
+          attacked.targetLatencies.push(sim.now - t)
+        }
+      }
+      const j = joinedAt.get(id)
+      if (j !== undefined) {
+        if (t < j) lateGot.before++
+        else lateGot.after++
+      }
     })
   }
   let payloadSends = 0
@@ -202,6 +299,15 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
 
   sim.run(t0 + o.warmupMs)
   start = sim.now
+  if (o.attack !== 'none') attackAt = start + (o.attack === 'covert-flash' ? o.attackDelayMs : 0)
+  if (o.attack === 'sybil' || o.attack === 'eclipse') linkSybils()
+  const lateJoins = [...late].map(id => ({ id, at: start + o.lateJoinAtMs + 1000 * lateRng.float() })).sort((a, b) => a.at - b.at)
+  for (const j of lateJoins) {
+    sim.at(j.at, () => {
+      joinedAt.set(j.id, sim.now)
+      for (const t of topics) cluster.get(j.id).pubsub.join(t).subscribe({ bufferSize: 1 })
+    })
+  }
   const interval = 1000 / o.rate
   let messages = 0
   const scoreBySecond: number[] = []
@@ -238,6 +344,7 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     }
   }
   sim.run(sim.now + 5000)
+  const publishedAt = [...sentAt.values()]
 
   let deliveries = 0
   for (const n of delivered.values()) deliveries += n
@@ -265,8 +372,54 @@ export function runPubsubScenario (partial: Partial<PubsubScenarioOptions>): Pub
     meshDegree: meshDegree(honestSubscribers.map(id => gs(id).mesh.get(topics[0]!)?.size ?? 0)),
     events: sim.events,
     latencyCdf: cdf(sorted),
-    transmissionsPerDeliveryBySecond: sendsBySec.slice(0, lastBucket + 1).map((x, i) => deliveriesBySec[i] === 0 ? 0 : x / deliveriesBySec[i]!)
+    transmissionsPerDeliveryBySecond: sendsBySec.slice(0, lastBucket + 1).map((x, i) => deliveriesBySec[i] === 0 ? 0 : x / deliveriesBySec[i]!),
+    payloadSends,
+    attack: o.attack === 'none' ? null : attackResult(o, attackAt - start, publishedAt.filter(t => t >= attackAt).length, honestSubscribers.length, attacked, eclipseTarget !== undefined,
+      sybilMeshShare(honestSubscribers.map(id => gs(id).mesh.get(topics[0]!)), new Set(sybilIds))),
+    late: late.size === 0 ? null : lateResult(publishedAt, joinedAt, lateGot)
   }
+}
+
+function attackResult (o: PubsubScenarioOptions, startMs: number, messages: number, subscribers: number, a: { deliveries: number, latencies: number[], target: number, targetLatencies: number[] }, eclipse: boolean, share: number): AttackResult {
+  const sorted = a.latencies.sort((x, y) => x - y)
+  const ratio = (n: number, d: number): number => d === 0 ? 1 : n / d
+  return {
+    attack: o.attack,
+    sybils: o.sybils,
+    startMs,
+    messages,
+    // The publishers' own deliveries (inside publish(), not seen by the listener) count as on time.
+    deliveryRatio: ratio(a.deliveries + messages, messages * subscribers),
+    deliveredInTime: ratio(sorted.filter(l => l <= o.deadlineMs).length + messages, messages * subscribers),
+    latencyP50Ms: percentile(sorted, 0.5),
+    latencyP99Ms: percentile(sorted, 0.99),
+    target: eclipse ? { deliveryRatio: ratio(a.target, messages), deliveredInTime: ratio(a.targetLatencies.filter(l => l <= o.deadlineMs).length, messages), latencyP50Ms: percentile(a.targetLatencies.sort((x, y) => x - y), 0.5) } : null,
+    sybilMeshShare: share
+  }
+}
+
+function sybilMeshShare (meshes: Array<ReadonlySet<string> | undefined>, sybils: ReadonlySet<string>): number {
+  let all = 0
+  let held = 0
+  for (const m of meshes) {
+    for (const p of m ?? []) {
+      all++
+      if (sybils.has(p)) held++
+    }
+  }
+  return all === 0 ? 0 : held / all
+}
+
+function lateResult (publishedAt: number[], joinedAt: ReadonlyMap<string, number>, got: { before: number, after: number }): LateResult {
+  let before = 0
+  let after = 0
+  for (const j of joinedAt.values()) {
+    for (const t of publishedAt) {
+      if (t < j) before++
+      else after++
+    }
+  }
+  return { subscribers: joinedAt.size, before, beforeDeliveryRatio: before === 0 ? 1 : got.before / before, afterDeliveryRatio: after === 0 ? 1 : got.after / after }
 }
 
 function attackerScores (sim: Simulator, honest: string[], attackers: Set<string>, gs: (id: string) => GossipSub): { mean: number, allGraylisted: boolean } {
