@@ -58,7 +58,7 @@ export const DEFAULT_WEB3_SCENARIO: Web3ScenarioOptions = {
   seed: 1,
   latencyMinMs: 10,
   latencyMaxMs: 50,
-  drainMs: 60_000
+  drainMs: 30_000
 }
 
 export interface Web3ScenarioResult {

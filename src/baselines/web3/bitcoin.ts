@@ -24,7 +24,7 @@
  * CompactSize count plus 36 bytes per entry (4-byte type, 32-byte hash); a `tx` is its payload. The hop
  * count a `tx` carries is for measurement only and is not counted.
  */
-import { UsageError, type PeerError } from '../../core/errors.js'
+import { UsageError } from '../../core/errors.js'
 import { FifoMap } from '../../core/fifo.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../../core/protocol.js'
 import { SizedJsonCodec } from './codec.js'
