@@ -94,7 +94,8 @@ export function run (argv: string[], out: (line: string) => void = console.log):
   row('expected by design', r => expected(r.protocol, degree))
   out('')
   out('  expected by design: plumtree ≈ 1 payload send per node once the tree stands (SRDS 2007 §5: RMR ≈ 0);')
-  out('  flood: degree − 1 duplicates per delivery; gossipsub: ≈ D = 6 sends per node (the mesh; spec v1.0);')
+  out('  flood: fanout − 1 = degree − 2 duplicates per delivery (each node forwards to all but the sender);')
+  out('  gossipsub: ≈ D = 6 sends per node (the mesh; spec v1.0);')
   out('  bitcoin: one tx per node (it travels only on getdata), and hops of 2 s (outbound) to 5 s + 2 s')
   out('  (inbound: trickle, then the non-preferred delay) on average; devp2p: ⌊√(peers − 1)⌋ pushes per node')
   out('  (EIP-2464: bandwidth from linear in the peers to √), the rest fetched after 500 ms.')
@@ -116,7 +117,7 @@ function ms (v: number | null): string {
 function expected (p: Web3Protocol, degree: number): string {
   switch (p) {
     case 'plumtree': return '≈1 send/node'
-    case 'flood': return `${(degree - 1).toFixed(1)} dup`
+    case 'flood': return `${(degree - 2).toFixed(1)} dup`
     case 'gossipsub': return '≈6 sends/node'
     case 'bitcoin': return '≈1 send/node'
     case 'devp2p': return `≈${Math.floor(Math.sqrt(Math.max(0, degree - 1)))} push/node`

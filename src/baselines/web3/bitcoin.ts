@@ -190,7 +190,7 @@ export class BitcoinRelay implements WireProtocol<BitcoinMessage, BitcoinTimer> 
         const w = this.wanted.get(t.id)
         if (w === undefined || w.timerAt > now) return
         w.timerAt = Infinity
-        this.request(now, t.id, w)
+        if (w.requested === null) this.request(now, t.id, w) // else the expiry of the open request moves on
         return
       }
       case 'expire': {
