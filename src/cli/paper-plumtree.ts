@@ -66,8 +66,8 @@ export function run (argv: string[], out: (line: string) => void = console.log):
     return 0
   }
   const started = performance.now()
-  const rows = runPlumtreePaper(opts, r => out(`  ${r.protocol} ${r.failPct}%: ${r.events.toLocaleString('en-US')} events in ${(r.wallMs / 1000).toFixed(1)} s wall`))
-  out(`  total ${((performance.now() - started) / 1000).toFixed(0)} s wall`)
+  const rows = runPlumtreePaper(opts, r => out(`  ${r.protocol} ${r.failPct}%: ${r.events.toLocaleString('en-US')} events in ${(r.wallMs / 1000).toFixed(1)} s wall, ${(r.cpuMs / 1000).toFixed(1)} s CPU`))
+  out(`  total ${((performance.now() - started) / 1000).toFixed(0)} s wall, ${(rows.reduce((a, r) => a + r.cpuMs, 0) / 1000).toFixed(0)} s CPU`)
   printTable(rows, out)
   if (values.json !== undefined) {
     writeFileSync(values.json, JSON.stringify({ options: opts, rows }, null, 2) + '\n')

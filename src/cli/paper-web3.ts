@@ -69,14 +69,19 @@ export function run (argv: string[], out: (line: string) => void = console.log):
   }
   const results: Web3ScenarioResult[] = []
   const wall: number[] = []
+  const cpu: number[] = []
   for (const protocol of protocols) {
     const started = performance.now()
+    const cpu0 = process.cpuUsage()
     const r = runWeb3Scenario({ ...opts, protocol })
+    const used = process.cpuUsage(cpu0)
     wall.push((performance.now() - started) / 1000)
+    cpu.push((used.user + used.system) / 1e6)
     results.push(r)
-    out(`  ${protocol}: ${r.events.toLocaleString('en-US')} events in ${wall[wall.length - 1]!.toFixed(1)} s wall`)
+    out(`  ${protocol}: ${r.events.toLocaleString('en-US')} events in ${wall[wall.length - 1]!.toFixed(1)} s wall, ${cpu[cpu.length - 1]!.toFixed(1)} s CPU`)
   }
-  out(`  ${results[0]?.links.toLocaleString('en-US') ?? 0} links (mean degree ${((2 * (results[0]?.links ?? 0)) / opts.nodes).toFixed(1)}); total ${wall.reduce((a, b) => a + b, 0).toFixed(0)} s wall`)
+  out(`  ${results[0]?.links.toLocaleString('en-US') ?? 0} links (mean degree ${((2 * (results[0]?.links ?? 0)) / opts.nodes).toFixed(1)}); ` +
+    `total ${wall.reduce((a, b) => a + b, 0).toFixed(0)} s wall, ${cpu.reduce((a, b) => a + b, 0).toFixed(0)} s CPU`)
   out('')
   const w = 13
   out(`${''.padEnd(30)}${results.map(r => r.protocol.padStart(w)).join('')}`)
@@ -100,7 +105,7 @@ export function run (argv: string[], out: (line: string) => void = console.log):
   out('  (inbound: trickle, then the non-preferred delay) on average; devp2p: ⌊√(peers − 1)⌋ pushes per node')
   out('  (EIP-2464: bandwidth from linear in the peers to √), the rest fetched after 500 ms.')
   if (values.json !== undefined) {
-    writeFileSync(values.json, JSON.stringify({ options: opts, protocols, wallSeconds: wall, runs: results }, null, 2) + '\n')
+    writeFileSync(values.json, JSON.stringify({ options: opts, protocols, wallSeconds: wall, cpuSeconds: cpu, runs: results }, null, 2) + '\n')
     out(`wrote ${values.json}`)
   }
   if (values.report !== undefined) {

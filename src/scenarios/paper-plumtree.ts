@@ -50,6 +50,7 @@ export interface PlumtreePaperRow {
   rmrPerBroadcast: number[]
   reliabilityPerBroadcast: number[]
   wallMs: number
+  cpuMs: number
   events: number
 }
 
@@ -59,6 +60,7 @@ export function runPlumtreePaper (partial: Partial<PlumtreePaperOptions>, progre
   for (const failPct of o.failPcts) {
     for (const protocol of o.protocols) {
       const started = performance.now()
+      const cpu0 = process.cpuUsage()
       const r = runBroadcastScenario({
         protocol,
         nodes: o.nodes,
@@ -72,6 +74,8 @@ export function runPlumtreePaper (partial: Partial<PlumtreePaperOptions>, progre
       })
       const row = summarise(r, protocol, failPct, o)
       row.wallMs = performance.now() - started
+      const used = process.cpuUsage(cpu0)
+      row.cpuMs = (used.user + used.system) / 1000
       rows.push(row)
       progress(row)
     }
@@ -98,6 +102,7 @@ function summarise (r: BroadcastScenarioResult, protocol: BroadcastProtocol, fai
     rmrPerBroadcast: r.perBroadcast.map(b => b.rmr),
     reliabilityPerBroadcast: r.perBroadcast.map(b => b.reliability),
     wallMs: 0,
+    cpuMs: 0,
     events: r.events
   }
 }
