@@ -88,10 +88,11 @@ const PAPER = {
 
 function printTable (rows: PlumtreePaperRow[], out: (line: string) => void): void {
   out('')
-  out('  stable overlay (means over the broadcasts before the crash; every run, so one line per run)')
+  out('  stable overlay (means over the broadcasts before the crash: the same in every run of a protocol, as the')
+  out('  seed is the same and the crash comes after them)')
   out(`  ${'protocol'.padEnd(10)}${'fail%'.padStart(6)}${'RMR'.padStart(9)}${'paper'.padStart(20)}${'LDH'.padStart(8)}${'paper'.padStart(10)}${'reliab.'.padStart(10)}`)
-  for (const r of rows) {
-    out(`  ${r.protocol.padEnd(10)}${String(r.failPct).padStart(6)}${r.stableRmr.toFixed(3).padStart(9)}${PAPER.stableRmr[r.protocol].padStart(20)}` +
+  for (const r of rows.filter(x => x.failPct === rows[0]!.failPct)) {
+    out(`  ${r.protocol.padEnd(10)}${'-'.padStart(6)}${r.stableRmr.toFixed(3).padStart(9)}${PAPER.stableRmr[r.protocol].padStart(20)}` +
       `${r.stableLdh.toFixed(2).padStart(8)}${PAPER.stableLdh[r.protocol].padStart(10)}${`${r.stableReliability.toFixed(2)}%`.padStart(10)}`)
   }
   out('')
