@@ -18,7 +18,7 @@ async function run (argv: string[]): Promise<{ code: number, lines: string[] }> 
 test('sim paper web3 / plumtree --check: options parsed, plan printed, nothing run', async () => {
   const w = await run(['web3', '--check', '--nodes', '500', '--protocols', 'bitcoin,devp2p', '--size', '512'])
   assert.equal(w.code, 0)
-  assert.match(w.lines[0]!, /500 nodes dialling 8 .* 100 messages of 512 B .*bitcoin, devp2p$/)
+  assert.match(w.lines[0]!, /500 nodes dialling 8 .* 50 messages of 512 B .*bitcoin, devp2p$/)
   assert.match(w.lines.at(-1)!, /nothing run/)
   const p = await run(['plumtree', '--check', '--fail', '20,80', '--nodes', '2000'])
   assert.equal(p.code, 0)
