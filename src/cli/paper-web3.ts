@@ -83,7 +83,7 @@ export function run (argv: string[], out: (line: string) => void = console.log):
   out(`  ${results[0]?.links.toLocaleString('en-US') ?? 0} links (mean degree ${((2 * (results[0]?.links ?? 0)) / opts.nodes).toFixed(1)}); ` +
     `total ${wall.reduce((a, b) => a + b, 0).toFixed(0)} s wall, ${cpu.reduce((a, b) => a + b, 0).toFixed(0)} s CPU`)
   out('')
-  const w = 13
+  const w = 15
   out(`${''.padEnd(30)}${results.map(r => r.protocol.padStart(w)).join('')}`)
   const row = (label: string, f: (r: Web3ScenarioResult) => string): void => out(`  ${label.padEnd(28)}${results.map(r => f(r).padStart(w)).join('')}`)
   row('delivered', r => `${(r.delivered * 100).toFixed(2)}%`)
