@@ -51,7 +51,7 @@ export const DEFAULT_WEB3_SCENARIO: Web3ScenarioOptions = {
   protocol: 'plumtree',
   nodes: 10_000,
   outbound: 8,
-  // 50: at 10,000 nodes the five runs take ~7 min of CPU (GossipSub over half of it); 100 took twice that.
+  // 50: at 10,000 nodes the five runs take ~10 min of CPU (616 s, GossipSub 321 s of it); 100 would take twice that.
   messages: 50,
   warmup: 5,
   intervalMs: 1000,
