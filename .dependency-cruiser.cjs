@@ -1,6 +1,6 @@
 // The layers of grapevine (ARCHITECTURE.md, "Layers"), enforced on every `npm test`:
 //
-//   core  →  wire  →  protocols (membership, broadcast, state, gossipsub)  →  composition (node)
+//   core  →  wire  →  protocols (membership, broadcast, state, gossipsub, baselines)  →  composition (node)
 //         →  observability (metrics: the catalogue, its prom-client and libp2p adapters, the logger)
 //         →  drivers (sim, net)  →  applications (scenarios, report, agent, cli)  →  entry points (exports)
 //
@@ -17,7 +17,7 @@ const layer = (name, path, allowed) => ({
   to: { path: '^src/', pathNot: [path, ...allowed.map(a => `^src/${a}/`)] }
 })
 
-const PROTOCOLS = ['membership', 'broadcast', 'state', 'gossipsub']
+const PROTOCOLS = ['membership', 'broadcast', 'state', 'gossipsub', 'baselines']
 
 module.exports = {
   forbidden: [

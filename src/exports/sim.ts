@@ -41,3 +41,7 @@ export { runMembershipScenario, type MembershipScenarioOptions, type MembershipS
 export { runBroadcastScenario, type BroadcastScenarioOptions, type BroadcastScenarioResult } from '../scenarios/broadcast.js'
 export { runPubsubScenario, type PubsubScenarioOptions, type PubsubScenarioResult } from '../scenarios/pubsub.js'
 export { runChurnScenario, DEFAULT_CHURN_SCENARIO, type ChurnScenarioOptions, type ChurnScenarioResult } from '../scenarios/state-churn.js'
+export { runWeb3Scenario, DEFAULT_WEB3_SCENARIO, WEB3_PROTOCOLS, type Web3Protocol, type Web3ScenarioOptions, type Web3ScenarioResult } from '../scenarios/web3.js'
+export { runPlumtreePaper, DEFAULT_PLUMTREE_PAPER, type PlumtreePaperOptions, type PlumtreePaperRow } from '../scenarios/paper-plumtree.js'
+export { BitcoinRelay, DEFAULT_BITCOIN_RELAY, type BitcoinRelayConfig, type BitcoinMessage, type BitcoinDelivery } from '../baselines/web3/bitcoin.js'
+export { Devp2pRelay, DEFAULT_DEVP2P, type Devp2pConfig, type Devp2pMessage, type Devp2pDelivery } from '../baselines/web3/devp2p.js'
