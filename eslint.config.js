@@ -27,7 +27,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/core/**/*.ts', 'src/membership/**/*.ts', 'src/broadcast/**/*.ts', 'src/state/**/*.ts', 'src/gossipsub/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/membership/**/*.ts', 'src/broadcast/**/*.ts', 'src/state/**/*.ts', 'src/gossipsub/**/*.ts', 'src/baselines/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: sansIo
   },

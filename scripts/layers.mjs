@@ -7,7 +7,7 @@ import { cruise } from 'dependency-cruiser'
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config'
 
 // Bottom to top: the order of the layers in ARCHITECTURE.md.
-const ORDER = ['core', 'wire', 'membership', 'broadcast', 'state', 'gossipsub', 'node', 'metrics', 'sim', 'net', 'scenarios', 'report', 'agent', 'cli', 'exports']
+const ORDER = ['core', 'wire', 'membership', 'broadcast', 'state', 'gossipsub', 'baselines', 'node', 'metrics', 'sim', 'net', 'scenarios', 'report', 'agent', 'cli', 'exports']
 const DOC = new URL('../ARCHITECTURE.md', import.meta.url)
 const BEGIN = '<!-- layers:begin (drawn by `npm run layers`, checked by `npm test`) -->'
 const END = '<!-- layers:end -->'

@@ -16,6 +16,7 @@ export interface PaperModule {
 
 /** The figures, by name: what each reproduces, and its module (loaded only when it runs). */
 export const PAPERS: Record<string, { what: string, load: () => Promise<PaperModule> }> = {
+  hyparview: { what: 'HyParView vs Cyclon vs Scamp: reliability and healing after 10–95% failures (DSN 2007 §5)', load: async () => await import('./paper-hyparview.js').then(m => ({ usage: m.USAGE, run: m.run })) }
 }
 
 export const SIM_PAPER_USAGE = (): string => `grapevine sim paper NAME [options]

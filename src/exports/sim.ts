@@ -41,3 +41,8 @@ export { runMembershipScenario, type MembershipScenarioOptions, type MembershipS
 export { runBroadcastScenario, type BroadcastScenarioOptions, type BroadcastScenarioResult } from '../scenarios/broadcast.js'
 export { runPubsubScenario, type PubsubScenarioOptions, type PubsubScenarioResult } from '../scenarios/pubsub.js'
 export { runChurnScenario, DEFAULT_CHURN_SCENARIO, type ChurnScenarioOptions, type ChurnScenarioResult } from '../scenarios/state-churn.js'
+
+export { Cyclon, DEFAULT_CYCLON, type CyclonConfig, type CyclonMessage } from '../baselines/cyclon.js'
+export { Scamp, DEFAULT_SCAMP, type ScampConfig, type ScampMessage } from '../baselines/scamp.js'
+export { Gossip, DEFAULT_GOSSIP, type GossipConfig, type PartialView } from '../baselines/gossip.js'
+export { runFailureRun, type FailureRunOptions, type FailureRunResult, type PaperProtocol } from '../scenarios/baselines.js'
