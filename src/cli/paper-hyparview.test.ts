@@ -31,7 +31,7 @@ test('sim paper hyparview on 200 nodes prints the table with the paper beside ou
   for (const p of ['hyparview', 'cyclon', 'scamp']) {
     for (const f of ['20%', '80%']) assert.match(text, new RegExp(`^${p}\\s+${f}\\s+[\\d.]+%`, 'm'), `${p} ${f}`)
   }
-  assert.match(text, /^hyparview\s+80%\s+100\.00%.*≈ 100%/m)
+  assert.match(text, /^hyparview\s+80%\s+100\.00%.*≈ 100%; heals in ≈ 1–2/m)
   const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))
   assert.equal(json.results.length, 6)
   assert.equal(json.results[0].reliability.length, 3)
