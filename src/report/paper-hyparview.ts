@@ -23,7 +23,7 @@ export function hyparviewPaperReport (results: readonly FailureRunResult[], subt
     summary: results.map(r => [`${r.protocol} ${r.failPct}%`, `first broadcast ${r.reliability[0]!.toFixed(2)}%, healed after ${r.healingCycles === null ? `> ${r.reliability.length}` : r.healingCycles} cycles`]),
     charts: [
       byFail('Reliability of the first broadcast after the crash (%)', 'reliability %', r => r.reliability[0]!),
-      byFail('Healing time: cycles until every broadcast reaches ≥ 99% (missing: not within the run)', 'cycles', r => r.healingCycles),
+      byFail('Healing time: cycles until broadcasts are back at their reliability before the crash (missing: not within the run)', 'cycles', r => r.healingCycles),
       { title: `Reliability per broadcast after ${worst}% crashed`, xLabel: 'broadcast (one per cycle)', yLabel: 'reliability %', x, series: protocols.map(p => ({ label: p, values: x.map(i => at(p, worst)?.reliability[i - 1] ?? null) })) }
     ]
   }

@@ -3,8 +3,10 @@
  * of one membership protocol (nodes join one after another through random live contacts), let it run, crash
  * `failPct` % of the nodes at once, then send one broadcast per cycle (one second, one shuffle period) from
  * a random live node for `cycles` cycles, and report each broadcast's reliability (% of the nodes alive
- * when it was sent, and still alive, that delivered it) and the healing time (the first broadcast from
- * which every later one reached ≥ 99%).
+ * when it was sent, and still alive, that delivered it) and the healing time: the first broadcast from
+ * which every later one is back at the protocol's reliability before the crash (within 1 point, and at
+ * most `healedPct`) — gossip with fanout 4 misses ≈ 2% of the nodes even on an intact overlay, so "back
+ * at 99%" would never hold for Cyclon and Scamp.
  *   - hyparview: the membership failure scenario itself (./membership.ts: flood over the active views);
  *   - cyclon, scamp: the baseline cores of src/baselines with gossip to `fanout` peers of the partial view.
  */
@@ -30,7 +32,7 @@ export interface FailureRunOptions {
   seed: number
   joinIntervalMs: number
   stabilizeMs: number
-  /** Reliability that counts as healed. */
+  /** Reliability that counts as healed, at most (lower when the protocol was below it before the crash). */
   healedPct: number
   /** Cyclon and Scamp: gossip targets per copy. */
   fanout: number
@@ -69,7 +71,11 @@ export interface FailureRunResult {
   seed: number
   /** Per broadcast after the crash, in %. */
   reliability: number[]
-  /** Broadcasts (cycles) after the crash until every later one reached `healedPct` (null: not within the run). */
+  /** Reliability before the crash (mean of 3 broadcasts; HyParView: its flood reaches the whole component). */
+  beforePct: number
+  /** What counts as healed: min(healedPct, beforePct − 1). */
+  healedAtPct: number
+  /** Broadcasts (cycles) after the crash until every later one reached `healedAtPct` (null: not within the run). */
   healingCycles: number | null
   /** The overlay just before the crash. */
   before: ViewStats
@@ -81,13 +87,24 @@ export function runFailureRun (partial: Partial<FailureRunOptions>): FailureRunR
   if (o.protocol === 'hyparview') {
     const r = runMembershipScenario({ scenario: 'failure', nodes: o.nodes, failPct: o.failPct, broadcasts: o.cycles, seed: o.seed, joinIntervalMs: o.joinIntervalMs, stabilizeMs: o.stabilizeMs, codec: o.codec, pathSources: 10 })
     const d = r.overlay.activeInDegree
-    return { protocol: o.protocol, nodes: o.nodes, failPct: o.failPct, seed: o.seed, reliability: r.reliability, healingCycles: healingOf(r.reliability, o.healedPct), before: { meanView: d.mean, inDegreeMean: d.mean, inDegreeSd: d.stddev, inDegreeMax: d.max }, events: r.events }
+    // Flooding a symmetric overlay reaches exactly the source's component.
+    const beforePct = r.overlay.symmetricPct === 100 ? r.overlay.largestComponentPct : NaN
+    const healedAtPct = Math.min(o.healedPct, (Number.isNaN(beforePct) ? 100 : beforePct) - 1)
+    return { protocol: o.protocol, nodes: o.nodes, failPct: o.failPct, seed: o.seed, reliability: r.reliability, beforePct, healedAtPct, healingCycles: healingOf(r.reliability, healedAtPct), before: { meanView: d.mean, inDegreeMean: d.mean, inDegreeSd: d.stddev, inDegreeMax: d.max }, events: r.events }
   }
   const b = growBaseline(o)
   const { sim, live, broadcast, reliabilityOf } = b
   const before = viewStats(live)
-  const t0 = sim.now
   const rng = b.rng
+  const pre: number[] = []
+  for (let c = 0; c < 3; c++) {
+    sim.run(sim.now + 1000)
+    pre.push(broadcast(live[rng.int(live.length)]!))
+  }
+  sim.run(sim.now + 1000)
+  const beforePct = pre.map(reliabilityOf).reduce((a, x) => a + x, 0) / pre.length
+  const healedAtPct = Math.min(o.healedPct, beforePct - 1)
+  const t0 = sim.now
   for (const v of rng.sample(live, Math.round(live.length * o.failPct / 100))) sim.crash(v.id)
   const alive = live.filter(n => n.alive)
   const sent: number[] = []
@@ -97,7 +114,7 @@ export function runFailureRun (partial: Partial<FailureRunOptions>): FailureRunR
   }
   sim.run(sim.now + 2000)
   const reliability = sent.map(reliabilityOf)
-  return { protocol: o.protocol, nodes: o.nodes, failPct: o.failPct, seed: o.seed, reliability, healingCycles: healingOf(reliability, o.healedPct), before, events: sim.events }
+  return { protocol: o.protocol, nodes: o.nodes, failPct: o.failPct, seed: o.seed, reliability, beforePct, healedAtPct, healingCycles: healingOf(reliability, healedAtPct), before, events: sim.events }
 }
 
 /** Cyclon or Scamp nodes with gossip on top, grown and stabilised; broadcasts are counted by index. */
