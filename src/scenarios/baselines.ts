@@ -87,9 +87,9 @@ export function runFailureRun (partial: Partial<FailureRunOptions>): FailureRunR
   if (o.protocol === 'hyparview') {
     const r = runMembershipScenario({ scenario: 'failure', nodes: o.nodes, failPct: o.failPct, broadcasts: o.cycles, seed: o.seed, joinIntervalMs: o.joinIntervalMs, stabilizeMs: o.stabilizeMs, codec: o.codec, pathSources: 10 })
     const d = r.overlay.activeInDegree
-    // Flooding a symmetric overlay reaches exactly the source's component.
-    const beforePct = r.overlay.symmetricPct === 100 ? r.overlay.largestComponentPct : NaN
-    const healedAtPct = Math.min(o.healedPct, (Number.isNaN(beforePct) ? 100 : beforePct) - 1)
+    // Flooding the (symmetric) active views reaches the source's whole component: the largest, for almost all sources.
+    const beforePct = r.overlay.largestComponentPct
+    const healedAtPct = Math.min(o.healedPct, beforePct - 1)
     return { protocol: o.protocol, nodes: o.nodes, failPct: o.failPct, seed: o.seed, reliability: r.reliability, beforePct, healedAtPct, healingCycles: healingOf(r.reliability, healedAtPct), before: { meanView: d.mean, inDegreeMean: d.mean, inDegreeSd: d.stddev, inDegreeMax: d.max }, events: r.events }
   }
   const b = growBaseline(o)
