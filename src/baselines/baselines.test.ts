@@ -68,3 +68,13 @@ test('healing time: the first broadcast from which every later one reaches the t
   assert.equal(healingOf([50, 99.5, 98, 99, 100], 99), 4)
   assert.equal(healingOf([100, 98], 99), null)
 })
+
+test('the baselines give the same figures with the codec on (every message encoded and decoded) and off', () => {
+  for (const protocol of ['cyclon', 'scamp'] as const) {
+    const run = (codec: boolean): unknown => {
+      const r = runFailureRun({ protocol, nodes: 200, failPct: 50, cycles: 3, stabilizeMs: 3000, codec })
+      return [r.reliability, r.beforePct, r.events, r.before]
+    }
+    assert.deepEqual(run(true), run(false), protocol)
+  }
+})
