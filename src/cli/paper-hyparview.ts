@@ -31,7 +31,7 @@ random peers of their partial views.
   --join-interval-ms T   one join every T ms while the overlay grows (default 1)
   --stabilize-ms T       time the overlay runs after the last join (default 10000)
   --seed S               seed (default 1)
-  --codec on|off         encode and decode every message (default off: sizes counted exactly, §5.1)
+  --codec on|off         encode and decode every message (default off: sizes still counted exactly, ARCHITECTURE §5.1)
   --json FILE            write every run as JSON
   --report FILE.html     charts: first-broadcast reliability and healing time against the failure share
   --check                parse the options, print the plan, run nothing`
