@@ -1,6 +1,7 @@
 // The layers of grapevine (ARCHITECTURE.md, "Layers"), enforced on every `npm test`:
 //
-//   core  →  wire  →  protocols (membership, broadcast, state, gossipsub, baselines)  →  composition (node)
+//   core  →  wire  →  protocols (membership, broadcast, state, gossipsub)  →  baselines (simulator only)
+//         →  composition (node)
 //         →  observability (metrics: the catalogue, its prom-client and libp2p adapters, the logger)
 //         →  drivers (sim, net)  →  applications (scenarios, report, agent, cli)  →  entry points (exports)
 //
@@ -17,7 +18,7 @@ const layer = (name, path, allowed) => ({
   to: { path: '^src/', pathNot: [path, ...allowed.map(a => `^src/${a}/`)] }
 })
 
-const PROTOCOLS = ['membership', 'broadcast', 'state', 'gossipsub', 'baselines']
+const PROTOCOLS = ['membership', 'broadcast', 'state', 'gossipsub']
 
 module.exports = {
   forbidden: [
@@ -25,14 +26,16 @@ module.exports = {
     layer('core', '^src/core/', []),
     layer('wire', '^src/wire/', []),
     ...PROTOCOLS.map(p => layer(p, `^src/${p}/`, ['core', 'wire'])),
+    // Simulator baselines (Cyclon, Scamp, gossip over a partial view): protocols never offered on the network.
+    layer('baselines', '^src/baselines/', ['core', 'wire', 'broadcast']),
     layer('composition', '^src/node/', ['core', 'wire', ...PROTOCOLS]),
     layer('metrics', '^src/metrics/', ['core', 'wire', ...PROTOCOLS, 'node']),
     layer('sim', '^src/sim/', ['core', 'wire', ...PROTOCOLS, 'node']),
     layer('net', '^src/net/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics']),
-    layer('scenarios', '^src/scenarios/', ['core', 'wire', ...PROTOCOLS, 'node', 'sim']),
+    layer('scenarios', '^src/scenarios/', ['core', 'wire', ...PROTOCOLS, 'baselines', 'node', 'sim']),
     layer('report', '^src/report/', ['core', 'sim', 'scenarios']),
     layer('agent', '^src/agent/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics', 'net']),
-    layer('cli', '^src/cli/', ['core', 'wire', ...PROTOCOLS, 'node', 'metrics', 'sim', 'net', 'scenarios', 'report', 'agent']),
+    layer('cli', '^src/cli/', ['core', 'wire', ...PROTOCOLS, 'baselines', 'node', 'metrics', 'sim', 'net', 'scenarios', 'report', 'agent']),
     {
       name: 'sim-entry-without-libp2p',
       comment: 'grapevine/sim must load no libp2p, LevelDB or WebSocket module (ARCHITECTURE.md, "Entry points")',
@@ -44,7 +47,7 @@ module.exports = {
       name: 'protocols-without-libp2p',
       comment: 'protocol cores, composition and the simulator load no libp2p or LevelDB module',
       severity: 'error',
-      from: { path: `^src/(core|wire|${PROTOCOLS.join('|')}|node|sim|scenarios)/`, pathNot: '\\.test\\.ts$' },
+      from: { path: `^src/(core|wire|${PROTOCOLS.join('|')}|baselines|node|sim|scenarios)/`, pathNot: '\\.test\\.ts$' },
       to: { path: LIBP2P_OR_LEVELDB }
     },
     {

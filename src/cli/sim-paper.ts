@@ -16,9 +16,10 @@ export interface PaperModule {
 
 /** The figures, by name: what each reproduces, and its module (loaded only when it runs). */
 export const PAPERS: Record<string, { what: string, load: () => Promise<PaperModule> }> = {
-  gossipsub: { what: 'GossipSub v1.1 under Sybil, eclipse, cold-boot and covert-flash attacks, scoring on/off (Vyzovitis et al. 2020 §6)', load: async () => await import('./paper-gossipsub.js').then(m => ({ usage: m.USAGE, run: m.run })) },
+  hyparview: { what: 'HyParView vs Cyclon vs Scamp: reliability and healing after 10–95% failures (DSN 2007 §5)', load: async () => await import('./paper-hyparview.js').then(m => ({ usage: m.USAGE, run: m.run })) },
   plumtree: { what: 'Plumtree vs flood: RMR, LDH, reliability after 20–80% crash (Leitão et al., SRDS 2007 §5)', load: async () => await import('./paper-plumtree.js').then(m => ({ usage: m.USAGE, run: m.run })) },
-  web3: { what: 'Plumtree, flood, GossipSub, Bitcoin-style and devp2p-style on one network: latency, bytes, duplicates', load: async () => await import('./paper-web3.js').then(m => ({ usage: m.USAGE, run: m.run })) }
+  web3: { what: 'Plumtree, flood, GossipSub, Bitcoin-style and devp2p-style on one network: latency, bytes, duplicates', load: async () => await import('./paper-web3.js').then(m => ({ usage: m.USAGE, run: m.run })) },
+  gossipsub: { what: 'GossipSub v1.1 under Sybil, eclipse, cold-boot and covert-flash attacks, scoring on/off (Vyzovitis et al. 2020 §6)', load: async () => await import('./paper-gossipsub.js').then(m => ({ usage: m.USAGE, run: m.run })) }
 }
 
 export const SIM_PAPER_USAGE = (): string => `grapevine sim paper NAME [options]

@@ -45,3 +45,7 @@ export { runWeb3Scenario, DEFAULT_WEB3_SCENARIO, WEB3_PROTOCOLS, type Web3Protoc
 export { runPlumtreePaper, DEFAULT_PLUMTREE_PAPER, type PlumtreePaperOptions, type PlumtreePaperRow } from '../scenarios/paper-plumtree.js'
 export { BitcoinRelay, DEFAULT_BITCOIN_RELAY, type BitcoinRelayConfig, type BitcoinMessage, type BitcoinDelivery } from '../baselines/web3/bitcoin.js'
 export { Devp2pRelay, DEFAULT_DEVP2P, type Devp2pConfig, type Devp2pMessage, type Devp2pDelivery } from '../baselines/web3/devp2p.js'
+export { Cyclon, DEFAULT_CYCLON, type CyclonConfig, type CyclonMessage } from '../baselines/cyclon.js'
+export { Scamp, DEFAULT_SCAMP, type ScampConfig, type ScampMessage } from '../baselines/scamp.js'
+export { Gossip, DEFAULT_GOSSIP, type GossipConfig, type PartialView } from '../baselines/gossip.js'
+export { runFailureRun, type FailureRunOptions, type FailureRunResult, type PaperProtocol } from '../scenarios/baselines.js'
