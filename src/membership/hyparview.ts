@@ -17,6 +17,8 @@
  *               answers with as many of its passive peers; both merge, evicting first what they sent.
  * Two timers: the shuffle period, and a repair tick that sends keep-alives, detects silent peers, expires
  * NEIGHBOR attempts, retries a join and refills the active view.
+ *   Beyond the paper, a **reserve** (./reserve.ts) keeps the last peers that were in our views: a node whose
+ *   active and passive views are both gone (95% of the nodes crashed at once) tries those, with backoff.
  *
  * Other protocols of the node hear about neighbours through `NeighborListener`s; anti-entropy and pub/sub
  * draw peers from `sample()` (the peer-sampling service).
@@ -43,6 +45,7 @@ import { DEFAULT_HYPARVIEW, checkHyParViewConfig, type HyParViewConfig, type HyP
 import type { MembershipMessage, PeerInfo } from './messages.js'
 import { PeerBook } from './peerbook.js'
 import { RecordChecker, sharedRecordChecker, signRecord } from './records.js'
+import { Reserve } from './reserve.js'
 import { RandomSet } from './views.js'
 
 export * from './config.js'
@@ -59,12 +62,14 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     joinsHandled: 0, forwardJoins: 0, neighborRequests: 0, neighborAccepted: 0, neighborRejected: 0,
     neighborFailed: 0, failuresDetected: 0, silentPeers: 0, evictions: 0, shufflesStarted: 0,
     shufflesAnswered: 0, keepAlivesSent: 0, malformed: 0, unsolicited: 0, fromStrangers: 0, excessPeers: 0, dials: 0,
-    dialsDeferred: 0, badRecords: 0, refusedWaiting: 0
+    dialsDeferred: 0, badRecords: 0, refusedWaiting: 0, reserveTried: 0
   }
 
   private readonly env: Env<MembershipMessage, MembershipTimer, MembershipEvent>
   private readonly active = new Map<NodeId, ActivePeer>()
   private readonly passive = new RandomSet<NodeId>()
+  /** Peers that were in our views, for when both views are empty. */
+  private readonly reserve: Reserve
   /** What we know of the peers in our views, attempts and join: addresses, who named them, whether we met. */
   private readonly book = new PeerBook()
   /** How many passive peers each source named alone (each ≤ maxPassivePerSource); `PeerEntry.share` says which peers. */
@@ -100,6 +105,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     this.records = identity === null ? null : verifier === undefined ? sharedRecordChecker() : new RecordChecker(verifier)
     this.strikes = new Strikes(this.config.maxStrikes)
     const c = this.config
+    this.reserve = new Reserve(c.reserveSize, c.reserveRetryMs, c.reserveRetryMaxMs)
     this.budget = new DialBudget({ burst: c.dialBurst, intervalMs: c.dialIntervalMs, sourceBurst: c.sourceDialBurst, sourceIntervalMs: c.sourceDialIntervalMs, maxSources: 256 })
   }
 
@@ -242,6 +248,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     this.stats.malformed++
     if (!this.strikes.strike(from)) return
     this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames`)
+    this.reserve.delete(from)
     this.env.io.disconnect(from)
     if (this.active.has(from)) this.removeActive(now, from, 'failed')
     this.attempts.delete(from)
@@ -353,6 +360,8 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     this.passive.delete(peer)
     this.unclaim(peer)
     this.book.markKnown(peer)
+    this.reserve.note(this.book.info(peer))
+    this.reserve.found()
     this.active.set(peer, { lastHeard: now, lastSent: now })
     this.env.io.connect(peer)
     this.env.io.emit({ type: 'neighborUp', peer })
@@ -431,9 +440,13 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.forgetPassive(peer)
       if (!this.active.has(peer)) this.letGo(peer, a)
     }
-    if (this.joining === undefined && this.bootstrap !== undefined && this.active.size === 0 && this.passive.size === 0 && this.attempts.size === 0) {
-      // Isolated: everyone we knew is gone. Join again through our original contact.
-      this.joining = { contact: this.bootstrap, deadline: now }
+    if (this.active.size === 0 && this.passive.size === 0 && this.attempts.size === 0) {
+      // Isolated: everyone in our views is gone. Join again through our original contact, and try the
+      // reserve, a batch per tick (refill below asks them).
+      if (this.joining === undefined && this.bootstrap !== undefined) this.joining = { contact: this.bootstrap, deadline: now }
+      const back = this.reserve.next(now, this.config.passiveSize)
+      this.stats.reserveTried += back.length
+      for (const p of back) this.addPassive(p, null)
     }
     if (this.joining !== undefined && this.joining.deadline <= now && this.active.size === 0) {
       this.joining.deadline = now + joinTimeoutMs
@@ -536,6 +549,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     if (this.passive.size >= this.config.passiveSize) this.forgetPassive(this.passive.random(this.env.rng)!)
     const e = this.book.note(p, source)
     this.passive.add(p.id)
+    this.reserve.note(p)
     if (source !== null && this.book.onlyFrom(p.id, source)) {
       e.share = source
       this.shares.set(source, (this.shares.get(source) ?? 0) + 1)
