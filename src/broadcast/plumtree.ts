@@ -11,14 +11,14 @@
  * arrives `threshold` or more hops later than an earlier announcement of it promised, the announcer's
  * link is grafted and the sender's pruned.
  *
- * Trees per source (./trees.ts): the eager and lazy sets above form the paper's one shared tree. Each of the
- * `maxTrees` most recent sources also gets a tree of its own, copied from the shared one when first heard
- * from; its messages travel that tree, and the PRUNEs and GRAFTs they cause name it (and change the shared
- * tree too, which seeds new sources). With one tree, sources broadcasting at once prune different links of
- * the same cycles — each message's duplicates cut the link where its own waves meet — so the tree kept
- * falling apart and being grafted back together (10 sources at once on 10,000 nodes: RMR 0.73, latency p99
- * 1.8 s, against 0.005 and 0.5 s for one source at a time); per source, each tree settles as a single
- * source's does. `maxTrees: 0` keeps the single shared tree.
+ * Trees per source (./trees.ts): the paper builds one tree for all sources. Here each of the `maxTrees`
+ * most recent sources has its own: the eager and lazy sets are the tree of the source whose message came
+ * last, and a new source's tree starts as a copy of them; a message travels its source's tree, and the
+ * PRUNEs and GRAFTs it causes change only that tree (and name it on the wire). One source at a time thus
+ * behaves as with one tree. With one tree, sources broadcasting at once prune different links of the same
+ * cycles — each message's duplicates cut the link where its own waves meet — so the tree kept falling apart
+ * and being grafted together again (10 sources at once on 10,000 nodes: RMR 0.73, latency p99 1.8 s, against
+ * 0.005 and 0.5 s for one source at a time). `maxTrees: 0` keeps the single tree.
  *
  * Authenticated broadcast (./signing.ts): under StrictSign (the default) a message carries its author's
  * peer id, sequence number and Ed25519 signature, and its id is `<source>/<seqno>`. A receiver looks the id

@@ -3,8 +3,9 @@
  * builds one tree shared by every sender and notes that a tree per sender is possible; riak_core's and
  * Partisan's Plumtree keep one per root. This is that table, kept small: for each of the `max` sources heard
  * from most recently, the neighbours that are lazy in its tree (the others are eager). A new source's tree
- * starts as a copy of the shared tree's lazy set, so a single source behaves exactly as with one tree; past
- * `max` the least recently used tree is forgotten (its source starts again from the shared tree).
+ * starts as a copy of the tree in use (Plumtree passes the lazy set of the source heard last), so sources
+ * taking turns behave as with one tree; past `max` the least recently used tree is forgotten (its source
+ * starts again from a copy).
  *
  * Bounded: `max` trees of at most one entry per neighbour. Sans-IO, no clock.
  */
@@ -20,7 +21,7 @@ export class SourceTrees {
     return this.trees.size
   }
 
-  /** The lazy neighbours in `root`'s tree, made from `seed` (the shared tree's) when new; `touch`: used now. */
+  /** The lazy neighbours in `root`'s tree, made from `seed` (a copy) when new; `touch`: used now. */
   lazyOf (root: string, seed: Iterable<NodeId>, touch = false): readonly NodeId[] {
     return this.get(root, seed, touch)
   }
