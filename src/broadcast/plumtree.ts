@@ -142,7 +142,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     verified: 0, rejected: 0, rejections: Object.fromEntries(BROADCAST_REJECTIONS.map(r => [r, 0])) as Record<BroadcastRejection, number>, fromNonNeighbours: 0
   }
 
-  /** The shared tree: which neighbours are eager, which lazy (sources without a tree of their own use it). */
+  /** Neighbours eager and lazy in the tree in use: the tree of the source heard last (or the one tree, maxTrees 0). */
   readonly eager = new Set<NodeId>()
   readonly lazy = new Set<NodeId>()
   /** The trees of recent sources; null with `maxTrees` 0. */
