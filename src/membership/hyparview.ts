@@ -440,13 +440,15 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.forgetPassive(peer)
       if (!this.active.has(peer)) this.letGo(peer, a)
     }
-    if (this.active.size === 0 && this.passive.size === 0 && this.attempts.size === 0) {
-      // Isolated: everyone in our views is gone. Join again through our original contact, and try the
-      // reserve, a batch per tick (refill below asks them).
-      if (this.joining === undefined && this.bootstrap !== undefined) this.joining = { contact: this.bootstrap, deadline: now }
-      const back = this.reserve.next(now, this.config.passiveSize)
-      this.stats.reserveTried += back.length
-      for (const p of back) this.addPassive(p, null)
+    if (this.passive.size === 0 && this.attempts.size === 0 && this.active.size < this.config.activeSize) {
+      // No backup left and room for neighbours (a mass failure): try the reserve, a batch per tick (refill
+      // below asks them). Isolated, also join again through our original contact.
+      if (this.active.size === 0 && this.joining === undefined && this.bootstrap !== undefined) this.joining = { contact: this.bootstrap, deadline: now }
+      for (const p of this.reserve.next(now, this.config.passiveSize)) {
+        if (this.active.has(p.id)) continue
+        this.stats.reserveTried++
+        this.addPassive(p, null)
+      }
     }
     if (this.joining !== undefined && this.joining.deadline <= now && this.active.size === 0) {
       this.joining.deadline = now + joinTimeoutMs
