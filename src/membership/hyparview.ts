@@ -235,6 +235,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     if (this.attempts.delete(peer)) {
       this.stats.neighborFailed++
       this.forgetPassive(peer)
+      this.reserve.delete(peer) // tried and failed: the reserve does not dial it again
     }
     if (this.active.has(peer)) {
       this.stats.failuresDetected++
@@ -438,6 +439,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.attempts.delete(peer)
       this.stats.neighborFailed++
       this.forgetPassive(peer)
+      this.reserve.delete(peer)
       if (!this.active.has(peer)) this.letGo(peer, a)
     }
     if (this.passive.size === 0 && this.attempts.size === 0 && this.active.size < this.config.activeSize) {
