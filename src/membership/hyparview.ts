@@ -17,8 +17,8 @@
  *               answers with as many of its passive peers; both merge, evicting first what they sent.
  * Two timers: the shuffle period, and a repair tick that sends keep-alives, detects silent peers, expires
  * NEIGHBOR attempts, retries a join and refills the active view.
- *   Beyond the paper, a **reserve** (./reserve.ts) keeps the last peers that were in our views: a node whose
- *   active and passive views are both gone (95% of the nodes crashed at once) tries those, with backoff.
+ *   Beyond the paper, a **reserve** (./reserve.ts) keeps the last peers that were in our views: a node with
+ *   no passive peer left and room for neighbours (95% of the nodes crashed at once) tries those, with backoff.
  *
  * Other protocols of the node hear about neighbours through `NeighborListener`s; anti-entropy and pub/sub
  * draw peers from `sample()` (the peer-sampling service).

@@ -1,11 +1,12 @@
 /**
  * HyParView's reserve: the last `size` peers a node has had in its views, kept after they leave them, for
  * the case the paper's two views do not cover — every active and passive peer gone at once (Leitão, Pereira,
- * Rodrigues, DSN 2007, §4.3 repairs the active view from the passive view, and §5.3 loses a few percent of
- * the nodes at 95% failure when that is empty too). A node left with no active peer, no passive peer and no
- * request pending moves reserve peers back into its passive view, `batch` at a time, one batch per repair tick,
- * until one pass over the reserve is done; if that pass found nobody, the next waits `retryMs`, doubled per
- * fruitless pass up to `retryMaxMs` (a node that finds a neighbour starts again from `retryMs`).
+ * Rodrigues, DSN 2007, §4.3 repairs the active view from the passive view only; at 95% failure some nodes
+ * lose all of both). A node with no passive peer left, no request pending and
+ * room in its active view moves reserve peers back into its passive view, `batch` at a time, one batch per
+ * repair tick, until one pass over the reserve is done; if that pass found nobody, the next waits `retryMs`,
+ * doubled per fruitless pass up to `retryMaxMs` (a node that finds a neighbour starts again from `retryMs`).
+ * A peer that did not answer is deleted, so the reserve dials nobody twice in vain.
  *
  * Bounded (`size` entries, oldest replaced first) and sans-IO: the caller passes the time.
  */
