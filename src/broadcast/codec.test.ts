@@ -16,7 +16,9 @@ test('codec: round trips, exact sizes, and rejections', () => {
     { kind: 'ihave', ids: ['a/1', 'b/2'], rounds: [4, 0] },
     { kind: 'graft', id: 'a/1', round: 0 },
     { kind: 'graft', id: '', round: 0 },
-    { kind: 'prune' }
+    { kind: 'graft', id: '', round: 0, root: 'a' },
+    { kind: 'prune' },
+    { kind: 'prune', root: 'a' }
   ]
   for (const m of msgs) {
     const b = codec.encode(m)

@@ -45,8 +45,8 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
     switch (m.kind) {
       case 'gossip': return Wire.encode(gossipToWire(m))
       case 'ihave': return Wire.encode({ kind: Wire.Kind.IHAVE, id: '', round: 0, payload: EMPTY, ids: m.ids as string[], rounds: m.rounds as number[] })
-      case 'graft': return Wire.encode({ kind: Wire.Kind.GRAFT, id: m.id, round: m.round, payload: EMPTY, ids: [], rounds: [] })
-      case 'prune': return Wire.encode({ kind: Wire.Kind.PRUNE, id: '', round: 0, payload: EMPTY, ids: [], rounds: [] })
+      case 'graft': return Wire.encode(withRoot({ kind: Wire.Kind.GRAFT, id: m.id, round: m.round, payload: EMPTY, ids: [], rounds: [] }, m.root))
+      case 'prune': return Wire.encode(withRoot({ kind: Wire.Kind.PRUNE, id: '', round: 0, payload: EMPTY, ids: [], rounds: [] }, m.root))
     }
   }
 
@@ -103,11 +103,20 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
         for (const x of w.ids) id(x)
         for (const r of w.rounds) if (r > l.maxRound) throw new PeerError('ERR_BROADCAST_ROUND', 'round out of range')
         return { kind, ids: w.ids, rounds: w.rounds }
-      // A GRAFT with no id only asks for the link to become eager (the tree optimisation).
-      case 'graft': return { kind, id: w.id === '' ? '' : id(w.id), round: w.round }
-      case 'prune': return { kind }
+      // A GRAFT with no id only asks for the link to become eager (the tree optimisation). GRAFT and PRUNE
+      // name the tree (its source) in `source`; a peer that keeps one shared tree sends neither.
+      case 'graft': {
+        const g = { kind, id: w.id === '' ? '' : id(w.id), round: w.round }
+        return w.source === undefined ? g : { ...g, root: id(w.source) }
+      }
+      case 'prune': return w.source === undefined ? { kind } : { kind, root: id(w.source) }
     }
   }
+}
+
+function withRoot (w: Wire, root: string | undefined): Wire {
+  if (root !== undefined) w.source = root
+  return w
 }
 
 function gossipToWire (m: Gossip): Wire {

@@ -23,10 +23,14 @@ export type BroadcastMessage =
   | Gossip
   /** Announcements of received messages (lazy push), batched: ids with the rounds they were received at. */
   | { readonly kind: 'ihave', readonly ids: readonly string[], readonly rounds: readonly number[] }
-  /** Make our link eager, and send me `id` (none: `id` is empty, as the tree optimisation does). */
-  | { readonly kind: 'graft', readonly id: string, readonly round: number }
-  /** Make our link lazy. */
-  | { readonly kind: 'prune' }
+  /**
+   * Make our link eager, and send me `id` (none: `id` is empty, as the tree optimisation does). `root`: the
+   * source whose tree the link joins (Plumtree keeps one per recent source); absent, it is the id's source,
+   * or with no id every tree.
+   */
+  | { readonly kind: 'graft', readonly id: string, readonly round: number, readonly root?: string }
+  /** Make our link lazy in the tree of source `root` (absent: in every tree, as a peer before trees per source asks). */
+  | { readonly kind: 'prune', readonly root?: string }
 
 export type BroadcastKind = BroadcastMessage['kind']
 

@@ -11,6 +11,15 @@
  * arrives `threshold` or more hops later than an earlier announcement of it promised, the announcer's
  * link is grafted and the sender's pruned.
  *
+ * Trees per source (./trees.ts): the paper builds one tree for all sources. Here each of the `maxTrees`
+ * most recent sources has its own: the eager and lazy sets are the tree of the source whose message came
+ * last, and a new source's tree starts as a copy of them; a message travels its source's tree, and the
+ * PRUNEs and GRAFTs it causes change only that tree (and name it on the wire). One source at a time thus
+ * behaves as with one tree. With one tree, sources broadcasting at once prune different links of the same
+ * cycles — each message's duplicates cut the link where its own waves meet — so the tree kept falling apart
+ * and being grafted together again (10 sources at once on 10,000 nodes: RMR 0.73, latency p99 1.8 s, against
+ * 0.005 and 0.5 s for one source at a time). `maxTrees: 0` keeps the single tree.
+ *
  * Authenticated broadcast (./signing.ts): under StrictSign (the default) a message carries its author's
  * peer id, sequence number and Ed25519 signature, and its id is `<source>/<seqno>`. A receiver looks the id
  * up first — a duplicate costs no signature check, and neither does an IHAVE — and verifies a new message
@@ -37,6 +46,7 @@ import { Strikes } from '../core/strikes.js'
 import { BroadcastCodec, DEFAULT_BROADCAST_LIMITS, type BroadcastCodecLimits } from './codec.js'
 import type { BroadcastDelivery, BroadcastMessage, Gossip } from './messages.js'
 import { BROADCAST_REJECTIONS, checkGossip, signGossip, type BroadcastRejection } from './signing.js'
+import { SourceTrees, rootOf } from './trees.js'
 
 export interface PlumtreeConfig {
   /** First missing-message timer: how long an IHAVE may wait for the eager copy before a GRAFT. */
@@ -47,6 +57,8 @@ export interface PlumtreeConfig {
   ihaveIntervalMs: number
   /** Hops by which a GOSSIP must trail an earlier IHAVE to swap the two links (the tree optimisation). */
   optimizationThreshold: number
+  /** Sources whose messages travel a tree of their own (the most recent ones); 0: one tree shared by all. */
+  maxTrees: number
   /** How long payloads are kept to answer GRAFTs. */
   cacheTtlMs: number
   /** How long ids are remembered (copies arriving later would be delivered again). */
@@ -74,6 +86,7 @@ export const DEFAULT_PLUMTREE: PlumtreeConfig = {
   graftRetryMs: 100,
   ihaveIntervalMs: 20,
   optimizationThreshold: 2,
+  maxTrees: 32,
   cacheTtlMs: 30_000,
   seenTtlMs: 120_000,
   seenMax: 100_000,
@@ -129,8 +142,13 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     verified: 0, rejected: 0, rejections: Object.fromEntries(BROADCAST_REJECTIONS.map(r => [r, 0])) as Record<BroadcastRejection, number>, fromNonNeighbours: 0
   }
 
+  /** Neighbours eager and lazy in the tree in use: the tree of the source heard last (or the one tree, maxTrees 0). */
   readonly eager = new Set<NodeId>()
   readonly lazy = new Set<NodeId>()
+  /** The trees of recent sources; null with `maxTrees` 0. */
+  private readonly trees: SourceTrees | null
+  /** The source whose tree the eager and lazy sets are ('' : none yet). */
+  private current = ''
   private readonly seen: SeenCache
   /** Messages as received (with the hop count we received them at), kept to answer GRAFTs. */
   private readonly cache: SeenCache<Gossip>
@@ -159,6 +177,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     this.verifier = this.config.verifier ?? new PeerVerifier()
     this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)
     this.cache = new SeenCache(this.config.cacheTtlMs, this.config.cacheMax)
+    this.trees = this.config.maxTrees > 0 ? new SourceTrees(this.config.maxTrees) : null
     // A random 32-bit start (as much as the network driver's seed holds), far below 2^53, the largest seqno.
     this.seq = env.rng.nextU32()
   }
@@ -182,11 +201,13 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
   neighborUp (_now: number, peer: NodeId): void {
     this.lazy.delete(peer)
     this.eager.add(peer)
+    this.trees?.graftAll(peer)
   }
 
   neighborDown (_now: number, peer: NodeId): void {
     this.eager.delete(peer)
     this.lazy.delete(peer)
+    this.trees?.graftAll(peer) // forgotten: a neighbour that comes back starts eager
     this.ihaveQueue.delete(peer)
     for (const [id, m] of this.missing) {
       m.announcers = m.announcers.filter(a => a.peer !== peer)
@@ -210,9 +231,8 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     switch (msg.kind) {
       case 'gossip': return this.onGossip(now, from, msg)
       case 'ihave': return this.onIhave(now, from, msg.ids, msg.rounds)
-      case 'graft': return this.onGraft(from, msg.id)
-      case 'prune':
-        if (this.eager.delete(from)) this.lazy.add(from)
+      case 'graft': return this.onGraft(from, msg.id, msg.root)
+      case 'prune': return this.onPrune(from, msg.root)
     }
   }
 
@@ -232,7 +252,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     }
     // Graft the first announcer; the second, shorter timer covers the next one.
     this.setMissingTimer(now + this.config.graftRetryMs, timer.id)
-    this.graft(next.peer, timer.id)
+    this.graft(next.peer, timer.id, rootOf(timer.id))
   }
 
   onMalformed (_now: number, from: NodeId, _error: PeerError): void {
@@ -250,11 +270,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
       // A duplicate: this link is redundant for the tree.
       // The sender pushed it, so it holds our link as eager: prune it even if we already hold it lazy.
       this.stats.duplicates++
-      if (this.eager.delete(from) || this.lazy.has(from)) {
-        this.lazy.add(from)
-        this.stats.prunesSent++
-        this.env.io.send(from, { kind: 'prune' })
-      }
+      if (this.eager.has(from) || this.lazy.has(from)) this.prune(from, rootOf(id))
       return
     }
     // Verified once, before it changes anything: a refused message leaves its id unseen and its IHAVE
@@ -265,11 +281,24 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     if (!this.eager.has(from) && !this.lazy.has(from)) this.stats.fromNonNeighbours++
     const m = this.missing.get(id)
     this.missing.delete(id)
-    // The sender's link is part of the tree now.
-    if (this.lazy.delete(from)) this.eager.add(from)
+    // The sender's link is part of the (source's) tree now.
+    const root = rootOf(id)
+    this.setLink(root, from, true)
     this.accept(now, from, msg)
     // After forwarding: a link the optimisation grafts must not be pushed this message it already has.
-    if (m !== undefined && this.eager.has(from)) this.optimize(from, msg.round, m)
+    if (m !== undefined && this.eager.has(from)) this.optimize(from, msg.round, m, root)
+  }
+
+  /** Makes the link lazy in `root`'s tree, and tells the peer (naming the tree). */
+  private prune (peer: NodeId, root: string): void {
+    this.setLink(root, peer, false)
+    this.stats.prunesSent++
+    this.env.io.send(peer, this.trees !== null && root !== '' ? { kind: 'prune', root } : { kind: 'prune' })
+  }
+
+  private onPrune (from: NodeId, root: string | undefined): void {
+    if (root === undefined) this.setLinkEverywhere(from, false)
+    else this.setLink(root, from, false)
   }
 
   private refuse (from: NodeId, why: BroadcastRejection): void {
@@ -286,6 +315,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     this.cache.add(now, id, msg)
     if (from !== null) this.stats.delivered++
     this.env.io.emit({ type: 'deliver', id, payload, round, from, source: this.signed ? msg.source! : null })
+    this.useTree(rootOf(id))
     const out = relay(msg, round + 1)
     for (const p of this.eager) {
       if (p === from) continue
@@ -295,6 +325,44 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     for (const p of this.lazy) {
       if (p !== from) this.queueIhave(now, p, id, round)
     }
+  }
+
+  // ---- trees per source ----
+
+  /**
+   * The eager and lazy sets become `root`'s tree (a new source's tree starts as a copy of them: the tree of
+   * the source heard before it). Without trees, or for an id that names no source, they stay the shared tree.
+   */
+  private useTree (root: string): void {
+    if (this.trees === null || root === '') return
+    const lazy = this.trees.lazyOf(root, this.lazy, true)
+    if (root === this.current) return
+    this.current = root
+    const toEager = [...this.lazy].filter(p => !lazy.includes(p))
+    const toLazy = [...this.eager].filter(p => lazy.includes(p))
+    for (const p of toEager) { this.lazy.delete(p); this.eager.add(p) }
+    for (const p of toLazy) { this.eager.delete(p); this.lazy.add(p) }
+  }
+
+  /** Makes neighbour `peer` eager or lazy in `root`'s tree (and in the eager and lazy sets, when they are that tree). */
+  private setLink (root: string, peer: NodeId, eager: boolean): void {
+    if (!this.eager.has(peer) && !this.lazy.has(peer)) return
+    if (this.trees !== null && root !== '') {
+      if (eager) this.trees.graft(root, peer, this.lazy)
+      else this.trees.prune(root, peer, this.lazy)
+      if (root !== this.current) return
+    }
+    if (eager && this.lazy.delete(peer)) this.eager.add(peer)
+    if (!eager && this.eager.delete(peer)) this.lazy.add(peer)
+  }
+
+  /** The same in every tree: a PRUNE or GRAFT that names none (a peer with one shared tree sends those). */
+  private setLinkEverywhere (peer: NodeId, eager: boolean): void {
+    if (!this.eager.has(peer) && !this.lazy.has(peer)) return
+    if (eager) this.trees?.graftAll(peer)
+    else this.trees?.pruneAll(peer)
+    if (eager && this.lazy.delete(peer)) this.eager.add(peer)
+    if (!eager && this.eager.delete(peer)) this.lazy.add(peer)
   }
 
   // ---- §4.3: lazy push and repair ----
@@ -342,16 +410,20 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     this.env.io.setTimer(at, { kind: 'missing', id, token: this.token })
   }
 
-  private graft (peer: NodeId, id: string): void {
+  /** GRAFTs `peer` into `root`'s tree (and the shared one), asking for `id` (none: '', the optimisation's). */
+  private graft (peer: NodeId, id: string, root: string): void {
     if (!this.eager.has(peer) && !this.lazy.has(peer)) return
-    this.lazy.delete(peer)
-    this.eager.add(peer)
+    this.setLink(root, peer, true)
+    const named = this.trees !== null && root !== ''
     this.stats.graftsSent++
-    this.env.io.send(peer, { kind: 'graft', id, round: 0 })
+    // A GRAFT with an id names its tree already (the id's source).
+    this.env.io.send(peer, named && id === '' ? { kind: 'graft', id, round: 0, root } : { kind: 'graft', id, round: 0 })
   }
 
-  private onGraft (from: NodeId, id: string): void {
-    if (this.lazy.delete(from)) this.eager.add(from)
+  private onGraft (from: NodeId, id: string, named: string | undefined): void {
+    const root = named ?? (id === '' ? undefined : rootOf(id))
+    if (root === undefined) this.setLinkEverywhere(from, true)
+    else this.setLink(root, from, true)
     if (id === '') return
     const c = this.cache.get(id)
     if (c === undefined) return
@@ -367,19 +439,17 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
    * it at least `optimizationThreshold` hops sooner, that announcer makes a better parent: graft its link
    * (no message needed) and prune the sender's.
    */
-  private optimize (from: NodeId, round: number, m: Missing): void {
-    // Only announcers whose link is still lazy: an eager one was just pushed this message by us.
+  private optimize (from: NodeId, round: number, m: Missing, root: string): void {
+    // Only announcers whose link is still lazy (the sets are this message's tree, since accept): an eager one
+    // was just pushed this message by us.
     let best: { peer: NodeId, round: number } | undefined
     for (const a of m.announcers) if (this.lazy.has(a.peer) && (best === undefined || a.round < best.round)) best = a
     if (best === undefined || best.peer === from) return
     // An announcer received it at `best.round` hops, so through it we would be at best.round + 1.
     if (round - (best.round + 1) < this.config.optimizationThreshold) return
     this.stats.optimizations++
-    this.graft(best.peer, '')
-    this.eager.delete(from)
-    this.lazy.add(from)
-    this.stats.prunesSent++
-    this.env.io.send(from, { kind: 'prune' })
+    this.graft(best.peer, '', root)
+    this.prune(from, root)
   }
 }
 
@@ -394,7 +464,7 @@ function validate (c: PlumtreeConfig): void {
   checkChoice('broadcast', 'signaturePolicy', c.signaturePolicy, ['StrictSign', 'StrictNoSign'] as const)
   checkNumbers('broadcast', c, {
     graftTimeoutMs: 'positive', graftRetryMs: 'positive', ihaveIntervalMs: 'positive', cacheTtlMs: 'positive', seenTtlMs: 'positive',
-    seenMax: 'whole', cacheMax: 'whole', maxMissing: 'whole', maxAnnouncers: 'whole', maxIhaveQueue: 'whole', maxStrikes: 'whole',
+    seenMax: 'whole', cacheMax: 'whole', maxTrees: 'count', maxMissing: 'whole', maxAnnouncers: 'whole', maxIhaveQueue: 'whole', maxStrikes: 'whole',
     maxFrameBytes: 'positive', optimizationThreshold: 'whole'
   })
   checkConfig(c.seenTtlMs >= c.cacheTtlMs, 'broadcast.seenTtlMs must be at least cacheTtlMs')

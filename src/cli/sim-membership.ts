@@ -115,6 +115,16 @@ function printFailure (r: MembershipScenarioResult, out: (line: string) => void)
   out(r.recoveredAfterMs === null
     ? 'not back at 100% by the last broadcast'
     : `back at 100% (and staying there) from broadcast ${r.recoveredAfterMs / 1000}: ${r.recoveredAfterMs} ms after the crash = ${r.recoveredAfterPeriods} repair periods`)
+  if (r.health.length > 0) {
+    out('largest component of the survivors\' active graph, each second after the crash (%):')
+    for (let i = 0; i < r.health.length; i += 10) {
+      out(`  ${String(i + 1).padStart(3)}–${String(Math.min(i + 10, r.health.length)).padEnd(3)} ${r.health.slice(i, i + 10).map(h => h.largestComponentPct.toFixed(2).padStart(7)).join('')}`)
+    }
+    out(r.connectedAfterMs === null
+      ? 'survivors not in one component (≥ 99.5%) by the last second'
+      : `≥ 99.5% of the survivors in one component (and staying so) from ${r.connectedAfterMs / 1000} s after the crash`)
+  }
+  if (r.trafficAfterCrash !== undefined) out(`membership messages after the crash: ${r.trafficAfterCrash.perNodePerSec.toFixed(3)} per survivor per second`)
   if (r.overlayAfter !== undefined) {
     out('overlay at the end:')
     printOverlay(r.overlayAfter, out)

@@ -59,6 +59,13 @@ export interface HyParViewConfig {
   sourceDialIntervalMs: number
   /** Passive peers named by one source alone, at most; also the most peers one shuffle or reply may add. */
   maxPassivePerSource: number
+  /**
+   * Peers that were in our views kept in the reserve (./reserve.ts; 0: none), tried when both views are
+   * empty; a pass over it that finds nobody is repeated after `reserveRetryMs`, doubled up to `reserveRetryMaxMs`.
+   */
+  reserveSize: number
+  reserveRetryMs: number
+  reserveRetryMaxMs: number
   /** How this node can be dialled (a real network fills this in; the simulator leaves it empty). */
   selfAddrs: readonly Uint8Array[]
   /** The sequence number of this node's signed record (the network uses the wall clock at start, so a restarted node's record replaces its old one). */
@@ -91,6 +98,9 @@ export const DEFAULT_HYPARVIEW: HyParViewConfig = {
   sourceDialBurst: 8,
   sourceDialIntervalMs: 1_000,
   maxPassivePerSource: 8,
+  reserveSize: 128,
+  reserveRetryMs: 1_000,
+  reserveRetryMaxMs: 60_000,
   selfAddrs: [],
   recordSeq: 0,
   maxFrameBytes: 64 * 1024,
@@ -136,6 +146,8 @@ export interface HyParViewStats {
   shuffleRepliesRelayed: number
   /** Shuffle answers that could not be passed on: the next hop back had left our active view. */
   shuffleRepliesLost: number
+  /** Peers taken back from the reserve into the passive view while both views were empty. */
+  reserveTried: number
 }
 
 export function checkHyParViewConfig (c: HyParViewConfig): void {
@@ -144,7 +156,7 @@ export function checkHyParViewConfig (c: HyParViewConfig): void {
     shufflePeriodMs: 'positive', repairPeriodMs: 'positive', keepAliveIntervalMs: 'positive', keepAliveTimeoutMs: 'positive',
     neighborTimeoutMs: 'positive', joinTimeoutMs: 'positive', refusedRetryMs: 'positive', refusedRetryMaxMs: 'positive', maxFrameBytes: 'positive', jitter: 'fraction',
     dialBurst: 'whole', dialIntervalMs: 'positive', sourceDialBurst: 'whole', sourceDialIntervalMs: 'positive', maxPassivePerSource: 'whole',
-    recordSeq: 'count'
+    recordSeq: 'count', reserveSize: 'count', reserveRetryMs: 'positive', reserveRetryMaxMs: 'positive'
   })
   checkConfig(Number.isSafeInteger(c.recordSeq), `membership.recordSeq must be a safe integer (got ${c.recordSeq})`)
   checkConfig(c.prwl <= c.arwl, `membership.prwl must be between 0 and arwl (${c.arwl}) (got ${c.prwl})`)

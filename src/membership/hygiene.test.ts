@@ -80,7 +80,8 @@ test('a stranger\'s SHUFFLE naming 100 fake peers, and its FORWARDJOINs, cause n
   }
   for (const p of names.slice(0, 10)) h.hv.onMessage(10, 'stranger', { kind: 'forwardJoin', peer: p, ttl: 0 })
   for (let t = 1000; t <= 20_000; t += 1000) h.tick(t)
-  assert.deepEqual(h.dials, [], 'no dial to anyone the stranger named')
+  // The friend, silent here, times out; left with no peer at all, the node tries it again from its reserve.
+  assert.deepEqual(h.dials.filter(d => d !== 'friend'), [], 'no dial to anyone the stranger named')
   assert.equal(h.hv.stats.fromStrangers, 12)
   assert.ok(h.hv.passiveView().every(p => !p.startsWith('fake')), 'no fake peer in the passive view')
   assert.ok(!h.sent.some(s => s.to === 'stranger'), 'the stranger is not even answered')

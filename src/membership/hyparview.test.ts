@@ -81,6 +81,16 @@ test('mass failure on 1,000 nodes: 50% keeps the first broadcast at ≥ 99%, 80%
   assert.equal(most.overlayAfter!.symmetricPct, 100)
 })
 
+test('95% of 1,000 nodes crash at once: the reserve joins the survivors into one component within 10 s; without it some stay alone', () => {
+  const opts = { scenario: 'failure' as const, nodes: 1000, failPct: 95, broadcasts: 12, seed: 1, codec: false }
+  const r = runMembershipScenario(opts)
+  assert.ok(r.connectedAfterMs !== null && r.connectedAfterMs <= 10_000, `one component from ${r.connectedAfterMs} ms: ${r.health.map(h => h.largestComponentPct).join(' ')}`)
+  assert.equal(r.health.at(-1)!.largestComponentPct, 100)
+  assert.equal(r.reliability.at(-1), 100)
+  const none = runMembershipScenario({ ...opts, membership: { reserveSize: 0 } })
+  assert.ok(none.health.at(-1)!.largestComponentPct < 99.5, `without the reserve: ${none.health.at(-1)!.largestComponentPct}%`)
+})
+
 test('steady churn keeps broadcast reliability at ≥ 99%', () => {
   const r = runMembershipScenario({ scenario: 'churn', nodes: 400, churnPerSec: 2, broadcasts: 30, stabilizeMs: 10_000, seed: 5 })
   const mean = r.reliability.reduce((a, b) => a + b, 0) / r.reliability.length

@@ -19,6 +19,8 @@
  *               'walk'`, whole nodes) back along the walk over active links, without a new connection.
  * Two timers: the shuffle period, and a repair tick that sends keep-alives, detects silent peers, expires
  * NEIGHBOR attempts, retries a join and refills the active view.
+ *   Beyond the paper, a **reserve** (./reserve.ts) keeps the last peers that were in our views: a node with
+ *   no passive peer left and room for neighbours (95% of the nodes crashed at once) tries those, with backoff.
  *
  * Other protocols of the node hear about neighbours through `NeighborListener`s; anti-entropy and pub/sub
  * draw peers from `sample()` (the peer-sampling service).
@@ -45,6 +47,7 @@ import { DEFAULT_HYPARVIEW, checkHyParViewConfig, type HyParViewConfig, type HyP
 import type { MembershipMessage, PeerInfo } from './messages.js'
 import { PeerBook } from './peerbook.js'
 import { RecordChecker, sharedRecordChecker, signRecord } from './records.js'
+import { Reserve } from './reserve.js'
 import { RandomSet } from './views.js'
 
 export * from './config.js'
@@ -61,12 +64,14 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     joinsHandled: 0, forwardJoins: 0, neighborRequests: 0, neighborAccepted: 0, neighborRejected: 0,
     neighborFailed: 0, failuresDetected: 0, silentPeers: 0, evictions: 0, shufflesStarted: 0,
     shufflesAnswered: 0, keepAlivesSent: 0, malformed: 0, unsolicited: 0, fromStrangers: 0, excessPeers: 0, dials: 0,
-    dialsDeferred: 0, badRecords: 0, refusedWaiting: 0, shuffleRepliesRelayed: 0, shuffleRepliesLost: 0
+    dialsDeferred: 0, badRecords: 0, refusedWaiting: 0, shuffleRepliesRelayed: 0, shuffleRepliesLost: 0, reserveTried: 0
   }
 
   private readonly env: Env<MembershipMessage, MembershipTimer, MembershipEvent>
   private readonly active = new Map<NodeId, ActivePeer>()
   private readonly passive = new RandomSet<NodeId>()
+  /** Peers that were in our views, for when both views are empty. */
+  private readonly reserve: Reserve
   /** What we know of the peers in our views, attempts and join: addresses, who named them, whether we met. */
   private readonly book = new PeerBook()
   /** How many passive peers each source named alone (each ≤ maxPassivePerSource); `PeerEntry.share` says which peers. */
@@ -102,6 +107,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     this.records = identity === null ? null : verifier === undefined ? sharedRecordChecker() : new RecordChecker(verifier)
     this.strikes = new Strikes(this.config.maxStrikes)
     const c = this.config
+    this.reserve = new Reserve(c.reserveSize, c.reserveRetryMs, c.reserveRetryMaxMs)
     this.budget = new DialBudget({ burst: c.dialBurst, intervalMs: c.dialIntervalMs, sourceBurst: c.sourceDialBurst, sourceIntervalMs: c.sourceDialIntervalMs, maxSources: 256 })
   }
 
@@ -237,6 +243,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     if (this.attempts.delete(peer)) {
       this.stats.neighborFailed++
       this.forgetPassive(peer)
+      this.reserve.delete(peer) // tried and failed: the reserve does not dial it again
     }
     if (this.active.has(peer)) {
       this.stats.failuresDetected++
@@ -250,6 +257,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     this.stats.malformed++
     if (!this.strikes.strike(from)) return
     this.env.io.report(from, 'ban', `${this.config.maxStrikes} malformed frames`)
+    this.reserve.delete(from)
     this.env.io.disconnect(from)
     if (this.active.has(from)) this.removeActive(now, from, 'failed')
     this.attempts.delete(from)
@@ -361,6 +369,8 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     this.passive.delete(peer)
     this.unclaim(peer)
     this.book.markKnown(peer)
+    this.reserve.note(this.book.info(peer))
+    this.reserve.found()
     this.active.set(peer, { lastHeard: now, lastSent: now })
     this.env.io.connect(peer)
     this.env.io.emit({ type: 'neighborUp', peer })
@@ -437,11 +447,18 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
       this.attempts.delete(peer)
       this.stats.neighborFailed++
       this.forgetPassive(peer)
+      this.reserve.delete(peer)
       if (!this.active.has(peer)) this.letGo(peer, a)
     }
-    if (this.joining === undefined && this.bootstrap !== undefined && this.active.size === 0 && this.passive.size === 0 && this.attempts.size === 0) {
-      // Isolated: everyone we knew is gone. Join again through our original contact.
-      this.joining = { contact: this.bootstrap, deadline: now }
+    if (this.passive.size === 0 && this.attempts.size === 0 && this.active.size < this.config.activeSize) {
+      // No backup left and room for neighbours (a mass failure): try the reserve, a batch per tick (refill
+      // below asks them). Isolated, also join again through our original contact.
+      if (this.active.size === 0 && this.joining === undefined && this.bootstrap !== undefined) this.joining = { contact: this.bootstrap, deadline: now }
+      for (const p of this.reserve.next(now, this.config.passiveSize)) {
+        if (this.active.has(p.id)) continue
+        this.stats.reserveTried++
+        this.addPassive(p, null)
+      }
     }
     if (this.joining !== undefined && this.joining.deadline <= now && this.active.size === 0) {
       this.joining.deadline = now + joinTimeoutMs
@@ -565,6 +582,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     if (this.passive.size >= this.config.passiveSize) this.forgetPassive(this.passive.random(this.env.rng)!)
     const e = this.book.note(p, source)
     this.passive.add(p.id)
+    this.reserve.note(p)
     if (source !== null && this.book.onlyFrom(p.id, source)) {
       e.share = source
       this.shares.set(source, (this.shares.get(source) ?? 0) + 1)

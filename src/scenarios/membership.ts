@@ -96,7 +96,14 @@ export interface MembershipScenarioResult {
   /** The overlay at the end of the run (failure and churn). */
   overlayAfter?: OverlayMetrics
   health: HealthSample[]
+  /**
+   * failure: virtual ms from the crash until the largest component of the active graph held at least 99.5%
+   * of the survivors (sampled once a second, with `health`; null: never).
+   */
+  connectedAfterMs: number | null
   traffic: { sent: number, bytes: number }
+  /** failure: membership messages sent after the crash, per survivor per second. */
+  trafficAfterCrash?: { sent: number, bytes: number, perNodePerSec: number }
   events: number
   virtualMs: number
   /** With `trace`: the traced broadcast. */
@@ -153,6 +160,7 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
     recoveredAfterMs: null,
     recoveredAfterPeriods: null,
     health: [],
+    connectedAfterMs: null,
     traffic: { sent: 0, bytes: 0 },
     events: 0,
     virtualMs: 0
@@ -160,12 +168,24 @@ export function runMembershipScenario (partial: Partial<MembershipScenarioOption
 
   if (o.scenario === 'failure') {
     const t0 = sim.now
+    const before = sim.trafficOf('membership')
+    const sentBefore = before.sent
+    const bytesBefore = before.bytes
     pop.crashShare(o.failPct)
     for (let b = 0; b < o.broadcasts; b++) {
       sim.run(t0 + (b + 1) * 1000)
+      // The survivors' active graph, once a second: how much of it is one component.
+      const m = overlayMetrics(live, rng.fork(`health${b}`), 0)
+      result.health.push({ atMs: (b + 1) * 1000, liveNodes: live.length, avgActive: m.activeInDegree.mean, symmetricPct: m.symmetricPct, largestComponentPct: m.largestComponentPct })
       broadcast(b === o.broadcasts - 1)
     }
     sim.run(sim.now + 2000)
+    let c = result.health.length
+    while (c > 0 && result.health[c - 1]!.largestComponentPct >= 99.5) c--
+    if (c < result.health.length) result.connectedAfterMs = result.health[c]!.atMs
+    const after = sim.trafficOf('membership')
+    const secs = (sim.now - t0) / 1000
+    result.trafficAfterCrash = { sent: after.sent - sentBefore, bytes: after.bytes - bytesBefore, perNodePerSec: live.length === 0 ? 0 : (after.sent - sentBefore) / live.length / secs }
     result.reliability = sent.map(rec => reliabilityOf(sim, rec))
     let k = result.reliability.length
     while (k > 0 && result.reliability[k - 1] === 100) k--
