@@ -22,6 +22,13 @@ export interface HyParViewConfig {
   shuffleTtl: number
   shufflePeriodMs: number
   /**
+   * While shuffles teach nothing (the answer names no peer we did not know), the period doubles up to this;
+   * anything new — a peer learned, a neighbour lost — brings it back to `shufflePeriodMs`. Unset, it equals
+   * `shufflePeriodMs` (never slows: the paper's cycles); whole nodes use 60 s, so a settled
+   * cluster's walks stop costing an idle node most of its CPU.
+   */
+  shuffleIdlePeriodMs: number
+  /**
    * How a shuffle's answer reaches an origin that is not an active neighbour: `dial` — a connection of its
    * own, as the paper's temporary TCP connection; `walk` — back along the walk's path, hop by hop over
    * active links (each SHUFFLE carries its forwarders). On a real network a connection costs a handshake,
@@ -83,6 +90,7 @@ export const DEFAULT_HYPARVIEW: HyParViewConfig = {
   shuffleKp: 4,
   shuffleTtl: 6,
   shufflePeriodMs: 10_000,
+  shuffleIdlePeriodMs: 10_000,
   shuffleReplyVia: 'dial',
   repairPeriodMs: 1_000,
   keepAliveIntervalMs: 5_000,
@@ -153,7 +161,7 @@ export interface HyParViewStats {
 export function checkHyParViewConfig (c: HyParViewConfig): void {
   checkNumbers('membership', c, {
     activeSize: 'whole', passiveSize: 'whole', arwl: 'whole', shuffleTtl: 'whole', maxStrikes: 'whole', prwl: 'count', shuffleKa: 'count', shuffleKp: 'count',
-    shufflePeriodMs: 'positive', repairPeriodMs: 'positive', keepAliveIntervalMs: 'positive', keepAliveTimeoutMs: 'positive',
+    shufflePeriodMs: 'positive', shuffleIdlePeriodMs: 'positive', repairPeriodMs: 'positive', keepAliveIntervalMs: 'positive', keepAliveTimeoutMs: 'positive',
     neighborTimeoutMs: 'positive', joinTimeoutMs: 'positive', refusedRetryMs: 'positive', refusedRetryMaxMs: 'positive', maxFrameBytes: 'positive', jitter: 'fraction',
     dialBurst: 'whole', dialIntervalMs: 'positive', sourceDialBurst: 'whole', sourceDialIntervalMs: 'positive', maxPassivePerSource: 'whole',
     recordSeq: 'count', reserveSize: 'count', reserveRetryMs: 'positive', reserveRetryMaxMs: 'positive'
@@ -163,5 +171,6 @@ export function checkHyParViewConfig (c: HyParViewConfig): void {
   checkConfig(c.shuffleKa + c.shuffleKp + 1 <= c.codec.maxShufflePeers, `a shuffle of ${c.shuffleKa + c.shuffleKp + 1} peers exceeds codec.maxShufflePeers (${c.codec.maxShufflePeers})`)
   checkConfig(c.arwl <= c.codec.maxTtl && c.shuffleTtl <= c.codec.maxTtl, `walk lengths must not exceed codec.maxTtl (${c.codec.maxTtl})`)
   checkConfig(c.keepAliveTimeoutMs > c.keepAliveIntervalMs, 'membership.keepAliveTimeoutMs must exceed keepAliveIntervalMs')
+  checkConfig(c.shuffleIdlePeriodMs >= c.shufflePeriodMs, `membership.shuffleIdlePeriodMs must be at least shufflePeriodMs (${c.shufflePeriodMs})`)
   checkConfig(c.shuffleReplyVia === 'dial' || c.shuffleReplyVia === 'walk', `membership.shuffleReplyVia is 'dial' or 'walk' (got ${String(c.shuffleReplyVia)})`)
 }

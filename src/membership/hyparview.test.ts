@@ -182,6 +182,28 @@ test('shuffle answers travel back along the walk over active links (shuffleReply
   assert.ok(walk.passive >= 20, `passive views fill as before (smallest: ${walk.passive}, dial: ${dial.passive})`)
 })
 
+test('shuffles slow down while they teach nothing (shuffleIdlePeriodMs) and come back to the period when a neighbour is lost', () => {
+  const ids = Array.from({ length: 10 }, (_, i) => `s${i}`)
+  const c = cluster(ids, { shufflePeriodMs: 10_000, shuffleIdlePeriodMs: 80_000 })
+  for (const id of ids.slice(1)) {
+    c.hv(id).join(c.sim.now, 's0')
+    c.sim.run(c.sim.now + 100)
+  }
+  c.sim.run(c.sim.now + 120_000) // everyone knows everyone: answers teach nothing
+  const started = (): number => ids.reduce((s, id) => s + c.hv(id).stats.shufflesStarted, 0)
+  const before = started()
+  c.sim.run(c.sim.now + 240_000)
+  const settled = (started() - before) / ids.length
+  assert.ok(settled <= 6, `${settled} shuffles per node in 4 minutes once settled (every 10 s would be 24)`)
+  // A crash: its neighbours lose it, and their period is back to 10 s (then 20, 40, … while nothing is new).
+  const n = ids.find(id => id !== 's5' && c.hv(id).activeView().includes('s5'))!
+  const at = c.hv(n).stats.shufflesStarted
+  c.sim.crash('s5')
+  c.sim.run(c.sim.now + 70_000)
+  assert.ok(c.hv(n).stats.shufflesStarted - at >= 2, `${c.hv(n).stats.shufflesStarted - at} shuffles in the 70 s after losing a neighbour`)
+  assertViewInvariants(c, ids.filter(id => id !== 's5'))
+})
+
 test('a relayed shuffle answer is passed on only along active links, and a gone hop is counted', () => {
   const c = cluster(['a', 'b', 'c'], { shuffleReplyVia: 'walk', shufflePeriodMs: 1e9 })
   c.hv('b').join(c.sim.now, 'a')

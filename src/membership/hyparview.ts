@@ -85,6 +85,8 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   /** The contact of our last join: where to join again if we end up knowing nobody. */
   private bootstrap: NodeId | undefined
   private lastShuffle: { exchange: number, sent: NodeId[] } | undefined
+  /** The shuffle period now: `shufflePeriodMs`, longer after shuffles that taught nothing (`shuffleIdlePeriodMs`). */
+  private shuffleEvery: number
   private token = 0
   private readonly listeners: NeighborListener[] = []
   private readonly strikes: Strikes
@@ -98,8 +100,10 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
    */
   constructor (env: Env<MembershipMessage, MembershipTimer, MembershipEvent>, config: Partial<HyParViewConfig> = {}, identity: Identity | null = null, verifier?: PeerVerifier) {
     this.name = env.name
-    this.config = { ...DEFAULT_HYPARVIEW, ...config }
+    // Unless set, the idle period is the period itself: shuffles never slow down.
+    this.config = { ...DEFAULT_HYPARVIEW, shuffleIdlePeriodMs: config.shufflePeriodMs ?? DEFAULT_HYPARVIEW.shufflePeriodMs, ...config }
     checkHyParViewConfig(this.config)
+    this.shuffleEvery = this.config.shufflePeriodMs
     this.env = env
     this.wire = { protocolIds: ['/grapevine/membership/2.0.0'], codec: new MembershipCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     if (identity !== null && identity.peerId !== env.id) throw new UsageError('ERR_IDENTITY', `membership: the identity's peer id (${identity.peerId}) is not the node's id (${env.id}); give the node its own identity, or none`)
@@ -191,7 +195,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
 
   onTimer (now: number, timer: MembershipTimer): void {
     if (timer.token !== this.token) return
-    const period = timer.kind === 'repair' ? this.config.repairPeriodMs : this.config.shufflePeriodMs
+    const period = timer.kind === 'repair' ? this.config.repairPeriodMs : this.shuffleEvery
     this.env.io.setTimer(now + period * (1 + this.config.jitter * (2 * this.env.rng.float() - 1)), timer)
     if (timer.kind === 'repair') this.repairTick(now)
     else this.shuffleActiveRole(now)
@@ -380,6 +384,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   /** Removes `peer` from the active view; unless it failed, it stays known as a passive peer. */
   private removeActive (now: number, peer: NodeId, reason: NeighborDownReason): void {
     if (!this.active.delete(peer)) return
+    this.shuffleEvery = this.config.shufflePeriodMs
     if (reason === 'failed') this.forgetPassive(peer)
     else this.addPassive(this.book.info(peer), null)
     this.env.io.emit({ type: 'neighborDown', peer, reason })
@@ -538,7 +543,11 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     const last = this.lastShuffle
     if (last === undefined || last.exchange !== exchange) return this.unsolicited()
     this.lastShuffle = undefined
-    this.merge(from, this.believe(from, this.capped(peers, this.config.maxPassivePerSource), true), last.sent)
+    const believed = this.believe(from, this.capped(peers, this.config.maxPassivePerSource), true)
+    const news = believed.some(p => p.id !== this.env.id && !this.active.has(p.id) && !this.passive.has(p.id))
+    this.merge(from, believed, last.sent)
+    // Nothing new: the next shuffle waits twice as long, up to shuffleIdlePeriodMs; news brings the period back.
+    this.shuffleEvery = news ? this.config.shufflePeriodMs : Math.min(2 * this.shuffleEvery, this.config.shuffleIdlePeriodMs)
   }
 
   /** The first `max` of `peers` (one message changes at most that many passive entries); the rest counted. */

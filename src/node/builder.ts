@@ -52,8 +52,9 @@ export function buildNode (host: NodeHost, identity: Identity | null, config: No
   const built: { node?: GrapevineNode } = {}
   const reports = (core: string): CoreListener<never>['misbehaviour'] => m => built.node?.emit('misbehaviour', { core, ...m })
 
-  // A whole node answers shuffles back along the walk rather than over a new connection (ARCHITECTURE.md §6, HyParView).
-  const membership = new HyParView(host.env('membership', { misbehaviour: reports('membership') }), { shuffleReplyVia: 'walk', ...config.membership }, identity)
+  // A whole node answers shuffles back along the walk rather than over a new connection, and slows its
+  // shuffles down to one a minute while they teach it nothing (ARCHITECTURE.md §6, HyParView).
+  const membership = new HyParView(host.env('membership', { misbehaviour: reports('membership') }), { shuffleReplyVia: 'walk', shuffleIdlePeriodMs: Math.max(60_000, config.membership?.shufflePeriodMs ?? 0), ...config.membership }, identity)
   const broadcast = new Plumtree(host.env('broadcast', { event: d => built.node?.emit('broadcast', d), misbehaviour: reports('broadcast') }), identity, config.broadcast)
   membership.addNeighborListener(broadcast)
   membership.addNeighborListener({
