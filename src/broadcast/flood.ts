@@ -46,10 +46,10 @@ export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborLis
   private readonly seen: SeenCache
   private seq = 0
 
-  constructor (private readonly env: Env<BroadcastMessage, never, BroadcastDelivery>, config: Partial<FloodConfig> = {}) {
+  constructor (protected readonly env: Env<BroadcastMessage, never, BroadcastDelivery>, config: Partial<FloodConfig> = {}, protocolId = '/grapevine/flood/1.0.0') {
     this.name = env.name
     this.config = { ...DEFAULT_FLOOD, ...config }
-    this.wire = { protocolIds: ['/grapevine/flood/1.0.0'], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
+    this.wire = { protocolIds: [protocolId], codec: new BroadcastCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     this.seen = new SeenCache(this.config.seenTtlMs, this.config.seenMax)
   }
 
@@ -94,9 +94,13 @@ export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborLis
     this.stats.malformed++
   }
 
+  /** Where a copy goes: every neighbour but `except` (the peer it came from). */
+  protected targets (except: NodeId | null): Iterable<NodeId> {
+    return [...this.peers].filter(p => p !== except)
+  }
+
   private forward (except: NodeId | null, msg: BroadcastMessage): void {
-    for (const p of this.peers) {
-      if (p === except) continue
+    for (const p of this.targets(except)) {
       this.stats.payloadsSent++
       this.env.io.send(p, msg)
     }
