@@ -11,10 +11,14 @@
 //   CPU goes by module (a V8 profile of that window: each sample to the innermost grapevine module on its
 //   stack, else to the package it runs in).
 // Settings: CLUSTER_SIZES (10,20), CLUSTER_RATES (msgs/s in total: 20,50,200), CLUSTER_SECONDS (10),
-// CLUSTER_IDLE_NODES (10), CLUSTER_IDLE_SECONDS (30), CLUSTER_SETTLE_SECONDS (10), CLUSTER_PROFILE_SECONDS
+// CLUSTER_IDLE_NODES (10), CLUSTER_IDLE_SECONDS (30), CLUSTER_SETTLE_SECONDS (70: a settled cluster — a
+// whole node's shuffles slow down to one a minute within about a minute, 10 → 20 → 40 → 60 s, while they
+// teach nothing; with 10 s the window still holds the faster ones), CLUSTER_PROFILE_SECONDS
 // (10; 0: no profile; CLUSTER_PROFILE_FILE=F also writes that profile to F), CLUSTER_IMPLS
-// (js,grapevine), CLUSTER_SKIP (traffic or idle). The machine may saturate at 20 processes: the figures
-// are reported as measured.
+// (js,grapevine), CLUSTER_SKIP (traffic or idle), CLUSTER_GV_OPTIONS (JSON merged into grapevine's
+// createNode options, for experiments), CLUSTER_NODE_ARGS (node flags for the children, e.g.
+// '--cpu-prof --cpu-prof-dir=DIR'). The machine may saturate at 20 processes: the figures are reported
+// as measured.
 // Run alone: `npm run build && node bench/cluster-net.mjs`, or `BENCH_ONLY=cluster-net npm run bench`.
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -253,7 +257,7 @@ export async function benchClusterNet () {
   const seconds = Number(process.env.CLUSTER_SECONDS ?? 10)
   const idleNodes = Number(process.env.CLUSTER_IDLE_NODES ?? 10)
   const idleSeconds = Number(process.env.CLUSTER_IDLE_SECONDS ?? 30)
-  const settle = Number(process.env.CLUSTER_SETTLE_SECONDS ?? 10)
+  const settle = Number(process.env.CLUSTER_SETTLE_SECONDS ?? 70)
   const profileSeconds = Number(process.env.CLUSTER_PROFILE_SECONDS ?? 10)
   const impls = (process.env.CLUSTER_IMPLS ?? 'js,grapevine').split(',')
   const skip = process.env.CLUSTER_SKIP ?? ''
