@@ -195,12 +195,15 @@ export const CATALOG: readonly MetricDef[] = [
   gauge('grapevine_hyparview_passive_peers', 'Peers in the HyParView passive view.', s => s.info.members.passive.length),
   counter('grapevine_hyparview_joins_total', 'JOIN requests handled (as contact node).', s => s.info.membershipStats.joinsHandled),
   counter('grapevine_hyparview_forward_joins_total', 'FORWARDJOIN walks handled.', s => s.info.membershipStats.forwardJoins),
-  counter('grapevine_hyparview_shuffles_total', 'Shuffles started and answered.', s => ({ started: s.info.membershipStats.shufflesStarted, answered: s.info.membershipStats.shufflesAnswered }), 'role'),
+  counter('grapevine_hyparview_shuffles_total', 'Shuffles started and answered; answers relayed back along a walk, and lost there (the next hop had left the view).', s => ({
+    started: s.info.membershipStats.shufflesStarted, answered: s.info.membershipStats.shufflesAnswered, relayed: s.info.membershipStats.shuffleRepliesRelayed, relay_lost: s.info.membershipStats.shuffleRepliesLost
+  }), 'role'),
   counter('grapevine_hyparview_repairs_total', 'NEIGHBOR requests of the active-view repair, by outcome.', s => ({
     accepted: s.info.membershipStats.neighborAccepted, rejected: s.info.membershipStats.neighborRejected, failed: s.info.membershipStats.neighborFailed
   }), 'result'),
   counter('grapevine_hyparview_failures_detected_total', 'Active peers found failed (connection lost or silent).', s => s.info.membershipStats.failuresDetected),
   counter('grapevine_hyparview_evictions_total', 'Active peers evicted to make room for a newcomer.', s => s.info.membershipStats.evictions),
+  counter('grapevine_hyparview_reserve_tried_total', 'Past view peers tried again from the reserve (no passive peer left, e.g. after a mass failure).', s => s.info.membershipStats.reserveTried),
 
   // Plumtree.
   gauge('grapevine_plumtree_eager_peers', 'Plumtree eager-push links (the tree).', s => s.eager),
