@@ -94,13 +94,14 @@ export class Flood implements WireProtocol<BroadcastMessage, never>, NeighborLis
     this.stats.malformed++
   }
 
-  /** Where a copy goes: every neighbour but `except` (the peer it came from). */
-  protected targets (except: NodeId | null): Iterable<NodeId> {
-    return [...this.peers].filter(p => p !== except)
+  /** Where a copy may go: every neighbour (`forward` skips `except`, the peer it came from). */
+  protected targets (_except: NodeId | null): Iterable<NodeId> {
+    return this.peers
   }
 
   private forward (except: NodeId | null, msg: BroadcastMessage): void {
     for (const p of this.targets(except)) {
+      if (p === except) continue
       this.stats.payloadsSent++
       this.env.io.send(p, msg)
     }

@@ -15,6 +15,12 @@ export function num (raw: string | undefined, name: string, dflt: number, opts: 
   return v
 }
 
+/** A comma-separated list of numbers, each checked as `num` checks one (`dflt` when absent). */
+export function nums (raw: string | undefined, name: string, dflt: readonly number[], opts: { min?: number, max?: number, int?: boolean } = {}): number[] {
+  if (raw === undefined) return [...dflt]
+  return raw.split(',').map(s => num(s.trim(), name, 0, opts))
+}
+
 export function choice<T extends string> (raw: string | undefined, name: string, dflt: T, allowed: readonly T[]): T {
   if (raw === undefined) return dflt
   if (!(allowed as readonly string[]).includes(raw)) {

@@ -11,7 +11,7 @@ import { UsageError } from '../core/errors.js'
 import { PAPER_PROTOCOLS, runFailureRun, type FailureRunResult, type PaperProtocol } from '../scenarios/baselines.js'
 import { hyparviewPaperReport } from '../report/paper-hyparview.js'
 import { writeReport } from '../report/html.js'
-import { choice, num } from './args.js'
+import { choice, num, nums } from './args.js'
 
 const DEFAULT_FAIL = [10, 50, 80, 90, 95]
 
@@ -64,7 +64,7 @@ export function run (argv: string[], out: (line: string) => void = console.log):
     },
     strict: true
   })
-  const fails = values.fail === undefined ? DEFAULT_FAIL : values.fail.split(',').map(s => num(s.trim(), 'fail', 0, { min: 1, max: 99 }))
+  const fails = nums(values.fail, 'fail', DEFAULT_FAIL, { min: 1, max: 99 })
   const protocols = values.protocols === undefined ? [...PAPER_PROTOCOLS] : values.protocols.split(',').map(s => choice<PaperProtocol>(s.trim(), 'protocols', 'hyparview', PAPER_PROTOCOLS))
   if (fails.length === 0 || protocols.length === 0) throw new UsageError('ERR_ARG', '--fail and --protocols take at least one value')
   const opts = {

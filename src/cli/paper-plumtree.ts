@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.js'
 import { DEFAULT_PLUMTREE_PAPER, runPlumtreePaper, type PlumtreePaperRow } from '../scenarios/paper-plumtree.js'
 import { plumtreePaperReport } from '../report/paper-web3.js'
 import { writeReport } from '../report/html.js'
-import { num } from './args.js'
+import { num, nums } from './args.js'
 
 const D = DEFAULT_PLUMTREE_PAPER
 
@@ -48,7 +48,7 @@ export function run (argv: string[], out: (line: string) => void = console.log):
     },
     strict: true
   })
-  const failPcts = values.fail === undefined ? D.failPcts : values.fail.split(',').map(s => num(s.trim(), 'fail', 0, { min: 0, max: 99 }))
+  const failPcts = nums(values.fail, 'fail', D.failPcts, { min: 0, max: 99 })
   if (failPcts.length === 0) throw new UsageError('ERR_ARG', '--fail takes at least one rate')
   const opts = {
     nodes: num(values.nodes, 'nodes', D.nodes, { min: 10, int: true }),

@@ -5,7 +5,7 @@
  */
 import type { PlumtreePaperRow } from '../scenarios/paper-plumtree.js'
 import type { Web3ScenarioResult } from '../scenarios/web3.js'
-import type { ChartData, ReportData } from './data.js'
+import { cdfChart, type ChartData, type ReportData } from './data.js'
 
 export function plumtreePaperReport (rows: PlumtreePaperRow[], subtitle: string): ReportData {
   const protocols = [...new Set(rows.map(r => r.protocol))]
@@ -69,19 +69,4 @@ export function web3PaperReport (results: Web3ScenarioResult[], subtitle: string
 
 function ms (v: number | null): string {
   return v === null || !Number.isFinite(v) ? 'never' : `${Math.round(v).toLocaleString('en-US')} ms`
-}
-
-/** CDFs on one x axis: the union of their points, each a step function of it. */
-function cdfChart (title: string, cdfs: Array<[string, Array<[number, number]>]>): ChartData {
-  const x = [...new Set(cdfs.flatMap(([, c]) => c.map(p => p[0])))].sort((a, b) => a - b)
-  return {
-    title,
-    xLabel: 'latency ms',
-    yLabel: 'fraction delivered',
-    x,
-    series: cdfs.map(([label, c]) => {
-      let k = -1
-      return { label, values: x.map(v => { while (k + 1 < c.length && c[k + 1]![0] <= v) k++; return k < 0 ? 0 : c[k]![1] }) }
-    })
-  }
 }
