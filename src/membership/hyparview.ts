@@ -45,12 +45,36 @@ import { MembershipCodec } from './codec.js'
 import { DialBudget } from './budget.js'
 import { DEFAULT_HYPARVIEW, checkHyParViewConfig, type HyParViewConfig, type HyParViewStats, type MembershipEvent, type MembershipTimer, type NeighborDownReason } from './config.js'
 import type { MembershipMessage, PeerInfo } from './messages.js'
-import { PeerBook } from './peerbook.js'
+import { NO_SOURCES, PeerBook, sourcesOf } from './peerbook.js'
 import { RecordChecker, sharedRecordChecker, signRecord } from './records.js'
 import { Reserve } from './reserve.js'
 import { RandomSet } from './views.js'
 
 export * from './config.js'
+
+/**
+ * The settings `config` gives (checked), and the wire spec they make. Nodes built from the same settings
+ * object (unchanged since) share the result, which nothing changes: a simulation of 10⁶ nodes keeps one
+ * copy, not 10⁶.
+ */
+function resolve (config: Partial<HyParViewConfig>): { config: HyParViewConfig, wire: WireSpec<MembershipMessage> } {
+  let r = RESOLVED.get(config)
+  if (r === undefined || !sameSettings(r.given, config)) {
+    // Unless set, the idle period is the period itself: shuffles never slow down.
+    const c: HyParViewConfig = { ...DEFAULT_HYPARVIEW, shuffleIdlePeriodMs: config.shufflePeriodMs ?? DEFAULT_HYPARVIEW.shufflePeriodMs, ...config }
+    checkHyParViewConfig(c)
+    r = { given: { ...config }, config: c, wire: { protocolIds: ['/grapevine/membership/2.0.0'], codec: new MembershipCodec(c.codec), maxFrameBytes: c.maxFrameBytes } }
+    RESOLVED.set(config, r)
+  }
+  return r
+}
+
+const RESOLVED = new WeakMap<Partial<HyParViewConfig>, { given: Partial<HyParViewConfig>, config: HyParViewConfig, wire: WireSpec<MembershipMessage> }>()
+
+function sameSettings (a: object, b: object): boolean {
+  const ka = Object.keys(a)
+  return ka.length === Object.keys(b).length && ka.every(k => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
+}
 
 interface ActivePeer { lastHeard: number, lastSent: number }
 /** A NEIGHBOR request: its priority, when it expires, and whether a connection to the peer was open before it (then it is let go, not closed, when the request fails). */
@@ -100,12 +124,9 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
    */
   constructor (env: Env<MembershipMessage, MembershipTimer, MembershipEvent>, config: Partial<HyParViewConfig> = {}, identity: Identity | null = null, verifier?: PeerVerifier) {
     this.name = env.name
-    // Unless set, the idle period is the period itself: shuffles never slow down.
-    this.config = { ...DEFAULT_HYPARVIEW, shuffleIdlePeriodMs: config.shufflePeriodMs ?? DEFAULT_HYPARVIEW.shufflePeriodMs, ...config }
-    checkHyParViewConfig(this.config)
+    ;({ config: this.config, wire: this.wire } = resolve(config))
     this.shuffleEvery = this.config.shufflePeriodMs
     this.env = env
-    this.wire = { protocolIds: ['/grapevine/membership/2.0.0'], codec: new MembershipCodec(this.config.codec), maxFrameBytes: this.config.maxFrameBytes }
     if (identity !== null && identity.peerId !== env.id) throw new UsageError('ERR_IDENTITY', `membership: the identity's peer id (${identity.peerId}) is not the node's id (${env.id}); give the node its own identity, or none`)
     this.self = identity === null ? { id: env.id, addrs: this.config.selfAddrs } : signRecord(identity, this.config.recordSeq, this.config.selfAddrs)
     this.records = identity === null ? null : verifier === undefined ? sharedRecordChecker() : new RecordChecker(verifier)
@@ -414,7 +435,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     for (const candidate of byRank.flat()) {
       if (free === 0) break
       const e = book.get(candidate)
-      if (!this.budget.take(now, e === undefined || e.known ? [] : e.sources)) {
+      if (!this.budget.take(now, e === undefined || e.known ? NO_SOURCES : sourcesOf(e))) {
         deferred = true
         continue
       }
@@ -582,7 +603,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     if (p.id === this.env.id || this.active.has(p.id)) return
     if (this.passive.has(p.id)) {
       const e = this.book.note(p, source)
-      if (e.share !== undefined && e.sources.length > 1) this.unclaim(p.id)
+      if (e.share !== undefined && e.more !== undefined) this.unclaim(p.id)
       return
     }
     if (source !== null && (this.shares.get(source) ?? 0) >= this.config.maxPassivePerSource) {
@@ -646,7 +667,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
 
   /** What we may pass on: with identities, only peers whose signed record we hold (not those from our disk). */
   private shareable (ids: NodeId[]): NodeId[] {
-    return this.records === null ? ids : ids.filter(id => this.book.get(id)?.signature !== undefined)
+    return this.records === null ? ids : ids.filter(id => this.book.get(id)?.info.signature !== undefined)
   }
 
   /** A SHUFFLE or FORWARDJOIN from outside the active view: refused, so it causes no dial at all. */

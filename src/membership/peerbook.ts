@@ -9,7 +9,8 @@
  * Bounded by the views: an entry lives while its peer is in a view, an attempt or the join contact
  * (HyParView forgets the others). Entries sit in two parallel arrays, found by a scan while there are few
  * (a view's worth, ~35 by default) and through an index map built past `LINEAR_MAX`: a simulation of 10⁶
- * nodes saves a hash table per node.
+ * nodes saves a hash table per node. For the same reason an entry keeps the peer's record as it came (the
+ * object a shuffle passes on, never copied) and its first source apart from the rarer others.
  */
 import type { NodeId } from '../core/protocol.js'
 import type { PeerInfo } from './messages.js'
@@ -18,13 +19,12 @@ import type { PeerInfo } from './messages.js'
 export const MAX_SOURCES = 4
 
 export interface PeerEntry {
-  addrs: readonly Uint8Array[]
-  /** The sequence number of the peer's address record (0 when unsigned). */
-  seq: number
-  /** The peer's signature of its record (signed mode). */
-  signature: Uint8Array | undefined
-  /** Peers that named this one to us (empty: we learned it ourselves — a join contact, our own disk). */
-  sources: NodeId[]
+  /** The peer's record: its addresses, and in signed mode its sequence number and signature. Never changed, only replaced. */
+  info: PeerInfo
+  /** The first peer that named this one to us (undefined: we learned it ourselves — a join contact, our own disk). */
+  source: NodeId | undefined
+  /** The other sources, up to MAX_SOURCES in all (undefined while there is at most one). */
+  more: NodeId[] | undefined
   /** It has been in our active view. */
   known: boolean
   /** As a passive peer: the one source that named it, whose share of the passive view it counts in. */
@@ -55,7 +55,7 @@ export class PeerBook {
   }
 
   addrsOf (id: NodeId): readonly Uint8Array[] {
-    return this.get(id)?.addrs ?? []
+    return this.get(id)?.info.addrs ?? NO_ADDRS
   }
 
   /**
@@ -68,19 +68,19 @@ export class PeerBook {
     let e = this.get(p.id)
     const seq = p.seq ?? 0
     if (e === undefined) {
-      e = { addrs: p.addrs, seq, signature: p.signature, sources: source === null || source === p.id ? [] : [source], known: false, share: undefined, refusals: 0, retryAt: 0 }
+      e = { info: record(p), source: source === null || source === p.id ? undefined : source, more: undefined, known: false, share: undefined, refusals: 0, retryAt: 0 }
       this.index?.set(p.id, this.ids.length)
       this.ids.push(p.id)
       this.list.push(e)
       if (this.index === null && this.ids.length > LINEAR_MAX) this.index = new Map(this.ids.map((x, i) => [x, i]))
       return e
     }
-    if (seq > e.seq || (p.addrs.length > 0 && (e.addrs.length === 0 || (source === null && seq === e.seq))) || (p.signature !== undefined && e.signature === undefined)) {
-      e.addrs = p.addrs
-      e.seq = seq
-      e.signature = p.signature
+    const had = e.info
+    const hadSeq = had.seq ?? 0
+    if (seq > hadSeq || (p.addrs.length > 0 && (had.addrs.length === 0 || (source === null && seq === hadSeq))) || (p.signature !== undefined && had.signature === undefined)) {
+      e.info = record(p)
     }
-    if (source !== null && source !== p.id && !e.sources.includes(source) && e.sources.length < MAX_SOURCES) e.sources.push(source)
+    if (source !== null && source !== p.id) addSource(e, source)
     return e
   }
 
@@ -129,19 +129,50 @@ export class PeerBook {
     const e = this.get(id)
     if (e === undefined) return 2
     if (e.known) return 0
-    return e.sources.length >= 2 ? 1 : 2
+    return e.more !== undefined ? 1 : 2
   }
 
   /** The peer named by `source` alone (the share of the passive view one sender controls). */
   onlyFrom (id: NodeId, source: NodeId): boolean {
     const e = this.get(id)
-    return e !== undefined && !e.known && e.sources.length === 1 && e.sources[0] === source
+    return e !== undefined && !e.known && e.more === undefined && e.source === source
   }
 
   /** The record to pass on about `id` (what a shuffle carries). */
   info (id: NodeId): PeerInfo {
-    const e = this.get(id)
-    if (e === undefined) return { id, addrs: [] }
-    return e.signature === undefined ? { id, addrs: e.addrs } : { id, addrs: e.addrs, seq: e.seq, signature: e.signature }
+    return this.get(id)?.info ?? { id, addrs: NO_ADDRS }
   }
+}
+
+const NO_ADDRS: readonly Uint8Array[] = Object.freeze([])
+
+/** The sources of entry `e`, first first. */
+export function sourcesOf (e: PeerEntry): readonly NodeId[] {
+  return e.source === undefined ? NO_SOURCES : e.more === undefined ? [e.source] : [e.source, ...e.more]
+}
+
+/** How many peers named the entry's peer. */
+export function sourceCount (e: PeerEntry): number {
+  return e.source === undefined ? 0 : 1 + (e.more?.length ?? 0)
+}
+
+export const NO_SOURCES: readonly NodeId[] = Object.freeze([])
+
+function addSource (e: PeerEntry, source: NodeId): void {
+  if (e.source === undefined) {
+    e.source = source
+    return
+  }
+  if (e.source === source || e.more?.includes(source) === true || sourceCount(e) >= MAX_SOURCES) return
+  if (e.more === undefined) e.more = [source]
+  else e.more.push(source)
+}
+
+/**
+ * `p` as an entry keeps it: the record itself when it has the shape passed on (an unsigned record is an id
+ * and addresses; a signed one also has its sequence number), else a copy of that shape.
+ */
+function record (p: PeerInfo): PeerInfo {
+  if (p.signature === undefined) return p.seq === undefined ? p : { id: p.id, addrs: p.addrs }
+  return p.seq === undefined ? { id: p.id, addrs: p.addrs, seq: 0, signature: p.signature } : p
 }

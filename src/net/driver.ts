@@ -469,7 +469,7 @@ export class NetDriver implements SendQueues {
     const holders = this.holds.take(peer)
     for (const h of this.hosted.values()) {
       h.outbox.close(peer, 'lostClosed')
-      if (h.up.delete(peer) || holders?.has(h.core.name) === true) this.call(h, c => c.onPeerDown(this.now(), peer))
+      if (h.up.delete(peer) || holders?.includes(h.core.name) === true) this.call(h, c => c.onPeerDown(this.now(), peer))
     }
   }
 

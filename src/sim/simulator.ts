@@ -159,6 +159,7 @@ export class Simulator {
   /** Adds a node and starts its cores now. */
   addNode (id: NodeId, factory: NodeFactory): SimNode {
     if (this.byId.has(id)) throw new Error(`node ${id} already exists`)
+    id = intern(id)
     const index = this.nodes.length
     const node = new SimNode(id, index, factory, this.addressOf(index))
     this.byId.set(id, node)
@@ -488,7 +489,7 @@ export class Simulator {
   private tellHolders (node: SimNode, peer: NodeId): void {
     const holders = node.holds.take(peer)
     if (holders === undefined) return
-    for (const c of node.coreList) if (holders.has(c.name)) c.onPeerDown(this.now, peer)
+    for (const c of node.coreList) if (holders.includes(c.name)) c.onPeerDown(this.now, peer)
   }
 
   /** The connection request reached the target: both ends are up if it is alive, reachable and willing. */
@@ -587,6 +588,17 @@ export class Simulator {
 }
 
 const NO_LISTENER: CoreListener<never> = {}
+
+/**
+ * `id` as V8's internalized copy (property names are internalized): cores compare ids all the time (views
+ * are arrays scanned with `includes`), and two different internalized strings compare unequal without
+ * reading their characters.
+ */
+function intern (id: string): string {
+  const o: Record<string, number> = {}
+  o[id] = 0
+  return Object.keys(o)[0]!
+}
 
 /** The first of `ours` that `theirs` lists (multistream-select's choice for the side that opens the stream). */
 function negotiate (ours: readonly string[], theirs: readonly string[]): string | undefined {
