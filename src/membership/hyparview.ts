@@ -40,6 +40,7 @@ import type { NeighborListener, NeighborSource } from '../core/neighbors.js'
 import type { Identity, PeerVerifier } from '../core/identity.js'
 import type { Env, NodeId, PeerLink, WireProtocol, WireSpec } from '../core/protocol.js'
 import type { PeerSampling } from '../core/sampling.js'
+import { SmallSet } from '../core/smallset.js'
 import { Strikes } from '../core/strikes.js'
 import { MembershipCodec } from './codec.js'
 import { DialBudget } from './budget.js'
@@ -104,7 +105,7 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
   /** NEIGHBOR requests awaiting an answer. At most `activeSize` + the walks ending here. */
   private readonly attempts = new Map<NodeId, Attempt>()
   /** Peers the driver says we are connected to (bounded by the driver's connections). */
-  private readonly connected = new Set<NodeId>()
+  private readonly connected = new SmallSet<NodeId>()
   private joining: { contact: NodeId, deadline: number } | undefined
   /** The contact of our last join: where to join again if we end up knowing nobody. */
   private bootstrap: NodeId | undefined

@@ -22,6 +22,7 @@ import { EventHeap } from '../core/heap.js'
 import { Holds } from '../core/holds.js'
 import type { AnyCore, Clock, CoreListener, Env, Io, Misbehaviour, NodeId, PeerLink, Sanction, SendQueues } from '../core/protocol.js'
 import { Rng } from '../core/rng.js'
+import { SmallSet } from '../core/smallset.js'
 import { MessageEncoder, decodeFrame } from '../core/wire.js'
 import { UniformLinkLatency, type LatencyModel } from './network.js'
 import type { SimOptions, Traffic } from './options.js'
@@ -57,13 +58,13 @@ export class SimNode {
   group = 0
   cores = new Map<string, AnyCore>()
   /** Open links. */
-  readonly links = new Set<NodeId>()
+  readonly links = new SmallSet<NodeId>()
   /** Which cores here hold the link (or the dial) to each peer. */
   readonly holds = new Holds()
   /** Peers this node's cores were told are up. */
-  readonly told = new Set<NodeId>()
+  readonly told = new SmallSet<NodeId>()
   /** Dials in flight (a second connect to the same peer joins the first); made when first needed. */
-  dialing: Set<NodeId> | null = null
+  dialing: SmallSet<NodeId> | null = null
   /** Banned peers: id → until when; made at the first ban. */
   banned: Map<NodeId, number> | null = null
   /** The cores in order (for the loops over a node's cores, cheaper than the map's iterator). */
@@ -392,7 +393,7 @@ export class Simulator {
       return
     }
     if (node.links.has(peerId) || node.dialing?.has(peerId) === true) return
-    ;(node.dialing ??= new Set()).add(peerId)
+    ;(node.dialing ??= new SmallSet()).add(peerId)
     this.push(this.now + this.delay(node, peer), CONNECT, peer, node, node.epoch, '', null, null)
   }
 
