@@ -46,7 +46,7 @@ import { MembershipCodec } from './codec.js'
 import { DialBudget } from './budget.js'
 import { DEFAULT_HYPARVIEW, checkHyParViewConfig, type HyParViewConfig, type HyParViewStats, type MembershipEvent, type MembershipTimer, type NeighborDownReason } from './config.js'
 import type { MembershipMessage, PeerInfo } from './messages.js'
-import { NO_SOURCES, PeerBook, sourcesOf } from './peerbook.js'
+import { NO_SOURCES, PeerBook, rankOf, sourcesOf } from './peerbook.js'
 import { RecordChecker, sharedRecordChecker, signRecord } from './records.js'
 import { Reserve } from './reserve.js'
 import { RandomSet } from './views.js'
@@ -428,8 +428,9 @@ export class HyParView implements WireProtocol<MembershipMessage, MembershipTime
     let waiting = false
     for (const x of this.env.rng.shuffle(this.passive.values().slice())) {
       if (this.attempts.has(x)) continue
-      if (patient && book.waiting(x, now)) waiting = true
-      else byRank[book.rank(x)]!.push(x)
+      const e = book.get(x)
+      if (patient && e !== undefined && e.retryAt > now) waiting = true
+      else byRank[rankOf(e)]!.push(x)
     }
     if (waiting) this.stats.refusedWaiting++
     let deferred = false

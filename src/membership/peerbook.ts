@@ -100,12 +100,6 @@ export class PeerBook {
     e.retryAt = now + Math.min(max, base * 2 ** (e.refusals - 1))
   }
 
-  /** Whether a refusal still puts it off at `now`. */
-  waiting (id: NodeId, now: number): boolean {
-    const e = this.get(id)
-    return e !== undefined && e.retryAt > now
-  }
-
   /** Back to the rank its sources give it (a former neighbour that turned down our request). */
   demote (id: NodeId): void {
     const e = this.get(id)
@@ -125,13 +119,6 @@ export class PeerBook {
     this.index?.delete(id)
   }
 
-  rank (id: NodeId): Rank {
-    const e = this.get(id)
-    if (e === undefined) return 2
-    if (e.known) return 0
-    return e.more !== undefined ? 1 : 2
-  }
-
   /** The peer named by `source` alone (the share of the passive view one sender controls). */
   onlyFrom (id: NodeId, source: NodeId): boolean {
     const e = this.get(id)
@@ -145,6 +132,13 @@ export class PeerBook {
 }
 
 const NO_ADDRS: readonly Uint8Array[] = Object.freeze([])
+
+/** The promotion rank of entry `e` (of a peer with no entry: 2). */
+export function rankOf (e: PeerEntry | undefined): Rank {
+  if (e === undefined) return 2
+  if (e.known) return 0
+  return e.more !== undefined ? 1 : 2
+}
 
 /** The sources of entry `e`, first first. */
 export function sourcesOf (e: PeerEntry): readonly NodeId[] {

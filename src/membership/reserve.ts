@@ -15,6 +15,8 @@ import type { PeerInfo } from './messages.js'
 
 export class Reserve {
   private readonly peers: PeerInfo[] = []
+  /** The peers' ids, position by position: looking one up scans these without visiting the records. */
+  private readonly ids: NodeId[] = []
   /** Where the next peer is written once full (the oldest). */
   private write = 0
   /** Position of the next batch in the current pass; -1: no pass under way. */
@@ -41,9 +43,11 @@ export class Reserve {
     }
     if (this.peers.length < this.size) {
       this.peers.push(p)
+      this.ids.push(p.id)
       return
     }
     this.peers[this.write] = p
+    this.ids[this.write] = p.id
     this.write = (this.write + 1) % this.size
   }
 
@@ -52,6 +56,7 @@ export class Reserve {
     const i = this.indexOf(id)
     if (i < 0) return
     this.peers.splice(i, 1)
+    this.ids.splice(i, 1)
     if (this.write > i) this.write--
     if (this.write >= this.peers.length) this.write = 0
   }
@@ -88,7 +93,6 @@ export class Reserve {
   }
 
   private indexOf (id: NodeId): number {
-    for (let i = 0; i < this.peers.length; i++) if (this.peers[i]!.id === id) return i
-    return -1
+    return this.ids.indexOf(id)
   }
 }
