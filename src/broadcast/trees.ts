@@ -14,6 +14,10 @@ import type { NodeId } from '../core/protocol.js'
 export class SourceTrees {
   /** Source → its lazy neighbours, least recently used first. */
   private readonly trees = new Map<string, NodeId[]>()
+  /** The tree looked up last (most messages of a run come from a few sources at a time), and the map's newest entry. */
+  private lastRoot = ''
+  private last: NodeId[] | null = null
+  private newest: NodeId[] | null = null
 
   constructor (private readonly max: number) {}
 
@@ -53,21 +57,33 @@ export class SourceTrees {
   }
 
   private get (root: string, seed: Iterable<NodeId>, touch: boolean): NodeId[] {
-    let t = this.trees.get(root)
-    if (t === undefined) {
+    let t = root === this.lastRoot ? this.last : this.trees.get(root)
+    if (t == null) {
       t = [...seed]
       if (this.trees.size >= this.max) this.trees.delete(this.trees.keys().next().value!)
       this.trees.set(root, t)
-    } else if (touch) {
+      this.newest = t
+    } else if (touch && t !== this.newest) {
+      // Least recently used first: a tree used again moves to the end (unless it is there already).
       this.trees.delete(root)
       this.trees.set(root, t)
+      this.newest = t
     }
+    // A tree just evicted cannot be `last`: eviction only happens here, and `last` becomes the new tree.
+    this.lastRoot = root
+    this.last = t
     return t
   }
 }
 
-/** The source of message `id` (`<source>/<seqno>`, as Plumtree names them); '' when it names none. */
-export function rootOf (id: string): string {
+/**
+ * The source of message `id` (`<source>/<seqno>`, as Plumtree names them); '' when it names none. `hint`, a
+ * likely source (the message's author field, the source of the tree in use), is returned when it is that
+ * source: the same string as before without slicing a new one, whose hash each table lookup would compute.
+ */
+export function rootOf (id: string, hint = ''): string {
+  const n = hint.length
+  if (n > 0 && id.length > n + 1 && id.charCodeAt(n) === 47 && id.indexOf('/', n + 1) < 0 && id.startsWith(hint)) return hint
   const i = id.lastIndexOf('/')
   return i <= 0 ? '' : id.slice(0, i)
 }
