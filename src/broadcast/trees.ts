@@ -12,67 +12,78 @@
 import type { NodeId } from '../core/protocol.js'
 
 export class SourceTrees {
-  /** Source → its lazy neighbours, least recently used first. */
-  private readonly trees = new Map<string, NodeId[]>()
-  /** The tree looked up last (most messages of a run come from a few sources at a time), and the map's newest entry. */
+  /** Source → the slot of its tree. */
+  private readonly slots = new Map<string, number>()
+  /** Per slot: the tree's source, its lazy neighbours, and when it was last used (a counter; the least is evicted). */
+  private readonly roots: string[] = []
+  private readonly lists: NodeId[][] = []
+  private readonly used: number[] = []
+  private clock = 0
+  /** The slot looked up last (most messages of a run come from a few sources at a time). */
   private lastRoot = ''
-  private last: NodeId[] | null = null
-  private newest: NodeId[] | null = null
+  private last = -1
 
   constructor (private readonly max: number) {}
 
   get size (): number {
-    return this.trees.size
+    return this.slots.size
   }
 
   /** The lazy neighbours in `root`'s tree, made from `seed` (a copy) when new; `touch`: used now. */
   lazyOf (root: string, seed: Iterable<NodeId>, touch = false): readonly NodeId[] {
-    return this.get(root, seed, touch)
+    return this.lists[this.get(root, seed, touch)]!
   }
 
   /** `peer` turns lazy in `root`'s tree. */
   prune (root: string, peer: NodeId, seed: Iterable<NodeId>): void {
-    const t = this.get(root, seed, false)
+    const t = this.lists[this.get(root, seed, false)]!
     if (!t.includes(peer)) t.push(peer)
   }
 
   /** `peer` turns eager in `root`'s tree. */
   graft (root: string, peer: NodeId, seed: Iterable<NodeId>): void {
-    const t = this.get(root, seed, false)
+    const t = this.lists[this.get(root, seed, false)]!
     const i = t.indexOf(peer)
     if (i >= 0) t.splice(i, 1)
   }
 
   /** `peer` turns lazy in every tree (a PRUNE that names none). */
   pruneAll (peer: NodeId): void {
-    for (const t of this.trees.values()) if (!t.includes(peer)) t.push(peer)
+    for (const t of this.lists) if (!t.includes(peer)) t.push(peer)
   }
 
   /** `peer` turns eager in every tree: a new neighbour, a departed one (forgotten), a GRAFT that names no tree. */
   graftAll (peer: NodeId): void {
-    for (const t of this.trees.values()) {
+    for (const t of this.lists) {
       const i = t.indexOf(peer)
       if (i >= 0) t.splice(i, 1)
     }
   }
 
-  private get (root: string, seed: Iterable<NodeId>, touch: boolean): NodeId[] {
-    let t = root === this.lastRoot ? this.last : this.trees.get(root)
-    if (t == null) {
-      t = [...seed]
-      if (this.trees.size >= this.max) this.trees.delete(this.trees.keys().next().value!)
-      this.trees.set(root, t)
-      this.newest = t
-    } else if (touch && t !== this.newest) {
-      // Least recently used first: a tree used again moves to the end (unless it is there already).
-      this.trees.delete(root)
-      this.trees.set(root, t)
-      this.newest = t
+  /** The slot of `root`'s tree, made from `seed` when new (in a free slot, else the least recently used one's). */
+  private get (root: string, seed: Iterable<NodeId>, touch: boolean): number {
+    let s = root === this.lastRoot ? this.last : (this.slots.get(root) ?? -1)
+    if (s < 0) {
+      if (this.roots.length < this.max) {
+        s = this.roots.length
+        this.roots.push(root)
+        this.lists.push([...seed])
+        this.used.push(++this.clock)
+      } else {
+        s = 0
+        for (let i = 1; i < this.used.length; i++) if (this.used[i]! < this.used[s]!) s = i
+        this.slots.delete(this.roots[s]!)
+        this.roots[s] = root
+        this.lists[s] = [...seed]
+        this.used[s] = ++this.clock
+      }
+      this.slots.set(root, s)
+    } else if (touch) {
+      this.used[s] = ++this.clock
     }
-    // A tree just evicted cannot be `last`: eviction only happens here, and `last` becomes the new tree.
     this.lastRoot = root
-    this.last = t
-    return t
+    this.last = s
+    return s
   }
 }
 
