@@ -15,7 +15,10 @@
  * most recent sources has its own: the eager and lazy sets are the tree of the source whose message came
  * last, and a new source's tree starts as a copy of them; a message travels its source's tree, and the
  * PRUNEs and GRAFTs it causes change only that tree (and name it on the wire). One source at a time thus
- * behaves as with one tree. With one tree, sources broadcasting at once prune different links of the same
+ * behaves as with one tree. A source's first messages name the tree it copied (`tree`), and every node that
+ * holds that tree copies it too: with several new sources in flight, each node's own tree in use differs,
+ * and copies of different trees do not fit together (RMR 0.24 and a GRAFT at one node in five, on 2,000 nodes
+ * with four random sources in flight, against 0.03 with the naming). With one tree, sources broadcasting at once prune different links of the same
  * cycles — each message's duplicates cut the link where its own waves meet — so the tree kept falling apart
  * and being grafted together again (10 sources at once on 10,000 nodes: RMR 0.73, latency p99 1.8 s, against
  * 0.005 and 0.5 s for one source at a time). `maxTrees: 0` keeps the single tree.
@@ -199,7 +202,13 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     const seqno = this.seq++
     const msg: Gossip = this.signed ? signGossip(this.identity!, seqno, payload) : { kind: 'gossip', id: `${this.env.id}/${seqno}`, round: 0, payload }
     this.stats.broadcasts++
-    this.accept(now, null, msg, rootOf(msg.id, msg.source ?? this.env.id))
+    const root = rootOf(msg.id, msg.source ?? this.env.id)
+    // A first message (or one after its tree was forgotten): its tree will be a copy of the tree in use,
+    // which the message names so that every node copies the same one.
+    const named = this.trees !== null && root !== '' && this.current !== '' && this.current !== root && this.trees.peek(root) === undefined
+      ? { ...msg, tree: this.current }
+      : msg
+    this.accept(now, null, named, root, this.lazy)
     return msg.id
   }
 
@@ -294,8 +303,11 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     this.missing.delete(id)
     // The sender's link is part of the (source's) tree now.
     const root = rootOf(id, msg.source ?? this.current)
-    this.setLink(root, from, true)
-    this.accept(now, from, msg, root)
+    // A new source's tree starts from the tree its source named (every node copies the same one), else
+    // from the tree in use.
+    const seed = (msg.tree === undefined ? undefined : this.trees?.peek(msg.tree)) ?? this.lazy
+    this.setLink(root, from, true, seed)
+    this.accept(now, from, msg, root, seed)
     // After forwarding: a link the optimisation grafts must not be pushed this message it already has.
     if (m !== undefined && this.eager.has(from)) this.optimize(from, msg.round, m, root)
   }
@@ -319,14 +331,17 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     else this.env.io.report(from, 'penalise', `GOSSIP refused: ${why}`)
   }
 
-  /** A first copy: deliver it, push it to the eager peers, announce it to the lazy ones. `root`: its source's tree. */
-  private accept (now: number, from: NodeId | null, msg: Gossip, root: string): void {
+  /**
+   * A first copy: deliver it, push it to the eager peers, announce it to the lazy ones. `root`: its source's
+   * tree, made from `seed` (lazy neighbours) if new.
+   */
+  private accept (now: number, from: NodeId | null, msg: Gossip, root: string, seed: Iterable<NodeId>): void {
     const { id, round, payload } = msg
     this.seen.add(now, id, true)
     this.cache.add(now, id, msg)
     if (from !== null) this.stats.delivered++
     this.env.io.emit({ type: 'deliver', id, payload, round, from, source: this.signed ? msg.source! : null })
-    this.useTree(root)
+    this.useTree(root, seed)
     const out = relay(msg, round + 1)
     for (const p of this.eager) {
       if (p === from) continue
@@ -341,12 +356,13 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
   // ---- trees per source ----
 
   /**
-   * The eager and lazy sets become `root`'s tree (a new source's tree starts as a copy of them: the tree of
-   * the source heard before it). Without trees, or for an id that names no source, they stay the shared tree.
+   * The eager and lazy sets become `root`'s tree (a new source's tree starts as a copy of `seed`: the tree
+   * its source named, or the tree in use). Without trees, or for an id that names no source, they stay the
+   * shared tree.
    */
-  private useTree (root: string): void {
+  private useTree (root: string, seed: Iterable<NodeId>): void {
     if (this.trees === null || root === '') return
-    const lazy = this.trees.lazyOf(root, this.lazy, true)
+    const lazy = this.trees.lazyOf(root, seed, true)
     if (root === this.current) return
     this.current = root
     // In place, in the order of copies filtered first: the lazy peers that are eager in this tree join
@@ -360,12 +376,15 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     }
   }
 
-  /** Makes neighbour `peer` eager or lazy in `root`'s tree (and in the eager and lazy sets, when they are that tree). */
-  private setLink (root: string, peer: NodeId, eager: boolean): void {
+  /**
+   * Makes neighbour `peer` eager or lazy in `root`'s tree (and in the eager and lazy sets, when they are that
+   * tree); a new tree starts from `seed` (lazy neighbours: by default the tree in use).
+   */
+  private setLink (root: string, peer: NodeId, eager: boolean, seed: Iterable<NodeId> = this.lazy): void {
     if (!this.eager.has(peer) && !this.lazy.has(peer)) return
     if (this.trees !== null && root !== '') {
-      if (eager) this.trees.graft(root, peer, this.lazy)
-      else this.trees.prune(root, peer, this.lazy)
+      if (eager) this.trees.graft(root, peer, seed)
+      else this.trees.prune(root, peer, seed)
       if (root !== this.current) return
     }
     if (eager && this.lazy.delete(peer)) this.eager.add(peer)
@@ -476,9 +495,10 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
 
 /** `msg` as sent on at hop `round`: the author's fields unchanged. */
 function relay (msg: Gossip, round: number): Gossip {
-  return msg.source === undefined
+  const out: Gossip = msg.source === undefined
     ? { kind: 'gossip', id: msg.id, round, payload: msg.payload }
     : { kind: 'gossip', id: msg.id, round, payload: msg.payload, source: msg.source, seqno: msg.seqno!, signature: msg.signature! }
+  return msg.tree === undefined ? out : { ...out, tree: msg.tree }
 }
 
 function validate (c: PlumtreeConfig): void {

@@ -3,8 +3,9 @@
  * builds one tree shared by every sender and notes that a tree per sender is possible; riak_core's and
  * Partisan's Plumtree keep one per root. This is that table, kept small: for each of the `max` sources heard
  * from most recently, the neighbours that are lazy in its tree (the others are eager). A new source's tree
- * starts as a copy of the tree in use (Plumtree passes the lazy set of the source heard last), so sources
- * taking turns behave as with one tree; past `max` the least recently used tree is forgotten (its source
+ * starts as a copy of the tree its source names on its first messages (the tree that source used last), or
+ * else of the tree in use (Plumtree passes the lazy set it starts from), so sources taking turns behave as
+ * with one tree, and all nodes copy the same tree even when several new sources broadcast at once; past `max` the least recently used tree is forgotten (its source
  * starts again from a copy).
  *
  * Bounded: `max` trees of at most one entry per neighbour. Sans-IO, no clock.
@@ -32,6 +33,12 @@ export class SourceTrees {
   /** The lazy neighbours in `root`'s tree, made from `seed` (a copy) when new; `touch`: used now. */
   lazyOf (root: string, seed: Iterable<NodeId>, touch = false): readonly NodeId[] {
     return this.lists[this.get(root, seed, touch)]!
+  }
+
+  /** The lazy neighbours in `root`'s tree, if it has one (not a use). */
+  peek (root: string): readonly NodeId[] | undefined {
+    const s = this.slots.get(root)
+    return s === undefined ? undefined : this.lists[s]
   }
 
   /** `peer` turns lazy in `root`'s tree. */
