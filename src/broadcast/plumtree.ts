@@ -18,10 +18,11 @@
  * behaves as with one tree. A source's first messages name the tree it copied (`tree`), and every node that
  * holds that tree copies it too: with several new sources in flight, each node's own tree in use differs,
  * and copies of different trees do not fit together (RMR 0.24 and a GRAFT at one node in five, on 2,000 nodes
- * with four random sources in flight, against 0.03 with the naming). With one tree, sources broadcasting at once prune different links of the same
- * cycles — each message's duplicates cut the link where its own waves meet — so the tree kept falling apart
- * and being grafted together again (10 sources at once on 10,000 nodes: RMR 0.73, latency p99 1.8 s, against
- * 0.005 and 0.5 s for one source at a time). `maxTrees: 0` keeps the single tree.
+ * with four random sources in flight, against 0.03 with the naming). With one tree, sources broadcasting
+ * at once prune different links of the same cycles — each message's duplicates cut the link where its own
+ * waves meet — so the tree kept falling apart and being grafted together again (10 sources at once on
+ * 10,000 nodes: RMR 0.73, latency p99 1.8 s, against 0.005 and 0.5 s for one source at a time). `maxTrees: 0`
+ * keeps the single tree.
  *
  * Authenticated broadcast (./signing.ts): under StrictSign (the default) a message carries its author's
  * peer id, sequence number and Ed25519 signature, and its id is `<source>/<seqno>`. A receiver looks the id
