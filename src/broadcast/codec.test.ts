@@ -13,6 +13,7 @@ test('codec: round trips, exact sizes, and rejections', () => {
   const msgs: BroadcastMessage[] = [
     { kind: 'gossip', id: 'n1/7', round: 3, payload: new Uint8Array([1, 2, 3]) },
     { kind: 'gossip', id: 'n1/8', round: 0, payload: new Uint8Array(0) },
+    { kind: 'gossip', id: 'n1/9', round: 2, payload: new Uint8Array([4]), tree: 'n2' },
     { kind: 'ihave', ids: ['a/1', 'b/2'], rounds: [4, 0] },
     { kind: 'graft', id: 'a/1', round: 0 },
     { kind: 'graft', id: '', round: 0 },
@@ -41,7 +42,8 @@ test('codec: a signed GOSSIP carries source, seqno and signature, and its id is 
   const author = identityFromSeed(new Uint8Array(32).fill(1))
   const signed = signGossip(author, 2 ** 53 - 1, new Uint8Array([1, 2, 3]))
   const moved = { ...signed, round: 5 }
-  for (const m of [signed, moved, { ...signed, seqno: 0, id: `${author.peerId}/0` }]) {
+  // Plumtree's tree naming (a source's first messages) travels beside the signed fields.
+  for (const m of [signed, moved, { ...signed, seqno: 0, id: `${author.peerId}/0` }, { ...moved, tree: author.peerId }]) {
     const b = codec.encode(m)
     assert.deepEqual(codec.decode(b), m)
     assert.equal(codec.size(m), b.length)
@@ -60,6 +62,9 @@ test('codec: a signed GOSSIP carries source, seqno and signature, and its id is 
   bad({ source: '', seqno: 1 }, 'ERR_BROADCAST_SOURCE')
   bad({ source: 'x'.repeat(127), seqno: 1 }, 'ERR_BROADCAST_ID')
   bad({ source: author.peerId, seqno: 1, signature: new Uint8Array(65) }, 'ERR_BROADCAST_SIGNATURE')
+  bad({ source: author.peerId, seqno: 1, ids: ['t1', 't2'] }, 'ERR_BROADCAST_TREE')
+  bad({ source: author.peerId, seqno: 1, ids: ['t1'], rounds: [1] }, 'ERR_BROADCAST_TREE')
+  bad({ source: author.peerId, seqno: 1, ids: [''] }, 'ERR_BROADCAST_ID')
   // A seqno beyond 2^53 − 1 cannot be read exactly: refused.
   const big = Wire.encode({ ...base, source: author.peerId, seqno: 1 })
   const at = big.length - 1 // the seqno varint's one byte (value 1) is last

@@ -1,7 +1,8 @@
 /**
  * Bytes ⇄ broadcast messages (src/wire/broadcast.proto), with size limits on ids, payloads, signatures and
  * IHAVE batches. A GOSSIP with a source carries no id on the wire: its id is `<source>/<seqno>`
- * (./signing.ts), derived here. Violations are `PeerError`s; whether a message must be signed is the
+ * (./signing.ts), derived here. A GOSSIP names the tree its source's tree was copied from (Plumtree) in
+ * `ids`, which only IHAVE uses otherwise: one entry at most. Violations are `PeerError`s; whether a message must be signed is the
  * core's policy, not the codec's.
  */
 import { PeerError } from '../core/errors.js'
@@ -62,6 +63,10 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
     }
     if (m.seqno !== undefined) n += 1 + varintLength(m.seqno)
     if (m.signature !== undefined) n += 1 + varintLength(m.signature.length) + m.signature.length
+    if (m.tree !== undefined) {
+      const len = utf8Length(m.tree)
+      n += 1 + varintLength(len) + len
+    }
     return n
   }
 
@@ -85,18 +90,20 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
         if (w.payload.length > l.maxPayloadBytes) throw new PeerError('ERR_BROADCAST_PAYLOAD', 'payload too large')
         if (w.signature !== undefined && w.signature.length > l.maxSignatureBytes) throw new PeerError('ERR_BROADCAST_SIGNATURE', 'signature too long')
         if ((w.source === undefined) !== (w.seqno === undefined)) throw new PeerError('ERR_BROADCAST_SOURCE', 'a GOSSIP carries both source and seqno or neither')
+        if (w.ids.length > 1 || w.rounds.length > 0) throw new PeerError('ERR_BROADCAST_TREE', 'a GOSSIP names one tree at most, and no rounds')
+        const tree = w.ids.length === 0 ? undefined : id(w.ids[0]!)
         if (w.source === undefined || w.seqno === undefined) {
-          return w.signature === undefined
+          return withTree(w.signature === undefined
             ? { kind, id: id(w.id), round: w.round, payload: w.payload }
-            : { kind, id: id(w.id), round: w.round, payload: w.payload, signature: w.signature }
+            : { kind, id: id(w.id), round: w.round, payload: w.payload, signature: w.signature }, tree)
         }
         if (w.id !== '') throw new PeerError('ERR_BROADCAST_ID', 'a GOSSIP with a source carries no id: its id is source/seqno')
         if (w.source === '' || w.source.includes('/')) throw new PeerError('ERR_BROADCAST_SOURCE', 'source empty or containing "/"')
         if (!Number.isSafeInteger(w.seqno) || w.seqno < 0) throw new PeerError('ERR_BROADCAST_SEQNO', 'seqno out of range')
         const gid = id(signedMessageId(w.source, w.seqno))
-        return w.signature === undefined
+        return withTree(w.signature === undefined
           ? { kind, id: gid, round: w.round, payload: w.payload, source: w.source, seqno: w.seqno }
-          : { kind, id: gid, round: w.round, payload: w.payload, source: w.source, seqno: w.seqno, signature: w.signature }
+          : { kind, id: gid, round: w.round, payload: w.payload, source: w.source, seqno: w.seqno, signature: w.signature }, tree)
       }
       case 'ihave':
         if (w.ids.length !== w.rounds.length || w.ids.length === 0) throw new PeerError('ERR_BROADCAST_IHAVE', 'IHAVE ids and rounds do not pair up')
@@ -114,6 +121,14 @@ export class BroadcastCodec implements Codec<BroadcastMessage> {
   }
 }
 
+/** `g` naming `tree`, as an object literal of a fixed shape (a spread would give each object a hidden class of its own). */
+function withTree (g: Gossip, tree: string | undefined): Gossip {
+  if (tree === undefined) return g
+  const { kind, id, round, payload, source, seqno, signature } = g
+  if (source === undefined) return signature === undefined ? { kind, id, round, payload, tree } : { kind, id, round, payload, signature, tree }
+  return signature === undefined ? { kind, id, round, payload, source, seqno, tree } : { kind, id, round, payload, source, seqno, signature, tree }
+}
+
 function withRoot (w: Wire, root: string | undefined): Wire {
   if (root !== undefined) w.source = root
   return w
@@ -124,5 +139,6 @@ function gossipToWire (m: Gossip): Wire {
   if (m.source !== undefined) w.source = m.source
   if (m.seqno !== undefined) w.seqno = m.seqno
   if (m.signature !== undefined) w.signature = m.signature as Uint8Array<ArrayBuffer>
+  if (m.tree !== undefined) w.ids = [m.tree]
   return w
 }

@@ -17,6 +17,12 @@ export interface Gossip {
   readonly source?: string
   readonly seqno?: number
   readonly signature?: Uint8Array
+  /**
+   * Plumtree: the source whose tree the author copied for its own (the tree it used last), named on a
+   * source's first messages so that every node starts the new tree from that same tree (./trees.ts). Hop
+   * metadata like `round`: not signed, and a wrong one only costs redundancy, which the tree prunes.
+   */
+  readonly tree?: string
 }
 
 export type BroadcastMessage =
