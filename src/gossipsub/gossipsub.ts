@@ -128,7 +128,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.askOnce = this.config.historyMessages > 0 || Object.keys(this.config.historyTopics).length > 0
     this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
-    this.score = new PeerScore(this.config.score)
+    this.score = new PeerScore(this.config.score, this.idSeed)
     this.grading = new Grading(env.io, this.score, this.stats, this.promises, this.config)
     this.idSchemes = new IdSchemes(this.config.messageId === undefined && this.config.signaturePolicy === 'StrictSign', this.stats)
     this.direct = new DirectPeers(this.config.directPeers, env.id)
@@ -239,7 +239,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const p = this.pending.get(key)
     if (p === undefined) return
     this.pending.delete(key)
-    this.conclude(now, p.from, p.id, p.msg, result, p.also, key)
+    this.conclude(now, p.from, p.id, p.msg, result, p.also)
   }
 
   // ---- driver inputs ----
@@ -360,13 +360,17 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.reject(from, msg.topic, 'bad-from')
       return
     }
-    const key = idKey(id)
-    if (this.promises.delivered(key, from) === 'peer') this.stats.promisesKeptUnmatched++
+    // The id as a string only where a table keyed by strings holds something: most copies are duplicates,
+    // looked up by their bytes (the seen cache, the score's delivery records) without making a key.
+    let key = this.promises.size > 0 || this.pending.size > 0 ? idKey(id) : undefined
+    // With no promise outstanding no peer owes anything, so there is nothing to keep.
+    if (key !== undefined && this.promises.size > 0 && this.promises.delivered(key, from) === 'peer') this.stats.promisesKeptUnmatched++
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
-    if (this.seen.has(id) || this.pending.has(key)) {
-      this.pending.get(key)?.also.add(from)
+    const waiting = key !== undefined && this.pending.size > 0 ? this.pending.get(key) : undefined
+    if (waiting !== undefined || this.seen.has(id)) {
+      waiting?.also.add(from)
       this.stats.duplicates++
-      this.score.duplicateDelivery(now, from, key)
+      this.score.duplicateDelivery(now, from, id)
       return
     }
     const bad = this.verifier.check(msg)
@@ -379,23 +383,24 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     this.idSchemes.learnKey(msg.from!, msg.key)
     if ((msg.data?.length ?? 0) >= this.config.idontwantMinBytes) this.sendIDontWant(from, msg.topic, id)
-    if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept', undefined, key)
+    if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept', undefined)
     if (this.pending.size >= this.config.maxPendingValidation) {
       this.stats.ignored++
       return
     }
+    key ??= idKey(id)
     this.pending.set(key, { msg, from, id, also: new Set() })
     this.env.io.setTimer(now + this.config.validationTimeoutMs, { kind: 'validation', key, token: this.token })
     this.env.io.emit({ type: 'validate', key, id, topic: msg.topic, msg, from })
   }
 
-  private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult, also?: ReadonlySet<NodeId>, key = idKey(id)): void {
+  private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult, also?: ReadonlySet<NodeId>): void {
     if (result === 'reject') return this.reject(from, msg.topic, 'validator')
     if (result === 'ignore') {
       this.stats.ignored++
       return
     }
-    this.score.firstDelivery(now, from, msg.topic, key)
+    this.score.firstDelivery(now, from, msg.topic, id)
     this.mcache.put(id, msg)
     this.history.put(now, id, msg)
     if (this.subscriptions.has(msg.topic)) this.deliver(msg.topic, id, msg, from)

@@ -16,6 +16,7 @@
  */
 import type { NodeId } from '../core/protocol.js'
 import { FifoMap } from '../core/fifo.js'
+import { SeenIds } from '../core/seenids.js'
 
 export interface TopicScoreParams {
   topicWeight: number
@@ -131,10 +132,19 @@ interface TopicStats {
   invalidDeliveries: number
 }
 
+interface DeliveryRecord {
+  firstAt: number
+  topic: string
+  first: NodeId
+  peers: Set<NodeId> | null
+}
+
 interface PeerStats {
   connected: boolean
   expiresAt: number
   topics: Map<string, TopicStats>
+  /** The same stats in the order they were made (topics are never removed): what score() walks. */
+  topicList: TopicStats[]
   ip: string | undefined
   behaviourPenalty: number
   appScore: number
@@ -143,8 +153,11 @@ interface PeerStats {
 export class PeerScore {
   private readonly peers = new FifoMap<NodeId, PeerStats>()
   private readonly peersByIp = new Map<string, Set<NodeId>>()
-  /** Message id → when first validated and which peers delivered it (for P3 near-first deliveries). */
-  private readonly deliveries = new FifoMap<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
+  /**
+   * Message id → when first validated and which peers delivered it (for P3 near-first deliveries), oldest
+   * first. Keyed by the id's bytes (../core/seenids.ts): a duplicate is looked up without making a key string.
+   */
+  private readonly deliveries: SeenIds<DeliveryRecord>
   private lastDecay = 0
 
   /** The longest mesh-delivery window of any topic: delivery records older than this are forgotten. */
@@ -153,7 +166,9 @@ export class PeerScore {
   /** Addresses P6 never counts. */
   private readonly whitelist: ReadonlySet<string>
 
-  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {
+  /** `seed` seeds the hash of the delivery records' ids (the router's, so no peer can aim ids at one bucket). */
+  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS, seed = 0) {
+    this.deliveries = new SeenIds<DeliveryRecord>(Infinity, params.maxDeliveryRecords, seed)
     this.whitelist = new Set(params.ipColocationFactorWhitelist)
     const windows = [...Object.values(params.topics), ...(params.defaultTopic === undefined ? [] : [params.defaultTopic])].map(t => t.meshMessageDeliveriesWindowMs)
     this.windowMs = Math.max(0, ...windows)
@@ -162,7 +177,7 @@ export class PeerScore {
   addPeer (peer: NodeId, ip?: string): void {
     let st = this.peers.get(peer)
     if (st === undefined) {
-      st = { connected: true, expiresAt: Infinity, topics: new Map(), ip: undefined, behaviourPenalty: 0, appScore: 0 }
+      st = { connected: true, expiresAt: Infinity, topics: new Map(), topicList: [], ip: undefined, behaviourPenalty: 0, appScore: 0 }
       this.peers.set(peer, st)
       if (this.peers.size > this.params.maxPeers) this.evictOne()
     }
@@ -210,20 +225,28 @@ export class PeerScore {
   }
 
   /** `peer` delivered a message that validated, the first copy we saw. */
-  firstDelivery (now: number, peer: NodeId, topic: string, key: string): void {
+  firstDelivery (now: number, peer: NodeId, topic: string, id: Uint8Array): void {
     const p = this.paramsOf(topic)
     const t = this.topic(peer, topic)
     if (p !== undefined && t !== undefined) {
       t.firstDeliveries = Math.min(p.firstMessageDeliveriesCap, t.firstDeliveries + 1)
       if (t.inMesh) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
     }
-    this.deliveries.set(key, { firstAt: now, topic, first: peer, peers: null }) // a set only once a second peer delivers
-    if (this.deliveries.size > this.params.maxDeliveryRecords) this.deliveries.shift()
+    // A set of the other deliverers only once a second peer delivers. A record made anew keeps its place (FIFO).
+    const d = this.deliveries.get(id)
+    if (d === undefined) {
+      this.deliveries.insert(now, id, { firstAt: now, topic, first: peer, peers: null })
+    } else {
+      d.firstAt = now
+      d.topic = topic
+      d.first = peer
+      d.peers = null
+    }
   }
 
   /** `peer` sent a copy of a message we had already validated. */
-  duplicateDelivery (now: number, peer: NodeId, key: string): void {
-    const d = this.deliveries.get(key)
+  duplicateDelivery (now: number, peer: NodeId, id: Uint8Array): void {
+    const d = this.deliveries.get(id)
     if (d === undefined || d.first === peer || d.peers?.has(peer) === true) return
     const p = this.paramsOf(d.topic)
     const t = this.topic(peer, d.topic)
@@ -258,7 +281,9 @@ export class PeerScore {
     if (st === undefined) return 0
     const P = this.params
     let topicScore = 0
-    for (const t of st.topics.values()) {
+    const list = st.topicList
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!
       const p = t.p
       let s = 0
       if (t.inMesh) {
@@ -316,7 +341,7 @@ export class PeerScore {
       st.behaviourPenalty = d(st.behaviourPenalty, this.params.behaviourPenaltyDecay)
     }
     // A record matters only within its topic's delivery window (the longest of any topic here).
-    for (let o = this.deliveries.oldest(); o !== undefined && now - o.value.firstAt > this.windowMs; o = this.deliveries.oldest()) this.deliveries.shift()
+    while (this.deliveries.size > 0 && now - this.deliveries.oldestValue()!.firstAt > this.windowMs) this.deliveries.dropOldest()
   }
 
   private leaveMesh (now: number, t: TopicStats, p?: TopicScoreParams): void {
@@ -338,6 +363,7 @@ export class PeerScore {
       if (st.topics.size >= 256) return undefined
       t = { p: this.paramsOf(topic)!, inMesh: false, graftedAt: 0, meshTime: 0, firstDeliveries: 0, meshDeliveries: 0, meshFailurePenalty: 0, invalidDeliveries: 0 }
       st.topics.set(topic, t)
+      st.topicList.push(t)
     }
     return t
   }
