@@ -38,7 +38,7 @@ import { IdSchemes } from './msgid.js'
 import { IWantPromises } from './promises.js'
 import { queueToTargets } from './publish.js'
 import { Fanout, Routes, TopicSets } from './routes.js'
-import { PeerScore } from './score.js'
+import { PeerScore, type PeerStats } from './score.js'
 import { offerPeers, peersToDial } from './px.js'
 import { SignatureVerifier, authorOf, defaultMessageId, seqnoBytes, signMessage, type Rejection } from './signing.js'
 import { type Identity } from '../core/identity.js'
@@ -53,6 +53,10 @@ interface PeerState {
   asked: number
   /** IDONTWANT ids from this peer (canonical), oldest first, kept three heartbeats; made on its first IDONTWANT. */
   dontWant: SeenIds | undefined
+  /** The peer's score counters (./score.ts), to score each of its RPCs without a lookup. */
+  scored: PeerStats
+  /** Its first RPC was read for v1.3 extensions (later ones go to ./extensions.ts only if they carry any). */
+  spoke: boolean
 }
 
 /**
@@ -254,8 +258,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   onPeerUp (_now: number, peer: NodeId, link: PeerLink): void {
     if (this.peers.has(peer)) return
     if (this.direct.has(peer)) this.env.io.hold(peer) // whoever dialled: the driver must not hang up on it
-    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: undefined })
-    this.score.addPeer(peer, link.address)
+    const scored = this.score.addPeer(peer, link.address)
+    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: undefined, scored, spoke: false })
     this.idSchemes.peerUp(peer, link.agent)
     const extensions = this.extensions.onPeerUp(peer, link.protocol)
     const hello: RPC = { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] }
@@ -302,8 +306,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.stats.fromUnknownPeers++ // no stream: the driver announces peers before their RPCs
       return
     }
-    this.extensions.onRpc(from, rpc)
-    const score = this.score.score(now, from)
+    if (!st.spoke || rpc.testExtension !== undefined || rpc.control?.extensions !== undefined) {
+      st.spoke = true
+      this.extensions.onRpc(from, rpc)
+    }
+    const score = this.score.scoreOf(now, from, st.scored)
     if (score < this.config.thresholds.graylistThreshold && !this.direct.has(from)) {
       this.stats.graylisted++
       return

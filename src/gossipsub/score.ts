@@ -139,13 +139,20 @@ interface DeliveryRecord {
   peers: Set<NodeId> | null
 }
 
-interface PeerStats {
+/** A peer's counters; the router keeps the one addPeer returns, to score the peer without a lookup (`scoreOf`). */
+export interface PeerStats {
+  /** In the table: false once dropped (a handle the router holds then scores by lookup, as before). */
+  live: boolean
   connected: boolean
   expiresAt: number
   topics: Map<string, TopicStats>
   /** The same stats in the order they were made (topics are never removed): what score() walks. */
   topicList: TopicStats[]
   ip: string | undefined
+  /** `ip` is set and not whitelisted: P6 counts it. */
+  colocated: boolean
+  /** The peers on `ip` (this one among them), while it is in that set: P6 without a lookup. */
+  ipPeers: Set<NodeId> | undefined
   behaviourPenalty: number
   appScore: number
 }
@@ -174,10 +181,10 @@ export class PeerScore {
     this.windowMs = Math.max(0, ...windows)
   }
 
-  addPeer (peer: NodeId, ip?: string): void {
+  addPeer (peer: NodeId, ip?: string): PeerStats {
     let st = this.peers.get(peer)
     if (st === undefined) {
-      st = { connected: true, expiresAt: Infinity, topics: new Map(), topicList: [], ip: undefined, behaviourPenalty: 0, appScore: 0 }
+      st = { live: true, connected: true, expiresAt: Infinity, topics: new Map(), topicList: [], ip: undefined, colocated: false, ipPeers: undefined, behaviourPenalty: 0, appScore: 0 }
       this.peers.set(peer, st)
       if (this.peers.size > this.params.maxPeers) this.evictOne()
     }
@@ -186,12 +193,15 @@ export class PeerScore {
     if (ip !== st.ip) {
       this.leaveIp(peer, st)
       st.ip = ip
+      st.colocated = ip !== undefined && !this.whitelist.has(ip)
       if (ip !== undefined) {
         let s = this.peersByIp.get(ip)
         if (s === undefined) this.peersByIp.set(ip, s = new Set())
         s.add(peer)
+        st.ipPeers = s
       }
     }
+    return st
   }
 
   removePeer (now: number, peer: NodeId): void {
@@ -200,7 +210,7 @@ export class PeerScore {
     this.leaveIp(peer, st)
     // A peer with a positive score has nothing to hide: forget it. A negative one is remembered.
     if (this.score(now, peer) > 0) {
-      this.peers.delete(peer)
+      this.drop(peer, st)
       return
     }
     st.connected = false
@@ -278,7 +288,15 @@ export class PeerScore {
 
   score (now: number, peer: NodeId): number {
     const st = this.peers.get(peer)
-    if (st === undefined) return 0
+    return st === undefined ? 0 : this.compute(now, st)
+  }
+
+  /** The score of `peer`, whose stats addPeer returned (`st`): the same as score(), without looking it up while `st` is live. */
+  scoreOf (now: number, peer: NodeId, st: PeerStats): number {
+    return st.live ? this.compute(now, st) : this.score(now, peer)
+  }
+
+  private compute (now: number, st: PeerStats): number {
     const P = this.params
     let topicScore = 0
     const list = st.topicList
@@ -302,8 +320,8 @@ export class PeerScore {
     }
     let score = P.topicScoreCap > 0 ? Math.min(topicScore, P.topicScoreCap) : topicScore
     score += P.appSpecificWeight * st.appScore
-    if (st.ip !== undefined && !this.whitelist.has(st.ip)) {
-      const n = this.peersByIp.get(st.ip)?.size ?? 0
+    if (st.colocated) {
+      const n = (st.ipPeers ?? this.peersByIp.get(st.ip!))?.size ?? 0
       if (n > P.ipColocationFactorThreshold) {
         const surplus = n - P.ipColocationFactorThreshold
         score += P.ipColocationFactorWeight * surplus * surplus
@@ -327,7 +345,7 @@ export class PeerScore {
     }
     for (const [peer, st] of [...this.peers.entries()]) {
       if (!st.connected && st.expiresAt <= now) {
-        this.peers.delete(peer)
+        this.drop(peer, st)
         continue
       }
       for (const [topic, t] of st.topics) {
@@ -384,14 +402,21 @@ export class PeerScore {
     }
     victim ??= this.peers.oldest()?.key
     if (victim === undefined) return
-    this.leaveIp(victim, this.peers.get(victim)!)
-    this.peers.delete(victim)
+    const st = this.peers.get(victim)!
+    this.leaveIp(victim, st)
+    this.drop(victim, st)
+  }
+
+  private drop (peer: NodeId, st: PeerStats): void {
+    this.peers.delete(peer)
+    st.live = false
   }
 
   private leaveIp (peer: NodeId, st: PeerStats): void {
     if (st.ip === undefined) return
     const s = this.peersByIp.get(st.ip)
     s?.delete(peer)
+    st.ipPeers = undefined
     if (s?.size === 0) this.peersByIp.delete(st.ip)
   }
 }
