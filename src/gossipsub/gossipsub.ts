@@ -320,8 +320,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const c = rpc.control
     if (c === undefined) return
     const gossipOk = score >= this.config.thresholds.gossipThreshold
-    if (gossipOk) this.onIHaves(now, from, st, c.ihave)
-    if (gossipOk) this.onIWants(from, c.iwant)
+    if (gossipOk && c.ihave.length > 0) this.onIHaves(now, from, st, c.ihave)
+    if (gossipOk && c.iwant.length > 0) this.onIWants(from, c.iwant)
     for (const g of c.graft) this.onGraft(now, from, g.topicID!)
     for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {

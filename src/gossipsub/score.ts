@@ -256,6 +256,9 @@ export class PeerScore {
 
   /** `peer` sent a copy of a message we had already validated. */
   duplicateDelivery (now: number, peer: NodeId, id: Uint8Array): void {
+    // Records past the window are dropped here rather than at the next decay: they count for nothing, and a
+    // table holding only the last window's messages is mostly empty, so most duplicates need no lookup.
+    this.expireDeliveries(now)
     const d = this.deliveries.get(id)
     if (d === undefined || d.first === peer || d.peers?.has(peer) === true) return
     const p = this.paramsOf(d.topic)
@@ -359,6 +362,11 @@ export class PeerScore {
       st.behaviourPenalty = d(st.behaviourPenalty, this.params.behaviourPenaltyDecay)
     }
     // A record matters only within its topic's delivery window (the longest of any topic here).
+    this.expireDeliveries(now)
+  }
+
+  /** Drops the delivery records older than every topic's window (oldest first; a record's place is its first validation's). */
+  private expireDeliveries (now: number): void {
     while (this.deliveries.size > 0 && now - this.deliveries.oldestValue()!.firstAt > this.windowMs) this.deliveries.dropOldest()
   }
 
