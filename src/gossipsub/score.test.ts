@@ -387,3 +387,23 @@ test('topicScoreCap 0 means no cap, as in go-libp2p-pubsub', () => {
   for (let i = 0; i < 50; i++) s.firstDelivery(0, 'a', 't', id(`m${i}`))
   assert.equal(s.score(0, 'a'), 500)
 })
+
+test('scoreOf: the stats addPeer returned give score() exactly, and once dropped (forgotten, evicted) the peer is looked up', () => {
+  const s = make({ timeInMeshWeight: 1, timeInMeshQuantumMs: 1000, timeInMeshCap: 10, invalidMessageDeliveriesWeight: -1 }, { ipColocationFactorWeight: -1, ipColocationFactorThreshold: 1, maxPeers: 3 })
+  const a = s.addPeer('a', '1.2.3.4')
+  const b = s.addPeer('b', '1.2.3.4')
+  s.graft(0, 'a', 't')
+  for (const now of [0, 1500, 20_000]) assert.equal(s.scoreOf(now, 'a', a), s.score(now, 'a'))
+  assert.equal(s.scoreOf(1500, 'b', b), -1, 'P6: two peers on the IP, threshold 1')
+  s.removePeer(2000, 'a') // positive: forgotten
+  assert.equal(s.scoreOf(3000, 'a', a), 0, 'a dropped record is not read')
+  assert.equal(s.scoreOf(3000, 'b', b), 0, 'alone on its IP again')
+  const a2 = s.addPeer('a', '1.2.3.4')
+  s.invalidMessage('a', 't')
+  assert.equal(s.scoreOf(3000, 'a', a), s.score(3000, 'a'), 'the old record scores through the new one')
+  assert.equal(s.scoreOf(3000, 'a', a2), -2)
+  s.addPeer('c')
+  s.addPeer('d') // a fourth peer: the oldest connected one (b) is evicted
+  assert.equal(s.scoreOf(3000, 'b', b), 0)
+  assert.equal(s.scoreOf(3000, 'a', a2), -1, 'b no longer counts on the IP')
+})
