@@ -25,7 +25,7 @@ import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
 import { resolveGossipSub, emptyStats, historyBounds, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type PublishRouting, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
-import { HeartbeatControl, controlMessage, controlRpc } from './control.js'
+import { HeartbeatControl, controlMessage, controlRpc, none } from './control.js'
 import { Extensions } from './extensions.js'
 import { emitGossip, wanted } from './gossip.js'
 import { DirectPeers } from './direct.js'
@@ -229,7 +229,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.mcache.put(id, msg)
     this.history.put(now, id, msg)
     const to = this.publishPeers(now, topic)
-    const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every recipient: drivers encode it once
+    const rpc: RPC = { subscriptions: none(), messages: [msg] } // one object for every recipient: drivers encode it once
     const { recipients, skippedPeers } = queueToTargets(to, routing.skip, p => this.send(p, rpc), this.stats)
     if (this.subscriptions.has(topic)) this.deliver(topic, id, msg, null)
     const result: PublishResult = { id, recipients, skipped: skippedPeers.length, skippedPeers }
@@ -423,7 +423,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private forward (from: NodeId, id: Uint8Array, msg: RPC.Message, also?: ReadonlySet<NodeId>): void {
     const routed = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic) ?? new Set<NodeId>()
     const targets = this.direct.size === 0 ? routed : new Set([...this.direct.in(this.topicPeers.get(msg.topic)), ...routed])
-    const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every target: drivers encode it once
+    const rpc: RPC = { subscriptions: none(), messages: [msg] } // one object for every target: drivers encode it once
     let h: number | undefined // the id's hash in the IDONTWANT sets (one seed for all), computed once
     for (const p of targets) {
       if (p === from || also?.has(p) === true) continue
@@ -481,7 +481,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     if (served.length === 0) return
     this.stats.iwantServed += served.length
-    this.send(from, { subscriptions: [], messages: served })
+    this.send(from, { subscriptions: none(), messages: served })
   }
 
   private sendIDontWant (from: NodeId, topic: string, id: Uint8Array<ArrayBuffer>): void {
@@ -633,7 +633,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.stats.graftsSent += c.graft.length
       this.stats.prunesSent += c.prune.length
       this.stats.ihaveSent += c.ihave.length
-      this.send(p, { subscriptions: [], messages: [], control: c })
+      this.send(p, { subscriptions: none(), messages: none(), control: c })
     }
   }
 
