@@ -100,6 +100,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private readonly promises = new IWantPromises()
   /** Ids computed while a message waited for its signature check (offload), for onPublished. */
   private readonly ids = new WeakMap<RPC.Message, Uint8Array<ArrayBuffer>>()
+  /** A driver offloads signature checks (so `ids` may hold something): without, ids are computed with no lookup. */
+  private offloading = false
   private readonly grading: Grading
   /** Message-id schemes of the peers (./msgid.ts). */
   readonly idSchemes: IdSchemes
@@ -712,8 +714,10 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   private messageId (msg: RPC.Message): Uint8Array<ArrayBuffer> {
-    const known = this.ids.get(msg)
-    if (known !== undefined) return known
+    if (this.offloading) {
+      const known = this.ids.get(msg)
+      if (known !== undefined) return known
+    }
     return this.config.messageId !== undefined ? this.config.messageId(msg) : defaultMessageId(this.config.signaturePolicy, msg)
   }
 
@@ -736,6 +740,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
           const check = this.verifier.checkOf(m)
           if (check === undefined) continue
           this.ids.set(m, id)
+          this.offloading = true
           checks.push(check)
         }
         return checks

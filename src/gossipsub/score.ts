@@ -365,9 +365,14 @@ export class PeerScore {
     this.expireDeliveries(now)
   }
 
-  /** Drops the delivery records older than every topic's window (oldest first; a record's place is its first validation's). */
+  /**
+   * Drops the delivery records older than every topic's window (oldest first; a record's place is its first
+   * validation's). A record's firstAt is at least its insertion time (a record made anew only moves it
+   * later), so the record itself is read only once the insertion time is past the window.
+   */
   private expireDeliveries (now: number): void {
-    while (this.deliveries.size > 0 && now - this.deliveries.oldestValue()!.firstAt > this.windowMs) this.deliveries.dropOldest()
+    const d = this.deliveries
+    while (d.size > 0 && now - d.oldest()! > this.windowMs && now - d.oldestValue()!.firstAt > this.windowMs) d.dropOldest()
   }
 
   private leaveMesh (now: number, t: TopicStats, p?: TopicScoreParams): void {
