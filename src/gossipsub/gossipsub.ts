@@ -643,8 +643,10 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const st of this.peers.values()) {
       st.ihaves = 0
       st.asked = 0
-      // IDONTWANT entries matter only while the message may still arrive: a few heartbeats.
+      // IDONTWANT entries matter only while the message may still arrive: a few heartbeats. A set left
+      // empty is let go (a peer that left our mesh sends none; the set kept its largest arrays).
       st.dontWant?.expire(now)
+      if (st.dontWant?.size === 0) st.dontWant = undefined
     }
   }
 
