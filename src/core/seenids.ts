@@ -15,16 +15,16 @@
 
 export class SeenIds<V = undefined> {
   /** Entry slots (a power of two); entry number s lives in slot s & (cap − 1). */
-  private cap: number
-  private time: Float64Array
-  private hash: Int32Array
-  private len: Uint32Array
+  private cap = 0
+  private time!: Float64Array
+  private hash!: Int32Array
+  private len!: Uint32Array
   /** Offset of the id's bytes in `bytes`. */
-  private at: Uint32Array
+  private at!: Uint32Array
   /** The next slot in the same bucket, −1 at the end. */
-  private next: Int32Array
+  private next!: Int32Array
   /** Bucket (hash & (cap − 1)) → its first slot, −1 when empty. */
-  private buckets: Int32Array
+  private buckets!: Int32Array
   /** Entry number of the oldest entry, and how many there are. */
   private head = 0
   private count = 0
@@ -37,14 +37,19 @@ export class SeenIds<V = undefined> {
   private values: Array<V | undefined> = []
 
   constructor (readonly ttlMs: number, readonly maxSize: number, private readonly seed = 0, initial = 16) {
-    this.cap = pow2(Math.max(2, Math.min(initial, maxSize)))
-    this.time = new Float64Array(this.cap)
-    this.hash = new Int32Array(this.cap)
-    this.len = new Uint32Array(this.cap)
-    this.at = new Uint32Array(this.cap)
-    this.next = new Int32Array(this.cap)
-    this.buckets = new Int32Array(this.cap).fill(-1)
+    this.alloc(pow2(Math.max(2, Math.min(initial, maxSize))))
     this.bytes = new Uint8Array(this.cap * 48)
+  }
+
+  /** Empty entry arrays of `cap` slots (no bucket holds anything yet). */
+  private alloc (cap: number): void {
+    this.cap = cap
+    this.time = new Float64Array(cap)
+    this.hash = new Int32Array(cap)
+    this.len = new Uint32Array(cap)
+    this.at = new Uint32Array(cap)
+    this.next = new Int32Array(cap)
+    this.buckets = new Int32Array(cap).fill(-1)
   }
 
   get size (): number {
@@ -200,24 +205,28 @@ export class SeenIds<V = undefined> {
     return at
   }
 
-  /** Twice the entry slots, every entry rehashed in order. */
+  /**
+   * Twice the entry slots, every entry moved in order to slots 0 … count − 1 (called when full, so the
+   * entries are the old ring from `head` round to `head` − 1: two runs, each copied whole) and rehashed.
+   */
   private grow (): void {
     const old = { cap: this.cap, time: this.time, hash: this.hash, len: this.len, at: this.at, values: this.values }
-    this.cap *= 2
-    this.time = new Float64Array(this.cap)
-    this.hash = new Int32Array(this.cap)
-    this.len = new Uint32Array(this.cap)
-    this.at = new Uint32Array(this.cap)
-    this.next = new Int32Array(this.cap)
-    this.buckets = new Int32Array(this.cap).fill(-1)
-    this.values = old.values.length === 0 ? old.values : new Array<V | undefined>(this.cap).fill(undefined)
+    this.alloc(this.cap * 2)
+    const h = this.head & (old.cap - 1)
+    const first = Math.min(this.count, old.cap - h) // entries from h to the end of the old ring
+    const runs = [[h, first, 0], [0, this.count - first, first]] as const
+    for (const [from, n, to] of runs) {
+      if (n === 0) continue
+      this.time.set(old.time.subarray(from, from + n), to)
+      this.hash.set(old.hash.subarray(from, from + n), to)
+      this.len.set(old.len.subarray(from, from + n), to)
+      this.at.set(old.at.subarray(from, from + n), to)
+    }
+    if (old.values.length > 0) {
+      this.values = new Array<V | undefined>(this.cap).fill(undefined)
+      for (let k = 0; k < this.count; k++) this.values[k] = old.values[(h + k) & (old.cap - 1)]
+    }
     for (let k = 0; k < this.count; k++) {
-      const from = (this.head + k) & (old.cap - 1)
-      this.time[k] = old.time[from]!
-      this.hash[k] = old.hash[from]!
-      this.len[k] = old.len[from]!
-      this.at[k] = old.at[from]!
-      if (old.values.length > 0) this.values[k] = old.values[from]
       const b = this.hash[k]! & (this.cap - 1)
       this.next[k] = this.buckets[b]!
       this.buckets[b] = k
@@ -230,17 +239,29 @@ export class SeenIds<V = undefined> {
     let size = this.bytes.length * 2
     while (size < this.live + n) size *= 2
     const bytes = new Uint8Array(size)
+    // Ids written one after another lie in a few runs (one, or two where the ring wrapped): each run is
+    // copied whole, and the offsets are moved by its shift.
     let w = 0
+    let runStart = 0
+    let runEnd = -1
     for (let k = 0; k < this.count; k++) {
       const slot = (this.head + k) & (this.cap - 1)
       const at = this.at[slot]!
-      const l = this.len[slot]!
-      bytes.set(this.bytes.subarray(at, at + l), w)
-      this.at[slot] = w
-      w += l
+      if (at !== runEnd) {
+        if (runEnd >= 0) w = this.copyRun(bytes, runStart, runEnd, w)
+        runStart = at
+      }
+      runEnd = at + this.len[slot]!
+      this.at[slot] = w + (at - runStart)
     }
+    if (runEnd >= 0) w = this.copyRun(bytes, runStart, runEnd, w)
     this.bytes = bytes
     this.tail = w
+  }
+
+  private copyRun (to: Uint8Array, start: number, end: number, w: number): number {
+    to.set(this.bytes.subarray(start, end), w)
+    return w + end - start
   }
 }
 

@@ -78,3 +78,24 @@ test('a long IHAVE entry shared by several RPCs is encoded once, and every RPC h
     assert.deepEqual(codec.decode(bytes).control?.ihave.at(-1)?.messageIDs.length, 300)
   }
 })
+
+test('size: the length protons encodes, computed without encoding, for every kind of RPC', () => {
+  const codec = new RpcCodec()
+  const id = (n: number, i: number): Uint8Array<ArrayBuffer> => Uint8Array.from({ length: n }, (_, j) => (i + j) & 255)
+  const ids = Array.from({ length: 200 }, (_, i) => id(40, i))
+  const none = { ihave: [], iwant: [], graft: [], prune: [], idontwant: [] }
+  const rpcs: RPC[] = [
+    ...cases.map(c => c[2] as RPC),
+    { subscriptions: [], messages: [] },
+    { subscriptions: [{ topic: 'no flag' }, { subscribe: false }, { subscribe: true, topic: 'é'.repeat(100) }], messages: [] },
+    { subscriptions: [], messages: [{ topic: 't', from: id(38, 1), seqno: id(8, 2), data: new Uint8Array(1024), signature: id(64, 3), key: id(36, 4) }] },
+    { subscriptions: [], messages: [{ topic: '' }, { topic: 'x', data: new Uint8Array(0) }, { topic: 'big', data: new Uint8Array(70_000) }] },
+    { subscriptions: [], messages: [], control: { ...none } },
+    { subscriptions: [], messages: [], control: { ...none, ihave: [{ topicID: 't', messageIDs: ids }, { messageIDs: [id(0, 0)] }], iwant: [{ messageIDs: ids.slice(0, 3) }, { messageIDs: [] }] } },
+    { subscriptions: [], messages: [], control: { ...none, graft: [{ topicID: 't' }, {}], prune: [{ topicID: 't', peers: [{ peerID: id(38, 5), signedPeerRecord: id(300, 6) }, {}], backoff: 0 }, { peers: [], backoff: 2 ** 40 }, { peers: [] }] } },
+    { subscriptions: [], messages: [], control: { ...none, prune: [{ topicID: 't', peers: [], backoff: -1 }] } },
+    { subscriptions: [], messages: [], control: { ...none, idontwant: [{ messageIDs: ids.slice(0, 100) }] } },
+    { subscriptions: [{ subscribe: true, topic: 't' }], messages: [{ topic: 't', data: id(10, 7) }], control: { ...none, ihave: [{ topicID: 't', messageIDs: ids }], idontwant: [{ messageIDs: [ids[0]!] }], extensions: { testExtension: true } }, testExtension: {} }
+  ]
+  for (const [i, rpc] of rpcs.entries()) assert.equal(codec.size(rpc), RPC.encode(rpc).length, `RPC ${i}`)
+})

@@ -73,13 +73,18 @@ export class RpcCodec implements Codec<RPC> {
     return concat(tail === undefined ? [head, control] : [head, control, tail])
   }
 
-  /** Sizes of RPC objects, kept while the object lives: a forward is one object however many peers it goes to. */
-  private readonly sizes = new WeakMap<RPC, number>()
-
-  /** The encoded length of `rpc` (encoding it once per object: a simulator without the codec counts bytes so). */
+  /**
+   * The encoded length of `rpc`, as a simulator without the codec counts bytes: computed from the field
+   * lengths by protons' rules (fields left out when null, a topic also when empty, repeated fields one
+   * entry each), so nothing is encoded; RPCs with v1.3 extension fields (rare) are encoded and measured.
+   */
   size (rpc: RPC): number {
-    let n = this.sizes.get(rpc)
-    if (n === undefined) this.sizes.set(rpc, n = this.encode(rpc).length)
+    const c = rpc.control
+    if (rpc.testExtension !== undefined || c?.extensions !== undefined || c?.prune.some(p => p.backoff != null && p.backoff < 0) === true) return this.encode(rpc).length
+    let n = 0
+    for (const x of rpc.subscriptions) n += fieldBytes((x.subscribe == null ? 0 : 2) + optStringBytes(x.topic))
+    for (const m of rpc.messages) n += fieldBytes(messageBytes(m))
+    if (c !== undefined) n += fieldBytes(controlBytes(c))
     return n
   }
 
@@ -141,6 +146,46 @@ export function isEmptyRpc (rpc: RPC): boolean {
   const c = rpc.control
   return rpc.subscriptions.length === 0 && rpc.messages.length === 0 && rpc.testExtension === undefined &&
     (c === undefined || ((c.ihave.length + c.iwant.length + c.graft.length + c.prune.length + c.idontwant.length) === 0 && c.extensions === undefined))
+}
+
+/** Bytes of a Message's fields (as protons writes them: bytes fields when set, the topic when not empty). */
+function messageBytes (m: RPC.Message): number {
+  let n = 0
+  if (m.from != null) n += fieldBytes(m.from.length)
+  if (m.data != null) n += fieldBytes(m.data.length)
+  if (m.seqno != null) n += fieldBytes(m.seqno.length)
+  if (m.topic != null && m.topic !== '') n += fieldBytes(utf8Length(m.topic))
+  if (m.signature != null) n += fieldBytes(m.signature.length)
+  if (m.key != null) n += fieldBytes(m.key.length)
+  return n
+}
+
+/** Bytes of a ControlMessage's fields (without extensions: RpcCodec.size encodes those). */
+function controlBytes (c: RPC.ControlMessage): number {
+  let n = 0
+  for (const e of c.ihave) n += fieldBytes(optStringBytes(e.topicID) + idsBytes(e.messageIDs))
+  for (const e of c.iwant) n += fieldBytes(idsBytes(e.messageIDs))
+  for (const e of c.graft) n += fieldBytes(optStringBytes(e.topicID))
+  for (const e of c.prune) {
+    let p = optStringBytes(e.topicID)
+    for (const i of e.peers) p += fieldBytes((i.peerID == null ? 0 : fieldBytes(i.peerID.length)) + (i.signedPeerRecord == null ? 0 : fieldBytes(i.signedPeerRecord.length)))
+    if (e.backoff != null) p += 1 + varintLength(e.backoff)
+    n += fieldBytes(p)
+  }
+  for (const e of c.idontwant) n += fieldBytes(idsBytes(e.messageIDs))
+  return n
+}
+
+/** A repeated bytes field of ids: one length-delimited entry each. */
+function idsBytes (ids: readonly Uint8Array[]): number {
+  let n = 0
+  for (const id of ids) n += fieldBytes(id.length)
+  return n
+}
+
+/** An optional string field: nothing when absent. */
+function optStringBytes (s: string | undefined): number {
+  return s == null ? 0 : fieldBytes(utf8Length(s))
 }
 
 /** Bytes of the RPC that carries `msg` alone, computed from the field lengths (no encoding). */

@@ -25,7 +25,7 @@ import type { RPC } from '../wire/rpc.js'
 import { RpcCodec, isEmptyRpc, messageRpcBytes } from './codec.js'
 import { resolveGossipSub, emptyStats, historyBounds, validateGossipSub, type GossipSubConfig, type GossipSubEvent, type GossipSubStats, type GossipSubTimer, type PublishResult, type PublishRouting, type ValidationResult } from './config.js'
 import { Backoff } from './backoff.js'
-import { HeartbeatControl, controlMessage, controlRpc } from './control.js'
+import { HeartbeatControl, controlMessage, controlRpc, none } from './control.js'
 import { Extensions } from './extensions.js'
 import { emitGossip, wanted } from './gossip.js'
 import { DirectPeers } from './direct.js'
@@ -38,7 +38,7 @@ import { IdSchemes } from './msgid.js'
 import { IWantPromises } from './promises.js'
 import { queueToTargets } from './publish.js'
 import { Fanout, Routes, TopicSets } from './routes.js'
-import { PeerScore } from './score.js'
+import { PeerScore, type PeerStats } from './score.js'
 import { offerPeers, peersToDial } from './px.js'
 import { SignatureVerifier, authorOf, defaultMessageId, seqnoBytes, signMessage, type Rejection } from './signing.js'
 import { type Identity } from '../core/identity.js'
@@ -53,6 +53,10 @@ interface PeerState {
   asked: number
   /** IDONTWANT ids from this peer (canonical), oldest first, kept three heartbeats; made on its first IDONTWANT. */
   dontWant: SeenIds | undefined
+  /** The peer's score counters (./score.ts), to score each of its RPCs without a lookup. */
+  scored: PeerStats
+  /** Its first RPC was read for v1.3 extensions (later ones go to ./extensions.ts only if they carry any). */
+  spoke: boolean
 }
 
 /**
@@ -96,6 +100,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private readonly promises = new IWantPromises()
   /** Ids computed while a message waited for its signature check (offload), for onPublished. */
   private readonly ids = new WeakMap<RPC.Message, Uint8Array<ArrayBuffer>>()
+  /** A driver offloads signature checks (so `ids` may hold something): without, ids are computed with no lookup. */
+  private offloading = false
   private readonly grading: Grading
   /** Message-id schemes of the peers (./msgid.ts). */
   readonly idSchemes: IdSchemes
@@ -128,7 +134,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.askOnce = this.config.historyMessages > 0 || Object.keys(this.config.historyTopics).length > 0
     this.verifier = this.config.verifier ?? new SignatureVerifier(this.config.signaturePolicy, { decodeKey: this.config.decodeKey })
     if (this.verifier.policy !== this.config.signaturePolicy) throw new UsageError('ERR_CONFIG', `the verifier's policy (${this.verifier.policy}) differs from signaturePolicy (${this.config.signaturePolicy})`)
-    this.score = new PeerScore(this.config.score)
+    this.score = new PeerScore(this.config.score, this.idSeed)
     this.grading = new Grading(env.io, this.score, this.stats, this.promises, this.config)
     this.idSchemes = new IdSchemes(this.config.messageId === undefined && this.config.signaturePolicy === 'StrictSign', this.stats)
     this.direct = new DirectPeers(this.config.directPeers, env.id)
@@ -225,7 +231,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     this.mcache.put(id, msg)
     this.history.put(now, id, msg)
     const to = this.publishPeers(now, topic)
-    const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every recipient: drivers encode it once
+    const rpc: RPC = { subscriptions: none(), messages: [msg] } // one object for every recipient: drivers encode it once
     const { recipients, skippedPeers } = queueToTargets(to, routing.skip, p => this.send(p, rpc), this.stats)
     if (this.subscriptions.has(topic)) this.deliver(topic, id, msg, null)
     const result: PublishResult = { id, recipients, skipped: skippedPeers.length, skippedPeers }
@@ -239,7 +245,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const p = this.pending.get(key)
     if (p === undefined) return
     this.pending.delete(key)
-    this.conclude(now, p.from, p.id, p.msg, result, p.also, key)
+    this.conclude(now, p.from, p.id, p.msg, result, p.also)
   }
 
   // ---- driver inputs ----
@@ -254,8 +260,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   onPeerUp (_now: number, peer: NodeId, link: PeerLink): void {
     if (this.peers.has(peer)) return
     if (this.direct.has(peer)) this.env.io.hold(peer) // whoever dialled: the driver must not hang up on it
-    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: undefined })
-    this.score.addPeer(peer, link.address)
+    const scored = this.score.addPeer(peer, link.address)
+    this.peers.set(peer, { topics: new Set(), outbound: link.outbound, ihaves: 0, asked: 0, dontWant: undefined, scored, spoke: false })
     this.idSchemes.peerUp(peer, link.agent)
     const extensions = this.extensions.onPeerUp(peer, link.protocol)
     const hello: RPC = { subscriptions: [...this.subscriptions].map(topic => ({ subscribe: true, topic })), messages: [] }
@@ -302,8 +308,11 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.stats.fromUnknownPeers++ // no stream: the driver announces peers before their RPCs
       return
     }
-    this.extensions.onRpc(from, rpc)
-    const score = this.score.score(now, from)
+    if (!st.spoke || rpc.testExtension !== undefined || rpc.control?.extensions !== undefined) {
+      st.spoke = true
+      this.extensions.onRpc(from, rpc)
+    }
+    const score = this.score.scoreOf(now, from, st.scored)
     if (score < this.config.thresholds.graylistThreshold && !this.direct.has(from)) {
       this.stats.graylisted++
       return
@@ -313,8 +322,8 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     const c = rpc.control
     if (c === undefined) return
     const gossipOk = score >= this.config.thresholds.gossipThreshold
-    if (gossipOk) this.onIHaves(now, from, st, c.ihave)
-    if (gossipOk) this.onIWants(from, c.iwant)
+    if (gossipOk && c.ihave.length > 0) this.onIHaves(now, from, st, c.ihave)
+    if (gossipOk && c.iwant.length > 0) this.onIWants(from, c.iwant)
     for (const g of c.graft) this.onGraft(now, from, g.topicID!)
     for (const p of c.prune) this.onPrune(now, from, p, score)
     for (const d of c.idontwant) {
@@ -360,13 +369,17 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.reject(from, msg.topic, 'bad-from')
       return
     }
-    const key = idKey(id)
-    if (this.promises.delivered(key, from) === 'peer') this.stats.promisesKeptUnmatched++
+    // The id as a string only where a table keyed by strings holds something: most copies are duplicates,
+    // looked up by their bytes (the seen cache, the score's delivery records) without making a key.
+    let key = this.promises.size > 0 || this.pending.size > 0 ? idKey(id) : undefined
+    // With no promise outstanding no peer owes anything, so there is nothing to keep.
+    if (key !== undefined && this.promises.size > 0 && this.promises.delivered(key, from) === 'peer') this.stats.promisesKeptUnmatched++
     // Seen first: most copies are duplicates, and a duplicate costs no signature check.
-    if (this.seen.has(id) || this.pending.has(key)) {
-      this.pending.get(key)?.also.add(from)
+    const waiting = key !== undefined && this.pending.size > 0 ? this.pending.get(key) : undefined
+    if (waiting !== undefined || this.seen.has(id)) {
+      waiting?.also.add(from)
       this.stats.duplicates++
-      this.score.duplicateDelivery(now, from, key)
+      this.score.duplicateDelivery(now, from, id)
       return
     }
     const bad = this.verifier.check(msg)
@@ -379,23 +392,24 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     this.idSchemes.learnKey(msg.from!, msg.key)
     if ((msg.data?.length ?? 0) >= this.config.idontwantMinBytes) this.sendIDontWant(from, msg.topic, id)
-    if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept', undefined, key)
+    if (!this.validated.has(msg.topic)) return this.conclude(now, from, id, msg, 'accept', undefined)
     if (this.pending.size >= this.config.maxPendingValidation) {
       this.stats.ignored++
       return
     }
+    key ??= idKey(id)
     this.pending.set(key, { msg, from, id, also: new Set() })
     this.env.io.setTimer(now + this.config.validationTimeoutMs, { kind: 'validation', key, token: this.token })
     this.env.io.emit({ type: 'validate', key, id, topic: msg.topic, msg, from })
   }
 
-  private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult, also?: ReadonlySet<NodeId>, key = idKey(id)): void {
+  private conclude (now: number, from: NodeId, id: Uint8Array<ArrayBuffer>, msg: RPC.Message, result: ValidationResult, also?: ReadonlySet<NodeId>): void {
     if (result === 'reject') return this.reject(from, msg.topic, 'validator')
     if (result === 'ignore') {
       this.stats.ignored++
       return
     }
-    this.score.firstDelivery(now, from, msg.topic, key)
+    this.score.firstDelivery(now, from, msg.topic, id)
     this.mcache.put(id, msg)
     this.history.put(now, id, msg)
     if (this.subscriptions.has(msg.topic)) this.deliver(msg.topic, id, msg, from)
@@ -411,7 +425,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   private forward (from: NodeId, id: Uint8Array, msg: RPC.Message, also?: ReadonlySet<NodeId>): void {
     const routed = this.mesh.get(msg.topic) ?? this.fanout.get(msg.topic) ?? new Set<NodeId>()
     const targets = this.direct.size === 0 ? routed : new Set([...this.direct.in(this.topicPeers.get(msg.topic)), ...routed])
-    const rpc: RPC = { subscriptions: [], messages: [msg] } // one object for every target: drivers encode it once
+    const rpc: RPC = { subscriptions: none(), messages: [msg] } // one object for every target: drivers encode it once
     let h: number | undefined // the id's hash in the IDONTWANT sets (one seed for all), computed once
     for (const p of targets) {
       if (p === from || also?.has(p) === true) continue
@@ -469,7 +483,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     }
     if (served.length === 0) return
     this.stats.iwantServed += served.length
-    this.send(from, { subscriptions: [], messages: served })
+    this.send(from, { subscriptions: none(), messages: served })
   }
 
   private sendIDontWant (from: NodeId, topic: string, id: Uint8Array<ArrayBuffer>): void {
@@ -621,7 +635,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
       this.stats.graftsSent += c.graft.length
       this.stats.prunesSent += c.prune.length
       this.stats.ihaveSent += c.ihave.length
-      this.send(p, { subscriptions: [], messages: [], control: c })
+      this.send(p, { subscriptions: none(), messages: none(), control: c })
     }
   }
 
@@ -629,8 +643,10 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
     for (const st of this.peers.values()) {
       st.ihaves = 0
       st.asked = 0
-      // IDONTWANT entries matter only while the message may still arrive: a few heartbeats.
+      // IDONTWANT entries matter only while the message may still arrive: a few heartbeats. A set left
+      // empty is let go (a peer that left our mesh sends none; the set kept its largest arrays).
       st.dontWant?.expire(now)
+      if (st.dontWant?.size === 0) st.dontWant = undefined
     }
   }
 
@@ -700,8 +716,10 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
   }
 
   private messageId (msg: RPC.Message): Uint8Array<ArrayBuffer> {
-    const known = this.ids.get(msg)
-    if (known !== undefined) return known
+    if (this.offloading) {
+      const known = this.ids.get(msg)
+      if (known !== undefined) return known
+    }
     return this.config.messageId !== undefined ? this.config.messageId(msg) : defaultMessageId(this.config.signaturePolicy, msg)
   }
 
@@ -724,6 +742,7 @@ export class GossipSub implements WireProtocol<RPC, GossipSubTimer> {
           const check = this.verifier.checkOf(m)
           if (check === undefined) continue
           this.ids.set(m, id)
+          this.offloading = true
           checks.push(check)
         }
         return checks

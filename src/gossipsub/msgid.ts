@@ -175,7 +175,8 @@ export class IdSchemes {
     while (i < ids.length && schemeOfId(ids[i]!) === 'peer-id' && canonicalLength(ids[i]!)) i++
     if (i > 0) {
       this.received['peer-id'] += i
-      if (this.peers.has(peer)) this.peers.set(peer, 'peer-id')
+      const was = this.peers.get(peer)
+      if (was !== undefined && was !== 'peer-id') this.peers.set(peer, 'peer-id')
     }
     if (i === ids.length) return ids
     const out = ids.slice(0, i)

@@ -2,6 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PeerScore, DEFAULT_SCORE_PARAMS, DEFAULT_THRESHOLDS, DEFAULT_TOPIC_SCORE, type PeerScoreParams, type TopicScoreParams } from './score.js'
 
+const id = (k: string): Uint8Array => new TextEncoder().encode(k)
+
 // Every weight 0: each test switches on only the component it checks.
 const SILENT_TOPIC: TopicScoreParams = {
   ...DEFAULT_TOPIC_SCORE,
@@ -57,9 +59,9 @@ test('P1: a partial quantum counts its fraction, as in js-libp2p and rust-libp2p
 test('P2: first deliveries count with their weight, capped, decay each interval and snap to 0 under decayToZero', () => {
   const s = make({ firstMessageDeliveriesWeight: 2, firstMessageDeliveriesCap: 3, firstMessageDeliveriesDecay: 0.5 }, { decayToZero: 0.3 })
   s.addPeer('a')
-  s.firstDelivery(0, 'a', 't', 'm1')
+  s.firstDelivery(0, 'a', 't', id('m1'))
   assert.equal(s.score(0, 'a'), 2, 'counted outside the mesh too')
-  for (const k of ['m2', 'm3', 'm4', 'm5']) s.firstDelivery(0, 'a', 't', k)
+  for (const k of ['m2', 'm3', 'm4', 'm5']) s.firstDelivery(0, 'a', 't', id(k))
   assert.equal(s.score(0, 'a'), 6, 'capped at 3 deliveries × 2')
   s.decay(1000)
   assert.equal(s.score(1000, 'a'), 3, '1.5 × 2')
@@ -69,7 +71,7 @@ test('P2: first deliveries count with their weight, capped, decay each interval 
   assert.equal(s.score(3000, 'a'), 0.75, '0.375 × 2 (0.375 is still above decayToZero 0.3)')
   s.decay(4000)
   assert.equal(s.score(4000, 'a'), 0, '0.1875 < decayToZero 0.3 snaps to 0')
-  s.firstDelivery(4000, 'a', 't', 'm6')
+  s.firstDelivery(4000, 'a', 't', id('m6'))
   assert.equal(s.score(4000, 'a'), 2, 'counts again from 0')
 })
 
@@ -80,15 +82,15 @@ test('P3: deficit² penalty only after the activation time and only while below 
   s.graft(1000, 'a', 't')
   assert.equal(s.score(5999, 'a'), 0, 'not active yet')
   assert.equal(s.score(6000, 'a'), -16, 'active: deficit 4, squared')
-  s.firstDelivery(6000, 'a', 't', 'm1')
+  s.firstDelivery(6000, 'a', 't', id('m1'))
   assert.equal(s.score(6000, 'a'), -9, 'deficit 3')
-  for (const k of ['m2', 'm3']) s.firstDelivery(6000, 'a', 't', k)
+  for (const k of ['m2', 'm3']) s.firstDelivery(6000, 'a', 't', id(k))
   assert.equal(s.score(6000, 'a'), -1)
-  s.firstDelivery(6000, 'a', 't', 'm4')
+  s.firstDelivery(6000, 'a', 't', id('m4'))
   assert.equal(s.score(6000, 'a'), 0, 'at the threshold: no penalty')
-  s.firstDelivery(6000, 'a', 't', 'm5')
+  s.firstDelivery(6000, 'a', 't', id('m5'))
   assert.equal(s.score(6000, 'a'), 0, 'above it: none either (P3 never rewards)')
-  s.firstDelivery(6000, 'out', 't', 'm6')
+  s.firstDelivery(6000, 'out', 't', id('m6'))
   assert.equal(s.score(100_000, 'out'), 0, 'never grafted: no P3 however long')
   s.graft(100_000, 'out', 't')
   assert.equal(s.score(105_000, 'out'), -16, 'its delivery from outside the mesh did not count toward P3')
@@ -98,8 +100,8 @@ test('P3: deliveries decay, bringing the penalty back', () => {
   const s = make({ meshMessageDeliveriesWeight: -1, meshMessageDeliveriesThreshold: 2, meshMessageDeliveriesDecay: 0.5, meshMessageDeliveriesActivationMs: 0 })
   s.addPeer('a')
   s.graft(0, 'a', 't')
-  s.firstDelivery(0, 'a', 't', 'm1')
-  s.firstDelivery(0, 'a', 't', 'm2')
+  s.firstDelivery(0, 'a', 't', id('m1'))
+  s.firstDelivery(0, 'a', 't', id('m2'))
   assert.equal(s.score(0, 'a'), 0)
   s.decay(1000)
   assert.equal(s.score(1000, 'a'), -1, '2 × 0.5 = 1: deficit 1')
@@ -109,13 +111,13 @@ test('P3: a near-first duplicate counts for a mesh peer within the window only, 
   const s = make({ meshMessageDeliveriesWeight: -1, meshMessageDeliveriesThreshold: 3, meshMessageDeliveriesActivationMs: 0, meshMessageDeliveriesWindowMs: 10 })
   for (const p of ['a', 'b', 'c', 'd']) s.addPeer(p)
   for (const p of ['a', 'b', 'c']) s.graft(0, p, 't')
-  s.firstDelivery(100, 'a', 't', 'm1')
-  s.duplicateDelivery(105, 'a', 'm1') // the first deliverer's own duplicate
-  s.duplicateDelivery(110, 'b', 'm1') // 10 ms after: inside the window
-  s.duplicateDelivery(110, 'b', 'm1') // the same peer again
-  s.duplicateDelivery(111, 'c', 'm1') // 11 ms after: outside
-  s.duplicateDelivery(101, 'd', 'm1') // in time, but not a mesh peer
-  s.duplicateDelivery(101, 'b', 'unknown') // no record: ignored
+  s.firstDelivery(100, 'a', 't', id('m1'))
+  s.duplicateDelivery(105, 'a', id('m1')) // the first deliverer's own duplicate
+  s.duplicateDelivery(110, 'b', id('m1')) // 10 ms after: inside the window
+  s.duplicateDelivery(110, 'b', id('m1')) // the same peer again
+  s.duplicateDelivery(111, 'c', id('m1')) // 11 ms after: outside
+  s.duplicateDelivery(101, 'd', id('m1')) // in time, but not a mesh peer
+  s.duplicateDelivery(101, 'b', id('unknown')) // no record: ignored
   assert.equal(s.score(200, 'a'), -4, 'a: 1 delivery, deficit 2')
   assert.equal(s.score(200, 'b'), -4, 'b: 1 delivery, deficit 2')
   assert.equal(s.score(200, 'c'), -9, 'c: late, deficit 3')
@@ -128,7 +130,7 @@ test('P3b: pruning an active mesh peer with a deficit adds deficit² to the fail
   s.addPeer('a')
   s.addPeer('b')
   s.graft(0, 'a', 't')
-  s.firstDelivery(100, 'a', 't', 'm1')
+  s.firstDelivery(100, 'a', 't', id('m1'))
   s.prune(500, 'a', 't')
   assert.equal(s.score(500, 'a'), 0, 'pruned before activation: no failure penalty')
   s.graft(1000, 'a', 't')
@@ -144,7 +146,7 @@ test('P3b: pruning an active mesh peer with a deficit adds deficit² to the fail
   assert.equal(s.score(5000, 'a'), -4, 'decays by 0.5')
 
   s.graft(0, 'b', 't')
-  for (const k of ['n1', 'n2', 'n3']) s.firstDelivery(0, 'b', 't', k)
+  for (const k of ['n1', 'n2', 'n3']) s.firstDelivery(0, 'b', 't', id(k))
   s.prune(6000, 'b', 't')
   assert.equal(s.score(6000, 'b'), 0, 'no deficit: no penalty')
 })
@@ -252,9 +254,9 @@ test('topic weights scale each topic; topicScoreCap caps only the positive topic
     behaviourPenaltyThreshold: 0
   })
   s.addPeer('a')
-  for (let i = 0; i < 3; i++) s.firstDelivery(0, 'a', 't1', `x${i}`)
-  for (let i = 0; i < 4; i++) s.firstDelivery(0, 'a', 't2', `y${i}`)
-  s.firstDelivery(0, 'a', 'unconfigured', 'z')
+  for (let i = 0; i < 3; i++) s.firstDelivery(0, 'a', 't1', id(`x${i}`))
+  for (let i = 0; i < 4; i++) s.firstDelivery(0, 'a', 't2', id(`y${i}`))
+  s.firstDelivery(0, 'a', 'unconfigured', id('z'))
   s.invalidMessage('a', 'unconfigured')
   assert.equal(s.score(0, 'a'), 5, '3 × 2 + 4 × 0.5 = 8, capped at 5')
   s.setAppScore('a', 10)
@@ -269,7 +271,7 @@ test('topic weights scale each topic; topicScoreCap caps only the positive topic
 
   const d = new PeerScore({ ...SILENT, defaultTopic: { ...p2, topicWeight: 3 } })
   d.addPeer('c')
-  d.firstDelivery(0, 'c', 'anything', 'w')
+  d.firstDelivery(0, 'c', 'anything', id('w'))
   assert.equal(d.score(0, 'c'), 3, 'defaultTopic covers unlisted topics')
 })
 
@@ -294,8 +296,8 @@ test('decay acts at most once per decayIntervalMs', () => {
 test('removePeer: a positive score is forgotten; a non-positive one survives reconnection and expires after retainScoreMs', () => {
   const s = make({ firstMessageDeliveriesWeight: 1, invalidMessageDeliveriesWeight: -10, invalidMessageDeliveriesDecay: 1, firstMessageDeliveriesDecay: 1 }, { retainScoreMs: 10_000 })
   s.addPeer('good')
-  s.firstDelivery(0, 'good', 't', 'm1')
-  s.firstDelivery(0, 'good', 't', 'm2')
+  s.firstDelivery(0, 'good', 't', id('m1'))
+  s.firstDelivery(0, 'good', 't', id('m2'))
   assert.equal(s.score(0, 'good'), 2)
   s.removePeer(0, 'good')
   assert.equal(s.score(0, 'good'), 0, 'forgotten')
@@ -303,7 +305,7 @@ test('removePeer: a positive score is forgotten; a non-positive one survives rec
   assert.equal(s.score(0, 'good'), 0, 'comes back from scratch')
 
   s.addPeer('bad')
-  s.firstDelivery(0, 'bad', 't', 'm3')
+  s.firstDelivery(0, 'bad', 't', id('m3'))
   s.invalidMessage('bad', 't')
   assert.equal(s.score(0, 'bad'), -9)
   s.removePeer(1000, 'bad')
@@ -351,12 +353,12 @@ test('bounds: with maxDeliveryRecords, a late duplicate of an evicted message no
   s.addPeer('b')
   s.graft(0, 'a', 't')
   s.graft(0, 'b', 't')
-  for (const k of ['m1', 'm2', 'm3']) s.firstDelivery(100, 'a', 't', k)
+  for (const k of ['m1', 'm2', 'm3']) s.firstDelivery(100, 'a', 't', id(k))
   assert.equal(s.score(100, 'a'), -4, 'a: 3 deliveries, deficit 2')
-  s.duplicateDelivery(101, 'b', 'm1') // record dropped: ignored
+  s.duplicateDelivery(101, 'b', id('m1')) // record dropped: ignored
   assert.equal(s.score(101, 'b'), -25)
-  s.duplicateDelivery(101, 'b', 'm2') // still recorded
-  s.duplicateDelivery(101, 'b', 'm3')
+  s.duplicateDelivery(101, 'b', id('m2')) // still recorded
+  s.duplicateDelivery(101, 'b', id('m3'))
   assert.equal(s.score(101, 'b'), -9, 'two near-first deliveries, deficit 3')
 })
 
@@ -372,7 +374,7 @@ test('DEFAULT_THRESHOLDS: graylist < publish < gossip < 0 ≤ acceptPX, opportun
 test('DEFAULT_SCORE_PARAMS: the default topic applies to any topic; one invalid message outweighs the topic cap', () => {
   const s = new PeerScore()
   s.addPeer('a')
-  for (let i = 0; i < 60; i++) s.firstDelivery(0, 'a', 'any', `m${i}`)
+  for (let i = 0; i < 60; i++) s.firstDelivery(0, 'a', 'any', id(`m${i}`))
   assert.equal(s.score(0, 'a'), 50, 'P2 capped at 50 × weight 1')
   s.invalidMessage('a', 'any')
   assert.equal(s.score(0, 'a'), -50, '50 − 100')
@@ -382,6 +384,26 @@ test('DEFAULT_SCORE_PARAMS: the default topic applies to any topic; one invalid 
 test('topicScoreCap 0 means no cap, as in go-libp2p-pubsub', () => {
   const s = make({ firstMessageDeliveriesWeight: 10, firstMessageDeliveriesCap: 1000 }, { topicScoreCap: 0 })
   s.addPeer('a')
-  for (let i = 0; i < 50; i++) s.firstDelivery(0, 'a', 't', `m${i}`)
+  for (let i = 0; i < 50; i++) s.firstDelivery(0, 'a', 't', id(`m${i}`))
   assert.equal(s.score(0, 'a'), 500)
+})
+
+test('scoreOf: the stats addPeer returned give score() exactly, and once dropped (forgotten, evicted) the peer is looked up', () => {
+  const s = make({ timeInMeshWeight: 1, timeInMeshQuantumMs: 1000, timeInMeshCap: 10, invalidMessageDeliveriesWeight: -1 }, { ipColocationFactorWeight: -1, ipColocationFactorThreshold: 1, maxPeers: 3 })
+  const a = s.addPeer('a', '1.2.3.4')
+  const b = s.addPeer('b', '1.2.3.4')
+  s.graft(0, 'a', 't')
+  for (const now of [0, 1500, 20_000]) assert.equal(s.scoreOf(now, 'a', a), s.score(now, 'a'))
+  assert.equal(s.scoreOf(1500, 'b', b), -1, 'P6: two peers on the IP, threshold 1')
+  s.removePeer(2000, 'a') // positive: forgotten
+  assert.equal(s.scoreOf(3000, 'a', a), 0, 'a dropped record is not read')
+  assert.equal(s.scoreOf(3000, 'b', b), 0, 'alone on its IP again')
+  const a2 = s.addPeer('a', '1.2.3.4')
+  s.invalidMessage('a', 't')
+  assert.equal(s.scoreOf(3000, 'a', a), s.score(3000, 'a'), 'the old record scores through the new one')
+  assert.equal(s.scoreOf(3000, 'a', a2), -2)
+  s.addPeer('c')
+  s.addPeer('d') // a fourth peer: the oldest connected one (b) is evicted
+  assert.equal(s.scoreOf(3000, 'b', b), 0)
+  assert.equal(s.scoreOf(3000, 'a', a2), -1, 'b no longer counts on the IP')
 })

@@ -16,6 +16,7 @@
  */
 import type { NodeId } from '../core/protocol.js'
 import { FifoMap } from '../core/fifo.js'
+import { SeenIds } from '../core/seenids.js'
 
 export interface TopicScoreParams {
   topicWeight: number
@@ -131,11 +132,27 @@ interface TopicStats {
   invalidDeliveries: number
 }
 
-interface PeerStats {
+interface DeliveryRecord {
+  firstAt: number
+  topic: string
+  first: NodeId
+  peers: Set<NodeId> | null
+}
+
+/** A peer's counters; the router keeps the one addPeer returns, to score the peer without a lookup (`scoreOf`). */
+export interface PeerStats {
+  /** In the table: false once dropped (a handle the router holds then scores by lookup, as before). */
+  live: boolean
   connected: boolean
   expiresAt: number
   topics: Map<string, TopicStats>
+  /** The same stats in the order they were made (topics are never removed): what score() walks. */
+  topicList: TopicStats[]
   ip: string | undefined
+  /** `ip` is set and not whitelisted: P6 counts it. */
+  colocated: boolean
+  /** The peers on `ip` (this one among them), while it is in that set: P6 without a lookup. */
+  ipPeers: Set<NodeId> | undefined
   behaviourPenalty: number
   appScore: number
 }
@@ -143,8 +160,11 @@ interface PeerStats {
 export class PeerScore {
   private readonly peers = new FifoMap<NodeId, PeerStats>()
   private readonly peersByIp = new Map<string, Set<NodeId>>()
-  /** Message id → when first validated and which peers delivered it (for P3 near-first deliveries). */
-  private readonly deliveries = new FifoMap<string, { firstAt: number, topic: string, first: NodeId, peers: Set<NodeId> | null }>()
+  /**
+   * Message id → when first validated and which peers delivered it (for P3 near-first deliveries), oldest
+   * first. Keyed by the id's bytes (../core/seenids.ts): a duplicate is looked up without making a key string.
+   */
+  private readonly deliveries: SeenIds<DeliveryRecord>
   private lastDecay = 0
 
   /** The longest mesh-delivery window of any topic: delivery records older than this are forgotten. */
@@ -153,16 +173,18 @@ export class PeerScore {
   /** Addresses P6 never counts. */
   private readonly whitelist: ReadonlySet<string>
 
-  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS) {
+  /** `seed` seeds the hash of the delivery records' ids (the router's, so no peer can aim ids at one bucket). */
+  constructor (readonly params: PeerScoreParams = DEFAULT_SCORE_PARAMS, seed = 0) {
+    this.deliveries = new SeenIds<DeliveryRecord>(Infinity, params.maxDeliveryRecords, seed)
     this.whitelist = new Set(params.ipColocationFactorWhitelist)
     const windows = [...Object.values(params.topics), ...(params.defaultTopic === undefined ? [] : [params.defaultTopic])].map(t => t.meshMessageDeliveriesWindowMs)
     this.windowMs = Math.max(0, ...windows)
   }
 
-  addPeer (peer: NodeId, ip?: string): void {
+  addPeer (peer: NodeId, ip?: string): PeerStats {
     let st = this.peers.get(peer)
     if (st === undefined) {
-      st = { connected: true, expiresAt: Infinity, topics: new Map(), ip: undefined, behaviourPenalty: 0, appScore: 0 }
+      st = { live: true, connected: true, expiresAt: Infinity, topics: new Map(), topicList: [], ip: undefined, colocated: false, ipPeers: undefined, behaviourPenalty: 0, appScore: 0 }
       this.peers.set(peer, st)
       if (this.peers.size > this.params.maxPeers) this.evictOne()
     }
@@ -171,12 +193,15 @@ export class PeerScore {
     if (ip !== st.ip) {
       this.leaveIp(peer, st)
       st.ip = ip
+      st.colocated = ip !== undefined && !this.whitelist.has(ip)
       if (ip !== undefined) {
         let s = this.peersByIp.get(ip)
         if (s === undefined) this.peersByIp.set(ip, s = new Set())
         s.add(peer)
+        st.ipPeers = s
       }
     }
+    return st
   }
 
   removePeer (now: number, peer: NodeId): void {
@@ -185,7 +210,7 @@ export class PeerScore {
     this.leaveIp(peer, st)
     // A peer with a positive score has nothing to hide: forget it. A negative one is remembered.
     if (this.score(now, peer) > 0) {
-      this.peers.delete(peer)
+      this.drop(peer, st)
       return
     }
     st.connected = false
@@ -210,20 +235,31 @@ export class PeerScore {
   }
 
   /** `peer` delivered a message that validated, the first copy we saw. */
-  firstDelivery (now: number, peer: NodeId, topic: string, key: string): void {
+  firstDelivery (now: number, peer: NodeId, topic: string, id: Uint8Array): void {
     const p = this.paramsOf(topic)
     const t = this.topic(peer, topic)
     if (p !== undefined && t !== undefined) {
       t.firstDeliveries = Math.min(p.firstMessageDeliveriesCap, t.firstDeliveries + 1)
       if (t.inMesh) t.meshDeliveries = Math.min(p.meshMessageDeliveriesCap, t.meshDeliveries + 1)
     }
-    this.deliveries.set(key, { firstAt: now, topic, first: peer, peers: null }) // a set only once a second peer delivers
-    if (this.deliveries.size > this.params.maxDeliveryRecords) this.deliveries.shift()
+    // A set of the other deliverers only once a second peer delivers. A record made anew keeps its place (FIFO).
+    const d = this.deliveries.get(id)
+    if (d === undefined) {
+      this.deliveries.insert(now, id, { firstAt: now, topic, first: peer, peers: null })
+    } else {
+      d.firstAt = now
+      d.topic = topic
+      d.first = peer
+      d.peers = null
+    }
   }
 
   /** `peer` sent a copy of a message we had already validated. */
-  duplicateDelivery (now: number, peer: NodeId, key: string): void {
-    const d = this.deliveries.get(key)
+  duplicateDelivery (now: number, peer: NodeId, id: Uint8Array): void {
+    // Records past the window are dropped here rather than at the next decay: they count for nothing, and a
+    // table holding only the last window's messages is mostly empty, so most duplicates need no lookup.
+    this.expireDeliveries(now)
+    const d = this.deliveries.get(id)
     if (d === undefined || d.first === peer || d.peers?.has(peer) === true) return
     const p = this.paramsOf(d.topic)
     const t = this.topic(peer, d.topic)
@@ -255,10 +291,20 @@ export class PeerScore {
 
   score (now: number, peer: NodeId): number {
     const st = this.peers.get(peer)
-    if (st === undefined) return 0
+    return st === undefined ? 0 : this.compute(now, st)
+  }
+
+  /** The score of `peer`, whose stats addPeer returned (`st`): the same as score(), without looking it up while `st` is live. */
+  scoreOf (now: number, peer: NodeId, st: PeerStats): number {
+    return st.live ? this.compute(now, st) : this.score(now, peer)
+  }
+
+  private compute (now: number, st: PeerStats): number {
     const P = this.params
     let topicScore = 0
-    for (const t of st.topics.values()) {
+    const list = st.topicList
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!
       const p = t.p
       let s = 0
       if (t.inMesh) {
@@ -277,8 +323,8 @@ export class PeerScore {
     }
     let score = P.topicScoreCap > 0 ? Math.min(topicScore, P.topicScoreCap) : topicScore
     score += P.appSpecificWeight * st.appScore
-    if (st.ip !== undefined && !this.whitelist.has(st.ip)) {
-      const n = this.peersByIp.get(st.ip)?.size ?? 0
+    if (st.colocated) {
+      const n = (st.ipPeers ?? this.peersByIp.get(st.ip!))?.size ?? 0
       if (n > P.ipColocationFactorThreshold) {
         const surplus = n - P.ipColocationFactorThreshold
         score += P.ipColocationFactorWeight * surplus * surplus
@@ -302,7 +348,7 @@ export class PeerScore {
     }
     for (const [peer, st] of [...this.peers.entries()]) {
       if (!st.connected && st.expiresAt <= now) {
-        this.peers.delete(peer)
+        this.drop(peer, st)
         continue
       }
       for (const [topic, t] of st.topics) {
@@ -316,7 +362,17 @@ export class PeerScore {
       st.behaviourPenalty = d(st.behaviourPenalty, this.params.behaviourPenaltyDecay)
     }
     // A record matters only within its topic's delivery window (the longest of any topic here).
-    for (let o = this.deliveries.oldest(); o !== undefined && now - o.value.firstAt > this.windowMs; o = this.deliveries.oldest()) this.deliveries.shift()
+    this.expireDeliveries(now)
+  }
+
+  /**
+   * Drops the delivery records older than every topic's window (oldest first; a record's place is its first
+   * validation's). A record's firstAt is at least its insertion time (a record made anew only moves it
+   * later), so the record itself is read only once the insertion time is past the window.
+   */
+  private expireDeliveries (now: number): void {
+    const d = this.deliveries
+    while (d.size > 0 && now - d.oldest()! > this.windowMs && now - d.oldestValue()!.firstAt > this.windowMs) d.dropOldest()
   }
 
   private leaveMesh (now: number, t: TopicStats, p?: TopicScoreParams): void {
@@ -338,6 +394,7 @@ export class PeerScore {
       if (st.topics.size >= 256) return undefined
       t = { p: this.paramsOf(topic)!, inMesh: false, graftedAt: 0, meshTime: 0, firstDeliveries: 0, meshDeliveries: 0, meshFailurePenalty: 0, invalidDeliveries: 0 }
       st.topics.set(topic, t)
+      st.topicList.push(t)
     }
     return t
   }
@@ -358,14 +415,21 @@ export class PeerScore {
     }
     victim ??= this.peers.oldest()?.key
     if (victim === undefined) return
-    this.leaveIp(victim, this.peers.get(victim)!)
-    this.peers.delete(victim)
+    const st = this.peers.get(victim)!
+    this.leaveIp(victim, st)
+    this.drop(victim, st)
+  }
+
+  private drop (peer: NodeId, st: PeerStats): void {
+    this.peers.delete(peer)
+    st.live = false
   }
 
   private leaveIp (peer: NodeId, st: PeerStats): void {
     if (st.ip === undefined) return
     const s = this.peersByIp.get(st.ip)
     s?.delete(peer)
+    st.ipPeers = undefined
     if (s?.size === 0) this.peersByIp.delete(st.ip)
   }
 }
