@@ -5,8 +5,8 @@
  * from most recently, the neighbours that are lazy in its tree (the others are eager). A new source's tree
  * starts as a copy of the tree its source names on its first messages (the tree that source used last), or
  * else of the tree in use (Plumtree passes the lazy set it starts from), so sources taking turns behave as
- * with one tree, and all nodes copy the same tree even when several new sources broadcast at once; past `max` the least recently used tree is forgotten (its source
- * starts again from a copy).
+ * with one tree, and all nodes copy the same tree even when several new sources broadcast at once; past
+ * `max` the least recently used tree is forgotten (its source starts again from a copy).
  *
  * Bounded: `max` trees of at most one entry per neighbour. Sans-IO, no clock.
  */
